@@ -1,0 +1,9 @@
+import { defaultStateDir } from '../core/paths.js';
+
+export interface GlobalOptions {
+  stateDir?: string;
+}
+
+export function stateDirFrom(opts: GlobalOptions): string {
+  return opts.stateDir ?? defaultStateDir();
+}

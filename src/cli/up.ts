@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { ContainersProvider, ExternalProvider, NativeProvider, externalEndpoints, killAllSpawnedSync, parseInfraChoice } from '../infra/index.js';
+import { startStack, collectStatus, type RunningStack } from '../stack/index.js';
+import { stateDirFrom, type GlobalOptions } from './context.js';
+import { err, makeChalk, out, printJson, reportError } from './output.js';
+import { progressPrinter } from './progress.js';
+import { printStatus } from './status.js';
+
+const upOptionsSchema = z.object({
+  infra: z.string().optional(),
+  gateways: z.coerce.number().int().min(1, '--gateways must be at least 1').max(16, '--gateways is at most 16').default(2),
+  detach: z.boolean().default(false),
+  json: z.boolean().default(false),
+  redisUrl: z.string().optional(),
+  kafkaBrokers: z.string().optional(),
+  cassandraContactPoints: z.string().optional(),
+  cassandraDc: z.string().optional(),
+});
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start Redis, Kafka, Cassandra and the chat services')
+    .option('--infra <provider>', 'auto | native | containers | external', 'auto')
+    .option('--gateways <n>', 'number of gateway processes', '2')
+    .option('--detach', 'return once everything is healthy, leaving the stack running')
+    .option('--json', 'print the resulting status as JSON')
+    .option('--redis-url <url>', 'with --infra external (or CHATLAB_REDIS_URL)')
+    .option('--kafka-brokers <list>', 'with --infra external: host:port,... (or CHATLAB_KAFKA_BROKERS)')
+    .option('--cassandra-contact-points <list>', 'with --infra external: host:port,... (or CHATLAB_CASSANDRA_CONTACT_POINTS)')
+    .option('--cassandra-dc <name>', 'with --infra external: local data centre (default datacenter1)')
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      process.exitCode = await up(raw, cmd.optsWithGlobals() as GlobalOptions);
+    });
+}
+
+async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise<number> {
+  const parsed = upOptionsSchema.safeParse(raw);
+  const json = raw['json'] === true;
+  if (!parsed.success) {
+    reportError(new ChatlabError(ErrorCodes.CONFIG, parsed.error.issues.map((i) => i.message).join('; ')), json);
+    return 1;
+  }
+  const opts = parsed.data;
+  const stateDir = stateDirFrom(globals);
+  const c = makeChalk(process.stderr);
+  const controller = new AbortController();
+  let stack: RunningStack | undefined;
+  let handedOff = false;
+  let stopping: Promise<void> | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      err(c.red(`${signal} again: killing everything now`));
+      killAllSpawnedSync();
+      process.exit(130);
+    }
+    err(c.yellow(`${signal}: stopping…`));
+    controller.abort();
+    if (stack && !stopping) stopping = stack.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('exit', () => {
+    if (!handedOff) killAllSpawnedSync();
+  });
+
+  try {
+    const infra = parseInfraChoice(opts.infra);
+    const flags = { redisUrl: opts.redisUrl, kafkaBrokers: opts.kafkaBrokers, cassandraContactPoints: opts.cassandraContactPoints, cassandraDc: opts.cassandraDc };
+    const factory = {
+      native: () => new NativeProvider({ kafkaHeap: process.env['CHATLAB_KAFKA_HEAP'], cassandraHeap: process.env['CHATLAB_CASSANDRA_HEAP'] }),
+      containers: () => new ContainersProvider(),
+      external: () => new ExternalProvider(externalEndpoints(flags)),
+    };
+    const t0 = Date.now();
+    stack = await startStack({
+      stateDir,
+      infra,
+      factory,
+      detached: opts.detach,
+      services: { gateways: opts.gateways },
+      signal: controller.signal,
+      onProgress: progressPrinter(c, err, Boolean(process.stderr.isTTY)),
+    });
+    const status = await collectStatus(stateDir);
+    err(c.green(`✔ chatlab is up (${stack.state.provider}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`));
+    if (opts.json) printJson(status);
+    else if (status) printStatus(status, makeChalk());
+    if (opts.detach) {
+      handedOff = true;
+      err(c.dim('detached: `chatlab status` shows it, `chatlab down` stops it'));
+      return 0;
+    }
+    err(c.dim('running in the foreground: Ctrl-C stops everything'));
+    await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await stopping;
+    err(c.green('✔ stopped'));
+    return 0;
+  } catch (e) {
+    if (stopping) await stopping;
+    reportError(e, json);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+  }
+}
+
+export { out };

@@ -1,0 +1,3 @@
+export * from './backoff.js';
+export * from './reconnect.js';
+export * from './merge.js';

@@ -1,0 +1,143 @@
+import { compareIds } from '../core/index.js';
+
+/**
+ * What a simulated client does per conversation between the socket and the "application":
+ * the live stream and the sync pages overlap after a reconnect (a message can arrive live
+ * while the sync that also returns it is in flight), so the client merges them by id, drops
+ * what it already showed and shows the rest in id order. What it cannot repair is counted,
+ * so the checker can tell a client-side merge bug from a server-side delivery bug.
+ */
+export interface MergeableMessage {
+  /** Snowflake id, decimal string. */
+  messageId: string;
+}
+
+export interface MergeStats {
+  /** Messages handed to the application. */
+  delivered: number;
+  /** Messages dropped because the application already had them. */
+  duplicatesDropped: number;
+  /** Messages handed over although a higher id had been handed over before them. */
+  reordered: number;
+}
+
+export interface ConversationMergerOptions {
+  /** The last id the application already has ("0" for none), e.g. from a previous session. */
+  lastId?: string;
+  /**
+   * How many delivered ids to remember for duplicate detection. Memory per simulated client
+   * must stay small (DESIGN.md §Measuring); an id older than everything remembered is taken
+   * as already delivered, since a first delivery that late is far rarer than a re-delivery.
+   */
+  rememberIds?: number;
+}
+
+const DEFAULT_REMEMBER = 10_000;
+
+export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
+  readonly stats: MergeStats = { delivered: 0, duplicatesDropped: 0, reordered: 0 };
+  #lastId: string;
+  /** Ids at or below this that are not in #seen count as already delivered. */
+  #floor: string;
+  #seen = new Set<string>();
+  #remember: number;
+  #syncing = false;
+  /** Live messages held back while a sync runs, by id (a duplicate live copy is dropped here). */
+  #buffer = new Map<string, M>();
+
+  constructor(options: ConversationMergerOptions = {}) {
+    this.#lastId = options.lastId ?? '0';
+    this.#floor = this.#lastId;
+    this.#remember = Math.max(1, options.rememberIds ?? DEFAULT_REMEMBER);
+  }
+
+  /** Highest id delivered so far: what a sync asks to start `after`. */
+  get lastId(): string {
+    return this.#lastId;
+  }
+
+  get syncing(): boolean {
+    return this.#syncing;
+  }
+
+  get buffered(): number {
+    return this.#buffer.size;
+  }
+
+  /**
+   * Enters sync mode (live messages are buffered from now on) and returns the `after` id to
+   * send. Calling it again mid-sync (a reconnect during a sync) keeps the buffer: those live
+   * messages are still real and the new sync will cover the same range.
+   */
+  beginSync(): string {
+    this.#syncing = true;
+    return this.#lastId;
+  }
+
+  /** A live `message` frame. Returns what to show now: nothing while a sync runs. */
+  onLive(message: M): M[] {
+    if (this.#syncing) {
+      if (this.#buffer.has(message.messageId)) this.stats.duplicatesDropped++;
+      else this.#buffer.set(message.messageId, message);
+      return [];
+    }
+    const out: M[] = [];
+    this.#deliver(message, out);
+    return out;
+  }
+
+  /**
+   * One `sync_result` page (oldest first, strictly after the `after` sent). Returns the page
+   * merged with buffered live messages, deduplicated, in id order. With `hasMore` the caller
+   * asks for the next page after `lastId`; only buffered messages inside this page's range are
+   * released, since later ones may have older, still unfetched messages before them.
+   */
+  applySyncResult(messages: readonly M[], hasMore: boolean): M[] {
+    let batch: M[] = [...messages];
+    if (hasMore) {
+      const top = messages.reduce<string | undefined>(
+        (max, m) => (max === undefined || compareIds(m.messageId, max) > 0 ? m.messageId : max),
+        undefined,
+      );
+      if (top !== undefined) {
+        for (const [id, m] of this.#buffer) {
+          if (compareIds(id, top) <= 0) {
+            batch.push(m);
+            this.#buffer.delete(id);
+          }
+        }
+      }
+    } else {
+      batch = batch.concat([...this.#buffer.values()]);
+      this.#buffer.clear();
+      this.#syncing = false;
+    }
+    // Stable sort keeps the sync copy ahead of a live copy of the same id; either is fine.
+    batch.sort((a, b) => compareIds(a.messageId, b.messageId));
+    const out: M[] = [];
+    for (const m of batch) this.#deliver(m, out);
+    return out;
+  }
+
+  #deliver(message: M, out: M[]): void {
+    const id = message.messageId;
+    if (this.#seen.has(id) || compareIds(id, this.#floor) <= 0) {
+      this.stats.duplicatesDropped++;
+      return;
+    }
+    if (compareIds(id, this.#lastId) < 0) this.stats.reordered++;
+    else this.#lastId = id;
+    this.#remember1(id);
+    this.stats.delivered++;
+    out.push(message);
+  }
+
+  #remember1(id: string): void {
+    this.#seen.add(id);
+    if (this.#seen.size <= this.#remember) return;
+    // Set iterates in insertion order: the first entry is the oldest delivery.
+    const oldest = this.#seen.values().next().value as string;
+    this.#seen.delete(oldest);
+    if (compareIds(oldest, this.#floor) > 0) this.#floor = oldest;
+  }
+}

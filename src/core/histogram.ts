@@ -1,0 +1,129 @@
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { ChatlabError, ErrorCodes } from './errors.js';
+
+/** What reports show (DESIGN.md §Measuring): percentiles and max, in milliseconds, never a mean alone. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** 1 hour in µs: anything slower is a hung message, not a latency worth resolving. */
+export const HISTOGRAM_HIGHEST_MICROS = 3_600_000_000;
+
+function newHdr(): Histogram {
+  // Pure JS build: the WASM one needs an async init and its memory is not freed by GC,
+  // which a short-lived worker process would leak per histogram.
+  return build({
+    bitBucketSize: 64,
+    useWebAssembly: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HISTOGRAM_HIGHEST_MICROS,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/**
+ * Latency histogram recorded in microseconds (ms would lose sub-ms resolution on a local
+ * stack), reported in milliseconds. Each load worker keeps one and ships `encode()` to the
+ * engine, which merges them, so percentiles are over all samples, not an average of averages.
+ */
+export class LatencyHistogram {
+  #hdr: Histogram;
+  /** Samples outside [0, 1h] that were clamped; a non-zero value means clocks or the run misbehaved. */
+  #clamped = 0;
+
+  private constructor(hdr: Histogram) {
+    this.#hdr = hdr;
+  }
+
+  static create(): LatencyHistogram {
+    return new LatencyHistogram(newHdr());
+  }
+
+  /** Inverse of encode(); throws a CHATLAB_E_BAD_REQUEST error on text that is not an encoded histogram. */
+  static decode(encoded: string): LatencyHistogram {
+    let decoded: Histogram;
+    try {
+      decoded = decodeFromCompressedBase64(encoded, 64, false);
+    } catch (err) {
+      throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'not an encoded latency histogram', { cause: err });
+    }
+    // Re-add into our own layout so merges and the trackable range never depend on the sender.
+    const out = LatencyHistogram.create();
+    out.#hdr.add(decoded);
+    return out;
+  }
+
+  /**
+   * Records one latency in µs. Under load a bad sample is counted, not thrown (§Conventions 6):
+   * negative values (clock skew between processes) clamp to 0, huge ones to 1h.
+   */
+  record(micros: number): void {
+    let value = Math.round(micros);
+    if (!Number.isFinite(value)) {
+      this.#clamped++;
+      return;
+    }
+    if (value < 0) {
+      value = 0;
+      this.#clamped++;
+    } else if (value > HISTOGRAM_HIGHEST_MICROS) {
+      value = HISTOGRAM_HIGHEST_MICROS;
+      this.#clamped++;
+    }
+    this.#hdr.recordValue(value);
+  }
+
+  /** Convenience for callers holding Date.now() differences. */
+  recordMs(ms: number): void {
+    this.record(ms * 1000);
+  }
+
+  get count(): number {
+    return this.#hdr.totalCount;
+  }
+
+  get clamped(): number {
+    return this.#clamped;
+  }
+
+  merge(other: LatencyHistogram | string): void {
+    const source = typeof other === 'string' ? LatencyHistogram.decode(other) : other;
+    this.#hdr.add(source.#hdr);
+    this.#clamped += source.#clamped;
+  }
+
+  /** Base64 of HdrHistogram's compressed V2 encoding, readable by any HdrHistogram port. */
+  encode(): string {
+    return encodeIntoCompressedBase64(this.#hdr);
+  }
+
+  summary(): LatencySummary {
+    const h = this.#hdr;
+    if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+    const ms = (micros: number) => micros / 1000;
+    return {
+      count: h.totalCount,
+      p50: ms(h.getValueAtPercentile(50)),
+      p90: ms(h.getValueAtPercentile(90)),
+      p99: ms(h.getValueAtPercentile(99)),
+      p999: ms(h.getValueAtPercentile(99.9)),
+      // Not h.maxValue: that is exact when recorded here but bucket-rounded after decode/add,
+      // so the same samples would report a different max depending on where they were recorded.
+      max: ms(h.getValueAtPercentile(100)),
+    };
+  }
+
+  reset(): void {
+    this.#hdr.reset();
+    this.#clamped = 0;
+  }
+}
+
+export function createLatencyHistogram(): LatencyHistogram {
+  return LatencyHistogram.create();
+}

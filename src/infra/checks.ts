@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import cassandra from 'cassandra-driver';
+import type { InfraEndpoints } from './types.js';
+
+/** The readiness checks of DESIGN.md: Redis PING, a Kafka metadata request, a CQL query. */
+
+export async function pingRedis(url: string): Promise<string> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    const pong = await redis.ping();
+    const info = await redis.info('server');
+    return /redis_version:(\S+)/.exec(info)?.[1] ?? pong;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function kafkaMetadata(brokers: string[]): Promise<number> {
+  const kafka = new Kafka({ clientId: 'chatlab-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 2000, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    if (cluster.brokers.length === 0) throw new Error('metadata listed no broker');
+    return cluster.brokers.length;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export async function cassandraReleaseVersion(contactPoints: string[], localDataCenter: string): Promise<string> {
+  const client = new cassandra.Client({
+    contactPoints,
+    localDataCenter,
+    socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
+    pooling: { warmup: false },
+  });
+  try {
+    await client.connect();
+    const rs = await client.execute('SELECT release_version FROM system.local');
+    return String(rs.first()?.['release_version'] ?? 'unknown');
+  } finally {
+    await client.shutdown().catch(() => {});
+  }
+}
+
+export interface InfraHealth {
+  redis: boolean;
+  kafka: boolean;
+  cassandra: boolean;
+}
+
+/** One round of all three checks, none throwing: what `status` shows. */
+export async function checkInfraHealth(endpoints: InfraEndpoints): Promise<InfraHealth> {
+  const ok = (p: Promise<unknown>) => p.then(() => true, () => false);
+  const [redis, kafka, cass] = await Promise.all([
+    ok(pingRedis(endpoints.redis.url)),
+    ok(kafkaMetadata(endpoints.kafka.brokers)),
+    ok(cassandraReleaseVersion(endpoints.cassandra.contactPoints, endpoints.cassandra.localDataCenter)),
+  ]);
+  return { redis, kafka, cassandra: cass };
+}

@@ -1,0 +1,43 @@
+import { startAll } from '../start-all.js';
+import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../checks.js';
+import { waitUntil } from '../readiness.js';
+import type { InfraEndpoints, InfraProvider, StartOptions, StartedInfra } from '../types.js';
+
+/** The user's own clusters: chatlab only checks they answer, and never stops them. */
+export class ExternalProvider implements InfraProvider {
+  readonly name = 'external' as const;
+
+  constructor(private readonly endpoints: InfraEndpoints) {}
+
+  async unavailableReason(): Promise<string | null> {
+    return null;
+  }
+
+  async start(options: StartOptions): Promise<StartedInfra> {
+    const e = this.endpoints;
+    const nothing = async () => {};
+    const check = <T>(component: 'redis' | 'kafka' | 'cassandra', what: string, fn: () => Promise<T>) => async (signal: AbortSignal) => {
+      options.onProgress?.({ component, phase: 'waiting', detail: what });
+      const version = await waitUntil(fn, { what, timeoutMs: 30_000, intervalMs: 1000, signal });
+      return { version: String(version), stop: nothing };
+    };
+    const started = await startAll(
+      {
+        redis: check('redis', `Redis PING on ${e.redis.url}`, () => pingRedis(e.redis.url)),
+        kafka: check('kafka', `Kafka metadata from ${e.kafka.brokers.join(',')}`, () => kafkaMetadata(e.kafka.brokers)),
+        cassandra: check('cassandra', `CQL on ${e.cassandra.contactPoints.join(',')}`, () =>
+          cassandraReleaseVersion(e.cassandra.contactPoints, e.cassandra.localDataCenter),
+        ),
+      },
+      { signal: options.signal, onProgress: options.onProgress },
+    );
+    return {
+      provider: 'external',
+      endpoints: e,
+      processes: [],
+      containerIds: [],
+      versions: { redis: started.redis.version, kafka: `${started.kafka.version} broker(s)`, cassandra: started.cassandra.version },
+      stop: nothing,
+    };
+  }
+}

@@ -1,0 +1,11 @@
+export * from './types.js';
+export { NativeProvider } from './native/provider.js';
+export { ContainersProvider, containerRuntimeAnswers } from './containers/provider.js';
+export { ExternalProvider } from './external/provider.js';
+export { selectProvider, type ProviderFactory } from './select.js';
+export { externalEndpoints, parseInfraChoice, type ExternalFlags } from './config.js';
+export { bootstrapInfra } from './bootstrap.js';
+export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth } from './checks.js';
+export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, tailFile } from './process.js';
+export { startAll } from './start-all.js';
+export { freePort, freePorts } from './ports.js';

@@ -1,0 +1,109 @@
+/** Files and flags for a single-node Cassandra 5.0 on Java 17 (see DESIGN.md). */
+
+export interface CassandraPorts {
+  native: number;
+  storage: number;
+  jmx: number;
+}
+
+/** Only keys valid for 5.0: it refuses to start on an unknown key. */
+export function cassandraYaml(dir: string, ports: CassandraPorts): string {
+  return `cluster_name: chatlab
+num_tokens: 1
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+commitlog_directory: ${dir}/commitlog
+data_file_directories:
+  - ${dir}/data
+saved_caches_directory: ${dir}/saved_caches
+hints_directory: ${dir}/hints
+cdc_raw_directory: ${dir}/cdc_raw
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "127.0.0.1:${ports.storage}"
+listen_address: 127.0.0.1
+rpc_address: 127.0.0.1
+storage_port: ${ports.storage}
+native_transport_port: ${ports.native}
+start_native_transport: true
+endpoint_snitch: SimpleSnitch
+authenticator: AllowAllAuthenticator
+authorizer: AllowAllAuthorizer
+concurrent_reads: 8
+concurrent_writes: 16
+batch_size_warn_threshold: 64KiB
+batch_size_fail_threshold: 640KiB
+`;
+}
+
+export const LOGBACK_XML = `<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{20} - %msg%n</pattern></encoder>
+  </appender>
+  <logger name="org.apache.cassandra" level="INFO"/>
+  <root level="WARN"><appender-ref ref="STDOUT"/></root>
+</configuration>
+`;
+
+/** The JPMS flags of Cassandra's conf/jvm17-server.options. */
+const JVM17_FLAGS = [
+  '-Djdk.attach.allowAttachSelf=true',
+  ...[
+    'java.base/jdk.internal.misc',
+    'java.management.rmi/com.sun.jmx.remote.internal.rmi',
+    'java.rmi/sun.rmi.registry',
+    'java.rmi/sun.rmi.server',
+    'java.sql/java.sql',
+    'java.base/java.lang.ref',
+    'jdk.unsupported/sun.misc',
+    'jdk.compiler/com.sun.tools.javac.file',
+    'jdk.attach/sun.tools.attach',
+  ].flatMap((m) => ['--add-exports', `${m}=ALL-UNNAMED`]),
+  ...[
+    'java.base/java.lang.module',
+    'java.base/jdk.internal.loader',
+    'java.base/jdk.internal.ref',
+    'java.base/jdk.internal.reflect',
+    'java.base/jdk.internal.math',
+    'java.base/jdk.internal.module',
+    'java.base/jdk.internal.util.jar',
+    'jdk.management/com.sun.management.internal',
+    'java.base/sun.nio.ch',
+    'java.base/java.io',
+    'java.base/java.lang.reflect',
+    'jdk.compiler/com.sun.tools.javac',
+    'java.base/java.lang',
+    'java.base/java.util',
+  ].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]),
+];
+
+export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: string; heap: string; jmxPort: number }): string[] {
+  return [
+    `-Xms${p.heap}`,
+    `-Xmx${p.heap}`,
+    '-Xss512k',
+    '-XX:+UseG1GC',
+    '-XX:+ParallelRefProcEnabled',
+    '-XX:MaxTenuringThreshold=1',
+    '-XX:G1HeapRegionSize=16m',
+    ...JVM17_FLAGS,
+    '-Dio.netty.tryReflectionSetAccessible=true',
+    `-javaagent:${p.jammJar}`,
+    `-Dcassandra.config=file://${p.dir}/cassandra.yaml`,
+    `-Dlogback.configurationFile=${p.dir}/logback.xml`,
+    `-Dcassandra.storagedir=${p.dir}`,
+    `-Dcassandra.logdir=${p.dir}`,
+    '-Dcassandra-foreground=yes',
+    `-Dcassandra.jmx.local.port=${p.jmxPort}`,
+    // fast single-node dev boot
+    '-Dcassandra.initial_token=0',
+    '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+    '-Dcassandra.load_ring_state=false',
+    '-Dcassandra.unsafesystem=true',
+    '-cp',
+    `${p.jarDir}/*`,
+    'org.apache.cassandra.service.CassandraDaemon',
+  ];
+}

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultCacheDir } from '../../core/paths.js';
+import { startAll } from '../start-all.js';
+import { ensureJars, jarDir } from './jars.js';
+import { startNativeRedis } from './redis.js';
+import { startNativeKafka } from './kafka.js';
+import { startNativeCassandra } from './cassandra.js';
+import type { InfraProvider, StartOptions, StartedInfra } from '../types.js';
+
+export interface NativeProviderOptions {
+  cacheDir?: string;
+  kafkaHeap?: string;
+  cassandraHeap?: string;
+}
+
+/** Runs the real processes on this machine: redis-server, and Kafka/Cassandra jars on Java 17. */
+export class NativeProvider implements InfraProvider {
+  readonly name = 'native' as const;
+  private readonly cacheDir: string;
+
+  constructor(private readonly options: NativeProviderOptions = {}) {
+    this.cacheDir = options.cacheDir ?? defaultCacheDir();
+  }
+
+  async unavailableReason(): Promise<string | null> {
+    const missing: string[] = [];
+    const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+    const javaMajor = Number(/version "(\d+)/.exec(`${java.stderr}`)?.[1] ?? 0);
+    if (java.error || javaMajor < 17) missing.push(`Java 17 or newer (${java.error ? 'java not found' : `found ${javaMajor}`}) — apt-get install -y openjdk-17-jre-headless`);
+    const jarsCached = ['kafka', 'cassandra'].every((s) => fs.existsSync(path.join(jarDir(this.cacheDir, s as 'kafka'), '.complete')));
+    if (!jarsCached && spawnSync('mvn', ['-v'], { encoding: 'utf8' }).error) missing.push('Maven, to fetch the Kafka and Cassandra jars once — apt-get install -y maven');
+    if (spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).error) missing.push('redis-server — apt-get install -y redis-server');
+    return missing.length ? `the native provider needs: ${missing.join('; ')}` : null;
+  }
+
+  async start(options: StartOptions): Promise<StartedInfra> {
+    const progress = options.onProgress;
+    const root = path.join(options.stateDir, 'native');
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.mkdirSync(root, { recursive: true });
+    const fetchJars = (set: 'kafka' | 'cassandra') => {
+      progress?.({ component: set, phase: 'preparing', detail: `resolving ${set} jars` });
+      return ensureJars(this.cacheDir, set, (line) => progress?.({ component: set, phase: 'preparing', detail: line }));
+    };
+    const started = await startAll(
+      {
+        redis: (signal) => startNativeRedis({ dir: path.join(root, 'redis'), signal, onProgress: progress }),
+        kafka: async (signal) =>
+          startNativeKafka({ dir: path.join(root, 'kafka'), jarDir: await fetchJars('kafka'), signal, onProgress: progress, heap: this.options.kafkaHeap }),
+        cassandra: async (signal) =>
+          startNativeCassandra({
+            dir: path.join(root, 'cassandra'),
+            jarDir: await fetchJars('cassandra'),
+            signal,
+            onProgress: progress,
+            heap: this.options.cassandraHeap,
+          }),
+      },
+      { signal: options.signal, onProgress: progress },
+    );
+    const parts = [started.redis, started.kafka, started.cassandra];
+    return {
+      provider: 'native',
+      endpoints: {
+        redis: { url: started.redis.url },
+        kafka: { brokers: started.kafka.brokers },
+        cassandra: { contactPoints: started.cassandra.contactPoints, localDataCenter: started.cassandra.localDataCenter },
+      },
+      processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile }) => ({ name, pid, marker, logFile }))),
+      containerIds: [],
+      versions: { redis: started.redis.version, kafka: started.kafka.version, cassandra: started.cassandra.version },
+      stop: async () => {
+        await Promise.allSettled(parts.map((p) => p.stop()));
+      },
+    };
+  }
+}

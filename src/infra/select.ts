@@ -1,0 +1,32 @@
+import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import type { InfraChoice, InfraProvider, ProviderName } from './types.js';
+
+export type ProviderFactory = Record<ProviderName, () => InfraProvider>;
+
+/**
+ * `auto` takes containers when a runtime really answers, else native, else fails naming what to
+ * install. An explicit choice is used as asked, or fails with the reason it cannot be.
+ */
+export async function selectProvider(choice: InfraChoice, factory: ProviderFactory): Promise<InfraProvider> {
+  if (choice !== 'auto') {
+    const provider = factory[choice]();
+    const reason = await provider.unavailableReason();
+    if (reason) throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `--infra ${choice} cannot run here: ${reason}`);
+    return provider;
+  }
+  const reasons: string[] = [];
+  for (const name of ['containers', 'native'] as const) {
+    const provider = factory[name]();
+    const reason = await provider.unavailableReason();
+    if (!reason) return provider;
+    reasons.push(`${name}: ${reason}`);
+  }
+  throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, 'no way to run Redis, Kafka and Cassandra here', {
+    details: [
+      ...reasons.map((r) => `- ${r}`),
+      'Install a container runtime (Docker or Podman), or for the native provider: Java 17, Maven and redis-server',
+      '(Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless maven redis-server),',
+      'or point chatlab at your own clusters with --infra external.',
+    ].join('\n'),
+  });
+}

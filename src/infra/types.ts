@@ -1,0 +1,57 @@
+/** What every provider hands back: endpoints of the three backing systems. */
+export interface InfraEndpoints {
+  redis: { url: string };
+  kafka: { brokers: string[] };
+  cassandra: { contactPoints: string[]; localDataCenter: string };
+}
+
+export type ProviderName = 'native' | 'containers' | 'external';
+export type InfraChoice = ProviderName | 'auto';
+export type ComponentName = 'redis' | 'kafka' | 'cassandra';
+export const COMPONENTS: readonly ComponentName[] = ['redis', 'kafka', 'cassandra'];
+
+/** A process chatlab owns and may have to stop from another invocation (`chatlab down`). */
+export interface OwnedProcess {
+  name: string;
+  pid: number;
+  /** A string that must appear in /proc/<pid>/cmdline, so a recycled pid is never killed. */
+  marker: string;
+  logFile?: string;
+}
+
+/** Progress reported while a stack starts: one line per component change. */
+export type ProgressEvent =
+  | { component: string; phase: 'preparing' | 'starting' | 'waiting' | 'ready' | 'failed' | 'stopping' | 'stopped'; detail?: string };
+export type ProgressFn = (event: ProgressEvent) => void;
+
+export interface StartOptions {
+  stateDir: string;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  /** Stay up after this process exits (`up --detach`): no reaper tied to our lifetime. */
+  detached?: boolean;
+}
+
+/** One running backing system (convention 1: started objects know their endpoints and stop). */
+export interface StartedComponent {
+  name: ComponentName;
+  processes: OwnedProcess[];
+  containerIds: string[];
+  stop(): Promise<void>;
+}
+
+export interface StartedInfra {
+  provider: ProviderName;
+  endpoints: InfraEndpoints;
+  processes: OwnedProcess[];
+  containerIds: string[];
+  versions: Partial<Record<ComponentName, string>>;
+  stop(): Promise<void>;
+}
+
+export interface InfraProvider {
+  readonly name: ProviderName;
+  /** null when usable here; otherwise why not (what to install, what did not answer). */
+  unavailableReason(): Promise<string | null>;
+  start(options: StartOptions): Promise<StartedInfra>;
+}

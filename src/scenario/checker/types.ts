@@ -1,0 +1,134 @@
+/**
+ * The history a scenario records and the delivery checker judges. Load workers append to it
+ * as things happen; the checker runs once at the end, so it can afford to be exact.
+ */
+
+/** One logical message a simulated client tried to send. */
+export interface SendRecord {
+  senderId: string;
+  conversationId: string;
+  /**
+   * Must be unique within a conversation across all senders (load workers prefix it with the
+   * sender): it is how deliveries of an unacked send, and retries of one, are recognised.
+   * Two records with the same conversation and clientMsgId are one message sent again.
+   */
+  clientMsgId: string;
+  /** Set once acked; the `ack` means durable in Kafka, so from then on it must be delivered. */
+  messageId?: string;
+  /** When the rate schedule wanted it sent (latency baseline against coordinated omission). */
+  intendedAt: number;
+  /** When the frame was written to the socket. */
+  sentAt: number;
+  ackedAt?: number;
+  /** Conversation members at send time. The sender is ignored if listed: its other sockets are out of scope. */
+  expectedRecipients: readonly string[];
+}
+
+/**
+ * One message as a recipient got it. Two streams share this shape, told apart by `raw`:
+ * - `raw` absent or false: what the application saw, after the client's merge and dedupe.
+ *   Lost, duplicates, reordered and late are judged on this stream only.
+ * - `raw: true`: a frame as it hit the socket, before dedupe. Optional; it feeds only
+ *   `duplicatesRaw` and `hot.storedNotPushed`, which show what the client had to repair.
+ */
+export interface DeliveryRecord {
+  recipientId: string;
+  conversationId: string;
+  messageId: string;
+  clientMsgId: string;
+  /**
+   * Ties are common (timestamps are taken once per batch of frames), and ties keep the order
+   * of the records, so record each recipient's deliveries in arrival order.
+   */
+  receivedAt: number;
+  raw?: boolean;
+  /** Came from a `sync_result` rather than being pushed live. */
+  viaSync?: boolean;
+}
+
+/** What history (Cassandra) holds at the end of the run. */
+export interface StoredRecord {
+  messageId: string;
+  /** Accepted for reports on persistence lag; the checker's verdicts do not depend on it. */
+  storedAt?: number;
+}
+
+export interface History {
+  sends: readonly SendRecord[];
+  deliveries: readonly DeliveryRecord[];
+  /** Omit when history was not read: the `hot` counts are then 0. */
+  stored?: readonly StoredRecord[];
+  /**
+   * When `stored` was read. A message acked after it cannot be expected there yet, so it
+   * is not counted as acked-but-not-stored. Omitted: every acked message must be stored.
+   */
+  historyVisibleAt?: number;
+}
+
+export interface CheckOptions {
+  /** A delivery later than this after `sentAt` is late. Default 5000. */
+  lateAfterMs?: number;
+  /** Add counts per recipient (costs a map entry per recipient). */
+  perRecipient?: boolean;
+  /** Examples kept per kind. Default 5. */
+  maxExamples?: number;
+}
+
+export interface CheckerExample {
+  conversationId: string;
+  clientMsgId: string;
+  messageId?: string;
+  /** Absent for per-message findings (acked but not stored). */
+  recipientId?: string;
+  /** Duplicates: how many times the application saw it. */
+  count?: number;
+  /** Late: ms from sentAt to receivedAt. */
+  delayMs?: number;
+}
+
+export interface RecipientCounts {
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  reordered: number;
+  late: number;
+}
+
+export interface CheckerResult {
+  /** Logical messages (retries of one clientMsgId count once). */
+  sent: number;
+  acked: number;
+  /** Acked messages × their expected recipients. */
+  expectedDeliveries: number;
+  /** Of expectedDeliveries, those the application saw at least once; delivered + lost = expected. */
+  delivered: number;
+  lost: number;
+  /** Extra copies the application saw (a message seen 3 times counts 2). */
+  duplicates: number;
+  /** Extra copies that reached the socket (0 when no raw records were given). */
+  duplicatesRaw: number;
+  /** Per recipient and conversation, deliveries with an id lower than one seen before. */
+  reordered: number;
+  late: number;
+  /** Deliveries of sends never acked: fine (the ack may have been lost), not counted lost. */
+  deliveredUnacked: number;
+  /** Deliveries of no known send, or to someone not a member at send time. */
+  unexpected: number;
+  hot: {
+    /** Acked (durable in Kafka) but missing from history. */
+    ackedNotStored: number;
+    /** (message × recipient) in history that the recipient never got pushed live. */
+    storedNotPushed: number;
+  };
+  examples: {
+    lost: CheckerExample[];
+    duplicates: CheckerExample[];
+    reordered: CheckerExample[];
+    late: CheckerExample[];
+    unexpected: CheckerExample[];
+    ackedNotStored: CheckerExample[];
+    storedNotPushed: CheckerExample[];
+  };
+  perRecipient?: Record<string, RecipientCounts>;
+}

@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stopContainers } from '../infra/containers/provider.js';
+import { stopOwned } from '../infra/process.js';
+import { pidAlive, stopStrays } from './liveness.js';
+import { readState, removeState } from './state.js';
+
+export interface DownReport {
+  found: boolean;
+  stopped: string[];
+}
+
+/**
+ * Stops what `up` started. A foreground `up` is asked to stop itself first (SIGTERM), since it
+ * owns its children; whatever is left is stopped from the state file, then by marker.
+ */
+export async function stopStack(stateDir: string, onStep: (line: string) => void = () => {}): Promise<DownReport> {
+  const state = readState(stateDir);
+  const stopped: string[] = [];
+  if (state && state.cliPid !== process.pid && pidAlive(state.cliPid)) {
+    onStep(`asking chatlab up (pid ${state.cliPid}) to stop`);
+    try {
+      process.kill(state.cliPid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+    for (let i = 0; i < 600 && pidAlive(state.cliPid); i++) await sleep(100);
+    if (!pidAlive(state.cliPid)) stopped.push(`chatlab up (pid ${state.cliPid})`);
+  }
+  if (state) {
+    for (const svc of [...state.services].reverse()) {
+      onStep(`stopping ${svc.name}`);
+      await stopOwned(svc, 10_000);
+      stopped.push(svc.name);
+    }
+    await Promise.all(
+      state.processes.map(async (p) => {
+        onStep(`stopping ${p.name} (pid ${p.pid})`);
+        await stopOwned(p, 20_000);
+        stopped.push(p.name);
+      }),
+    );
+    if (state.containerIds.length > 0) {
+      onStep(`removing ${state.containerIds.length} containers`);
+      await stopContainers(state.containerIds);
+      stopped.push(...state.containerIds.map((id) => `container ${id.slice(0, 12)}`));
+    }
+  }
+  const strays = await stopStrays(stateDir);
+  if (strays > 0) stopped.push(`${strays} stray process(es)`);
+  removeState(stateDir);
+  return { found: state !== null || strays > 0, stopped: [...new Set(stopped)] };
+}

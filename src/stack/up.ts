@@ -1,0 +1,106 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { bootstrapInfra } from '../infra/bootstrap.js';
+import { selectProvider, type ProviderFactory } from '../infra/select.js';
+import type { InfraChoice, ProgressFn, StartedInfra } from '../infra/types.js';
+import { DEFAULT_KEYSPACE } from '../store/schema.js';
+import { stackAlive, stopStrays } from './liveness.js';
+import { startServices, type ServiceOptions, type StartedServices } from './services.js';
+import { claimState, readState, removeState, writeState, type StackState } from './state.js';
+
+export interface UpOptions {
+  stateDir: string;
+  infra: InfraChoice;
+  factory: ProviderFactory;
+  detached: boolean;
+  services: ServiceOptions;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+export interface RunningStack {
+  state: StackState;
+  infra: StartedInfra;
+  services: StartedServices;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up the infrastructure, the schema and the services, recording each step in the state
+ * file so that `status` and `down` (other processes) can find them. Any failure or abort stops
+ * what was started and removes the state.
+ */
+export async function startStack(options: UpOptions): Promise<RunningStack> {
+  const previous = readState(options.stateDir);
+  if (previous) {
+    if (stackAlive(previous)) {
+      throw new ChatlabError(ErrorCodes.ALREADY_RUNNING, `a chatlab stack is already running (state: ${options.stateDir}); \`chatlab status\` shows it, \`chatlab down\` stops it`);
+    }
+    await stopStrays(options.stateDir);
+    removeState(options.stateDir);
+  }
+  const state: StackState = {
+    version: 1,
+    phase: 'starting',
+    stateDir: options.stateDir,
+    cliPid: process.pid,
+    detached: options.detached,
+    startedAt: new Date().toISOString(),
+    secret: crypto.randomBytes(32).toString('base64url'),
+    versions: {},
+    processes: [],
+    containerIds: [],
+    services: [],
+  };
+  if (!claimState(state)) {
+    throw new ChatlabError(ErrorCodes.ALREADY_RUNNING, `another chatlab up is starting a stack in ${options.stateDir}`);
+  }
+  let infra: StartedInfra | undefined;
+  let services: StartedServices | undefined;
+  try {
+    const provider = await selectProvider(options.infra, options.factory);
+    state.provider = provider.name;
+    writeState(state);
+    infra = await provider.start({ stateDir: options.stateDir, signal: options.signal, onProgress: options.onProgress, detached: options.detached });
+    Object.assign(state, { endpoints: infra.endpoints, versions: infra.versions, processes: infra.processes, containerIds: infra.containerIds });
+    writeState(state);
+    options.onProgress?.({ component: 'schema', phase: 'starting', detail: 'keyspace, tables and topics' });
+    await bootstrapInfra(infra.endpoints, { keyspace: DEFAULT_KEYSPACE });
+    options.onProgress?.({ component: 'schema', phase: 'ready' });
+    if (options.signal?.aborted) throw new ChatlabError(ErrorCodes.ABORTED, 'start aborted');
+    fs.mkdirSync(path.join(options.stateDir, 'services'), { recursive: true });
+    services = await startServices({
+      stateDir: options.stateDir,
+      endpoints: infra.endpoints,
+      keyspace: DEFAULT_KEYSPACE,
+      secret: state.secret,
+      options: options.services,
+      signal: options.signal,
+      onProgress: (component, phase, detail) => options.onProgress?.({ component, phase: phase as 'starting', detail }),
+    });
+    state.services = services.records;
+    state.keyspace = DEFAULT_KEYSPACE;
+    state.phase = 'running';
+    writeState(state);
+  } catch (err) {
+    await services?.stop().catch(() => {});
+    await infra?.stop().catch(() => {});
+    await stopStrays(options.stateDir);
+    removeState(options.stateDir);
+    throw err;
+  }
+  const started = { infra, services };
+  return {
+    state,
+    infra,
+    services,
+    async stop() {
+      await started.services.stop().catch(() => {});
+      await started.infra.stop().catch(() => {});
+      await stopStrays(options.stateDir);
+      removeState(options.stateDir);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/** Cassandra schema and Kafka topics of the stack; created by `chatlab up` (idempotent). */
+
+export const DEFAULT_KEYSPACE = 'chatlab';
+
+export const TOPICS = {
+  messages: 'chat.messages',
+} as const;
+
+export const TOPIC_PARTITIONS: Record<string, number> = {
+  [TOPICS.messages]: 8,
+};
+
+/** Messages are partitioned by conversation and day bucket, clustered by Snowflake id. */
+export const MESSAGE_BUCKET_MS = 24 * 60 * 60 * 1000;
+
+export function keyspaceDdl(keyspace: string): string {
+  return `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1} AND durable_writes = true`;
+}
+
+export function tableDdl(keyspace: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.messages (
+      conversation_id text, bucket int, message_id bigint,
+      sender_id text, client_msg_id text, body text, sent_at timestamp,
+      PRIMARY KEY ((conversation_id, bucket), message_id)
+    ) WITH CLUSTERING ORDER BY (message_id ASC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.conversations (
+      conversation_id text PRIMARY KEY, kind text, name text, members set<text>, created_at timestamp
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.user_conversations (
+      user_id text, conversation_id text, PRIMARY KEY (user_id, conversation_id)
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.read_watermarks (
+      conversation_id text, user_id text, message_id bigint, updated_at timestamp,
+      PRIMARY KEY (conversation_id, user_id)
+    )`,
+  ];
+}
