@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // that run against one real Redis/Kafka/Cassandra stack started once for the whole run.
 export default defineConfig({
   test: {
+    teardownTimeout: 60_000,
     projects: [
       {
         test: {

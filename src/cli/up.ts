@@ -97,7 +97,10 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
       return 0;
     }
     err(c.dim('running in the foreground: Ctrl-C stops everything'));
+    // nothing else holds the event loop open while we wait for a signal
+    const keepAlive = setInterval(() => {}, 60_000);
     await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+    clearInterval(keepAlive);
     await stopping;
     err(c.green('✔ stopped'));
     return 0;

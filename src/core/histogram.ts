@@ -33,7 +33,10 @@ function newHdr(): Histogram {
  */
 export class LatencyHistogram {
   #hdr: Histogram;
-  /** Samples outside [0, 1h] that were clamped; a non-zero value means clocks or the run misbehaved. */
+  /**
+   * Samples outside [0, 1h] that were clamped; non-zero means clocks or the run misbehaved.
+   * Local to this process: the HdrHistogram encoding has no field for it, so ship it beside encode().
+   */
   #clamped = 0;
 
   private constructor(hdr: Histogram) {

@@ -73,7 +73,12 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
     async stop(graceMs = 10_000) {
       if (exitState !== null || pid <= 0) return;
       killGroup(pid, 'SIGTERM');
-      const timedOut = await Promise.race([exitPromise.then(() => false), sleep(graceMs).then(() => true)]);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        exitPromise.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+      ]);
+      clearTimeout(timer);
       if (timedOut) {
         killGroup(pid, 'SIGKILL');
         await exitPromise;

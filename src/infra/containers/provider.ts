@@ -4,7 +4,7 @@ import type { InfraProvider, StartOptions, StartedInfra } from '../types.js';
 
 /** Same versions as docker-compose.yml and the native provider. */
 export const CONTAINER_IMAGES = {
-  redis: 'redis:7.4-alpine',
+  redis: 'redis:7.0-alpine',
   kafka: 'confluentinc/cp-kafka:8.1.0', // Kafka 4.1
   cassandra: 'cassandra:5.0',
 } as const;

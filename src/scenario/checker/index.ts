@@ -1,0 +1,2 @@
+export { checkDeliveries } from './check.js';
+export type * from './types.js';
