@@ -5,3 +5,6 @@ export * from './clock.js';
 export * from './snowflake.js';
 export * from './protocol.js';
 export * from './paths.js';
+export * from './metrics.js';
+export * from './service-config.js';
+export * from './ops-server.js';

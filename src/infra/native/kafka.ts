@@ -56,8 +56,9 @@ export async function startNativeKafka(options: NativeKafkaOptions): Promise<Sta
   const logFile = path.join(options.dir, 'kafka.log');
 
   options.onProgress?.({ component: 'kafka', phase: 'preparing', detail: 'formatting KRaft storage' });
-  const clusterId = crypto.randomBytes(16).toString('base64url').slice(0, 22);
-  const format = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted'], {
+  // Kafka's own ids never start with '-' (its argument parser would take one for an option)
+  const clusterId = `A${crypto.randomBytes(16).toString('base64url').slice(0, 21)}`;
+  const format = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', config, '--ignore-formatted'], {
     encoding: 'utf8',
   });
   fs.writeFileSync(logFile, `${format.stdout ?? ''}${format.stderr ?? ''}`);

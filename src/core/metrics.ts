@@ -1,0 +1,47 @@
+import client from 'prom-client';
+
+/**
+ * The metric names of PROTOCOL.md, in one place. Each process creates only the metrics it
+ * counts (a count lives in the one process that does the thing), in its own registry.
+ */
+export const MetricNames = {
+  wsConnections: 'chatlab_ws_connections',
+  messagesSent: 'chatlab_messages_sent_total',
+  messagesDelivered: 'chatlab_messages_delivered_total',
+  redisPublishes: 'chatlab_redis_publishes_total',
+  kafkaProduced: 'chatlab_kafka_produced_total',
+  persisted: 'chatlab_persisted_total',
+  presenceEvents: 'chatlab_presence_events_total',
+  presenceRedisWrites: 'chatlab_presence_redis_writes_total',
+  presenceNotifications: 'chatlab_presence_notifications_total',
+  receiptUpdates: 'chatlab_receipt_updates_total',
+  receiptDbWrites: 'chatlab_receipt_db_writes_total',
+  deliveryLatency: 'chatlab_delivery_latency_seconds',
+} as const;
+
+/** Buckets for latencies from 0.1 ms to 10 s. */
+export const LATENCY_BUCKETS = [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+
+export function createRegistry(service: string): client.Registry {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ service });
+  client.collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export function counter(registry: client.Registry, name: string, help: string, labelNames: string[] = []): client.Counter {
+  return new client.Counter({ name, help, labelNames, registers: [registry] });
+}
+
+export function gauge(registry: client.Registry, name: string, help: string, labelNames: string[] = []): client.Gauge {
+  return new client.Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+export function histogram(registry: client.Registry, name: string, help: string, buckets = LATENCY_BUCKETS): client.Histogram {
+  return new client.Histogram({ name, help, buckets, registers: [registry] });
+}
+
+export type Registry = client.Registry;
+export type Counter = client.Counter;
+export type Gauge = client.Gauge;
+export type Histogram = client.Histogram;

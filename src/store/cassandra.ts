@@ -1,0 +1,16 @@
+import cassandra from 'cassandra-driver';
+
+/** One driver client per process, with prepared statements and a constant reconnection policy. */
+export function createCassandraClient(p: { contactPoints: string[]; localDataCenter: string; keyspace?: string }): cassandra.Client {
+  return new cassandra.Client({
+    contactPoints: p.contactPoints,
+    localDataCenter: p.localDataCenter,
+    keyspace: p.keyspace,
+    socketOptions: { connectTimeout: 5000, readTimeout: 12_000 },
+    policies: { reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(1000) },
+    queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localOne },
+  });
+}
+
+export type CassandraClient = cassandra.Client;
+export const Long = cassandra.types.Long;
