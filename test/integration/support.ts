@@ -1,11 +1,41 @@
 import crypto from 'node:crypto';
 import { inject } from 'vitest';
+import { signToken } from '../../src/gateway/auth.js';
 
-/** A name no other test uses: for key prefixes, topics, keyspaces and consumer groups. */
+/** A name no other test uses: for key prefixes, topics, keyspaces, consumer groups and users. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
 }
 
 export function endpoints() {
   return inject('endpoints');
+}
+
+export function gateways(): string[] {
+  return inject('services').filter((s) => s.kind === 'gateway').map((s) => s.url);
+}
+
+export function token(userId: string): string {
+  return signToken(userId, inject('secret'));
+}
+
+export async function createConversation(gatewayUrl: string, caller: string, members: string[], name?: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${gatewayUrl}/v1/conversations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token(caller)}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ members, name }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+export async function history(gatewayUrl: string, caller: string | null, conversationId: string, query = ''): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${gatewayUrl}/v1/conversations/${conversationId}/messages${query}`, {
+    headers: caller ? { authorization: `Bearer ${token(caller)}` } : {},
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+export function users(prefix: string, n: number): string[] {
+  const base = uniqueName(prefix);
+  return Array.from({ length: n }, (_, i) => `${base}-${i}`);
 }

@@ -1,0 +1,140 @@
+import type { WebSocket } from 'ws';
+import { CloseCodes, errorMessage, parseClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
+import { readHistory } from '../store/index.js';
+import { handleSend } from './send.js';
+import type { GatewayContext } from './context.js';
+import type { RoutedSocket } from './router.js';
+
+/** Token bucket: `rate` frames a second, up to `burst` at once. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now = Date.now(),
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  take(now = Date.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+let nextId = 0;
+
+/** One client socket: rate limit, bounded outbound queue, frame dispatch. */
+export class Connection implements RoutedSocket {
+  readonly id: string;
+  private readonly bucket: TokenBucket;
+  /** Sends of one socket run their routing step in order, so one sender's messages stay in order. */
+  private sendChain: Promise<void> = Promise.resolve();
+  closed = false;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly ws: WebSocket,
+    readonly userId: string,
+  ) {
+    this.id = `${ctx.gatewayId}:${++nextId}`;
+    this.bucket = new TokenBucket(ctx.options.rateLimitPerSec, ctx.options.rateLimitBurst);
+    ws.on('message', (data, isBinary) => this.onFrame(isBinary ? '' : data.toString()));
+  }
+
+  /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
+  push(frame: string): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount > this.ctx.options.outboundLimitBytes) {
+      this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  sendFrame(frame: ServerFrame): void {
+    this.push(JSON.stringify(frame));
+  }
+
+  error(code: ErrorFrameCode, message: string, ref?: string): void {
+    this.ctx.metrics.errors.inc({ code });
+    this.sendFrame(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
+  }
+
+  close(code: number, reason: string, metricReason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.metrics.closes.inc({ reason: metricReason });
+    this.ws.close(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  private onFrame(raw: string): void {
+    if (this.closed) return;
+    if (!this.bucket.take()) {
+      this.close(CloseCodes.RATE_LIMIT, 'rate limit', 'rate_limit');
+      return;
+    }
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) return this.error(parsed.code, parsed.message, parsed.ref);
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case 'send':
+        this.sendChain = this.sendChain.then(() =>
+          handleSend(this.ctx, this, frame).catch((err: unknown) => this.error('internal', errorMessage(err), frame.clientMsgId)),
+        );
+        return;
+      case 'sync':
+        void this.sync(frame).catch((err: unknown) => this.error('unavailable', `sync failed: ${errorMessage(err)}`));
+        return;
+      case 'read':
+        void this.read(frame.conversationId, frame.messageId).catch((err: unknown) => this.error('unavailable', `read failed: ${errorMessage(err)}`));
+        return;
+      case 'heartbeat':
+        this.ctx.events.heartbeat(this.userId, this.id);
+        return;
+    }
+  }
+
+  private async member(conversationId: string): Promise<boolean> {
+    const conversation = await this.ctx.conversations.get(conversationId);
+    if (!conversation) {
+      this.error('unknown_conversation', `no conversation ${conversationId}`);
+      return false;
+    }
+    if (!this.ctx.conversations.isMember(conversationId, this.userId)) {
+      this.error('not_member', `you are not a member of ${conversationId}`);
+      return false;
+    }
+    return true;
+  }
+
+  private async sync(frame: SyncFrame): Promise<void> {
+    if (!(await this.member(frame.conversationId))) return;
+    const conversation = this.ctx.conversations.peek(frame.conversationId);
+    const page = await readHistory({
+      store: this.ctx.messages,
+      redis: this.ctx.redis,
+      recentKey: this.ctx.keys.recent(frame.conversationId),
+      conversationId: frame.conversationId,
+      after: frame.after,
+      limit: frame.limit ?? 100,
+      fromMs: conversation?.createdAt,
+    });
+    this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages: page.messages, hasMore: page.hasMore });
+  }
+
+  private async read(conversationId: string, messageId: string): Promise<void> {
+    if (!(await this.member(conversationId))) return;
+    await this.ctx.events.read(this.userId, conversationId, messageId);
+  }
+}

@@ -1,0 +1,142 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Redis } from 'ioredis';
+import { WebSocketServer } from 'ws';
+import { SnowflakeGenerator, createOpsServer, listen, systemClock, type ServiceConfig } from '../core/index.js';
+import {
+  ConversationStore,
+  MessageStore,
+  createCassandraClient,
+  defineSendScript,
+  leaseWorkerId,
+  redisKeys,
+  type WorkerLease,
+} from '../store/index.js';
+import { tokenFromRequest, verifyToken } from './auth.js';
+import { Connection } from './connection.js';
+import { CachedConversations, usesGroupChannel, type GatewayContext, type GatewayEvents } from './context.js';
+import { gatewayApi } from './http-api.js';
+import { createGatewayMetrics } from './metrics.js';
+import { parseGatewayOptions } from './options.js';
+import { BatchingProducer } from './producer.js';
+import { Router } from './router.js';
+import { drainAndClose } from './shutdown.js';
+
+export interface RunningGateway {
+  port: number;
+  ctx: GatewayContext;
+  /** Graceful: reconnect frames, drain, close 1012, flush Kafka. */
+  shutdown(): Promise<void>;
+}
+
+const noEvents: GatewayEvents = {
+  connected: () => {},
+  disconnected: () => {},
+  heartbeat: () => {},
+  read: async () => {},
+};
+
+export async function startGateway(config: ServiceConfig, events: GatewayEvents = noEvents): Promise<RunningGateway> {
+  const options = parseGatewayOptions(config.options);
+  const keys = redisKeys(config.redisPrefix);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => {});
+  sub.on('error', () => {});
+  defineSendScript(redis);
+  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+  const metrics = createGatewayMetrics(config.name);
+  const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => metrics.produced.inc(n), config.name);
+  const lease: WorkerLease = await leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: 10_000, owner: `${config.name}:${process.pid}` });
+  await Promise.all([cassandra.connect(), producer.connect()]);
+
+  const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys));
+  const router = new Router(sub, keys, metrics);
+  const ctx: GatewayContext = {
+    gatewayId: config.name,
+    options,
+    redis,
+    keys,
+    conversations,
+    messages: new MessageStore(cassandra, config.keyspace),
+    producer,
+    snowflake: new SnowflakeGenerator({ workerId: lease.workerId, clock: systemClock }),
+    router,
+    metrics,
+    inFlight: new Set(),
+    events,
+  };
+  router.onControl = (userId, msg) => {
+    if (msg.op === 'joined' && usesGroupChannel(options, msg.size)) void router.joinGroup(userId, msg.conversationId);
+  };
+
+  let draining = false;
+  const server = createOpsServer({
+    registry: metrics.registry,
+    healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
+    extra: gatewayApi(ctx, config.secret),
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    void acceptUpgrade(req, socket, head);
+  });
+
+  async function largeGroupsOf(userId: string): Promise<string[]> {
+    const ids = await conversations.raw.conversationsOf(userId);
+    const convs = await Promise.all(ids.map((id) => conversations.get(id)));
+    return convs.filter((c) => c && usesGroupChannel(options, c.members.length)).map((c) => c!.conversationId);
+  }
+
+  async function acceptUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/v1/ws') return refuse(socket, 404, 'Not Found');
+    if (draining) return refuse(socket, 503, 'Service Unavailable');
+    const token = tokenFromRequest(req);
+    const verified = token ? verifyToken(token, config.secret) : null;
+    if (!verified?.ok) return refuse(socket, 401, 'Unauthorized');
+    const userId = verified.userId;
+    try {
+      await router.reserve(userId, await largeGroupsOf(userId));
+    } catch {
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    if (draining || socket.destroyed) {
+      router.release(userId);
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new Connection(ctx, ws, userId);
+      router.add(conn);
+      metrics.connections.inc();
+      events.connected(userId, conn.id);
+      ws.on('close', () => {
+        conn.closed = true;
+        router.remove(conn);
+        metrics.connections.dec();
+        events.disconnected(userId, conn.id);
+      });
+      ws.on('error', () => {});
+    });
+  }
+
+  function refuse(socket: Duplex, status: number, text: string): void {
+    metrics.rejectedUpgrades.inc({ status: String(status) });
+    if (!socket.destroyed) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  const port = await listen(server, config.port, config.host);
+  return {
+    port,
+    ctx,
+    async shutdown() {
+      draining = true;
+      await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[] });
+      await producer.disconnect().catch(() => {});
+      await lease.release().catch(() => {});
+      await lease.stop();
+      await cassandra.shutdown().catch(() => {});
+      sub.disconnect();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { ChatlabError, ErrorCodes, FRAME_LIMIT_DEFAULT_BYTES, FRAME_LIMIT_MAX_BYTES } from '../core/index.js';
+
+/** Gateway tuning, from the service config's `options` (validated once, with defaults). */
+export const gatewayOptionsSchema = z.object({
+  /** Conversations with more members than this publish once to group:<conv> (fan-out on read). */
+  groupThreshold: z.number().int().min(1).default(100),
+  /** Force one routing for every conversation (the large-group scenario compares them). */
+  routing: z.enum(['hybrid', 'inbox', 'group']).default('hybrid'),
+  maxFrameBytes: z.number().int().min(1024).max(FRAME_LIMIT_MAX_BYTES).default(FRAME_LIMIT_DEFAULT_BYTES),
+  /** A socket whose unsent bytes exceed this is a slow consumer: closed with 4008. */
+  outboundLimitBytes: z.number().int().min(16 * 1024).default(4 * 1024 * 1024),
+  /** Token bucket per connection: frames per second and burst. Beyond it: closed with 4008. */
+  rateLimitPerSec: z.number().positive().default(200),
+  rateLimitBurst: z.number().int().positive().default(400),
+  dedupeTtlSec: z.number().int().positive().default(24 * 3600),
+  /** On SIGTERM each socket is told to come back after a delay spread over this window. */
+  reconnectSpreadMs: z.number().int().min(0).default(2000),
+  drainTimeoutMs: z.number().int().min(0).default(10_000),
+  kafkaBatchMax: z.number().int().min(1).default(500),
+});
+
+export type GatewayOptions = z.infer<typeof gatewayOptionsSchema>;
+
+export function parseGatewayOptions(raw: unknown): GatewayOptions {
+  const parsed = gatewayOptionsSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ChatlabError(ErrorCodes.CONFIG, `bad gateway options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,174 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../store/index.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** What the router needs of a connection. */
+export interface RoutedSocket {
+  readonly id: string;
+  readonly userId: string;
+  push(frame: string): void;
+}
+
+/**
+ * Published payloads are `<origin>\n<frame JSON>`: origin is the id of the sending socket (it
+ * gets an ack, not the message). Control payloads start with `!` and never reach a socket.
+ */
+export function encodePayload(origin: string, frameJson: string): string {
+  return `${origin}\n${frameJson}`;
+}
+
+export interface ControlMessage {
+  op: 'joined';
+  conversationId: string;
+  size: number;
+}
+
+/**
+ * The gateway's local index of sockets, and its Redis subscriptions: `inbox:<user>` while it
+ * holds a socket of that user, `group:<conv>` while it holds a socket of any member of that
+ * large conversation (fan-out on read).
+ */
+export class Router {
+  private readonly byUser = new Map<string, Set<RoutedSocket>>();
+  private readonly byGroup = new Map<string, Set<RoutedSocket>>();
+  private readonly groupsOfUser = new Map<string, Set<string>>();
+  private readonly reservations = new Map<string, number>();
+  onControl: (userId: string, msg: ControlMessage) => void = () => {};
+
+  constructor(
+    private readonly sub: Redis,
+    private readonly keys: RedisKeys,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    sub.on('message', (channel: string, payload: string) => this.dispatch(channel, payload));
+  }
+
+  get socketCount(): number {
+    let n = 0;
+    for (const set of this.byUser.values()) n += set.size;
+    return n;
+  }
+
+  sockets(): RoutedSocket[] {
+    return [...this.byUser.values()].flatMap((s) => [...s]);
+  }
+
+  /**
+   * Subscribes for a user about to connect, before the handshake completes, so that once the
+   * client sees the socket open it is routable. Each reserve is followed by add or release.
+   */
+  async reserve(userId: string, largeGroups: string[]): Promise<void> {
+    this.reservations.set(userId, (this.reservations.get(userId) ?? 0) + 1);
+    const subscribe: string[] = [];
+    if (!this.byUser.has(userId)) {
+      this.byUser.set(userId, new Set());
+      subscribe.push(this.keys.inbox(userId));
+    }
+    const groups = this.groupsOfUser.get(userId) ?? new Set<string>();
+    this.groupsOfUser.set(userId, groups);
+    for (const conv of largeGroups) {
+      groups.add(conv);
+      if (!this.byGroup.has(conv)) {
+        this.byGroup.set(conv, new Set());
+        subscribe.push(this.keys.group(conv));
+      }
+    }
+    if (subscribe.length > 0) await this.sub.subscribe(...subscribe);
+  }
+
+  /** The reserved socket is open: route to it. */
+  add(socket: RoutedSocket): void {
+    this.unreserve(socket.userId);
+    this.byUser.get(socket.userId)!.add(socket);
+    for (const conv of this.groupsOfUser.get(socket.userId) ?? []) this.addToGroup(conv, socket);
+  }
+
+  /** The handshake failed after reserve. */
+  release(userId: string): void {
+    this.unreserve(userId);
+    this.cleanup(userId);
+  }
+
+  private unreserve(userId: string): void {
+    const n = (this.reservations.get(userId) ?? 1) - 1;
+    if (n <= 0) this.reservations.delete(userId);
+    else this.reservations.set(userId, n);
+  }
+
+  /** A user joined a large conversation while connected here: route its sockets too. */
+  async joinGroup(userId: string, conv: string): Promise<void> {
+    const mine = this.byUser.get(userId);
+    if (!mine) return;
+    this.groupsOfUser.get(userId)?.add(conv);
+    let subscribe = false;
+    for (const socket of mine) subscribe = this.addToGroup(conv, socket) || subscribe;
+    if (subscribe) await this.sub.subscribe(this.keys.group(conv));
+  }
+
+  remove(socket: RoutedSocket): void {
+    if (!this.byUser.get(socket.userId)?.delete(socket)) return;
+    for (const conv of this.groupsOfUser.get(socket.userId) ?? []) this.byGroup.get(conv)?.delete(socket);
+    this.cleanup(socket.userId);
+  }
+
+  /** Drops subscriptions nobody here needs any more. */
+  private cleanup(userId: string): void {
+    if ((this.byUser.get(userId)?.size ?? 0) > 0 || this.reservations.has(userId)) return;
+    const unsubscribe = [this.keys.inbox(userId)];
+    this.byUser.delete(userId);
+    for (const conv of this.groupsOfUser.get(userId) ?? []) {
+      if ((this.byGroup.get(conv)?.size ?? 0) > 0) continue;
+      if ([...this.reservations.keys()].some((u) => this.groupsOfUser.get(u)?.has(conv))) continue;
+      this.byGroup.delete(conv);
+      unsubscribe.push(this.keys.group(conv));
+    }
+    this.groupsOfUser.delete(userId);
+    void this.sub.unsubscribe(...unsubscribe).catch(() => {});
+  }
+
+  private addToGroup(conv: string, socket: RoutedSocket): boolean {
+    let members = this.byGroup.get(conv);
+    const isNew = !members;
+    if (!members) {
+      members = new Set();
+      this.byGroup.set(conv, members);
+    }
+    members.add(socket);
+    return isNew;
+  }
+
+  private dispatch(channel: string, payload: string): void {
+    const nl = payload.indexOf('\n');
+    if (nl < 0) return;
+    const origin = payload.slice(0, nl);
+    const body = payload.slice(nl + 1);
+    let targets: Set<RoutedSocket> | undefined;
+    if (channel.startsWith(this.keys.inboxPrefix)) {
+      const userId = channel.slice(this.keys.inboxPrefix.length);
+      if (origin.startsWith('!')) return this.onControl(userId, JSON.parse(body) as ControlMessage);
+      targets = this.byUser.get(userId);
+    } else if (channel.startsWith(this.keys.groupPrefix)) {
+      targets = this.byGroup.get(channel.slice(this.keys.groupPrefix.length));
+    }
+    if (!targets || targets.size === 0) return;
+    const sentAt = extractSentAt(body);
+    const now = Date.now();
+    let pushed = 0;
+    for (const socket of targets) {
+      if (socket.id === origin) continue;
+      socket.push(body);
+      pushed++;
+    }
+    if (pushed > 0) {
+      this.metrics.delivered.inc(pushed);
+      if (sentAt > 0) for (let i = 0; i < pushed; i++) this.metrics.latency.observe(Math.max(0, now - sentAt) / 1000);
+    }
+  }
+}
+
+/** `"sentAt":<n>` without parsing the whole frame (the router forwards frames as they came). */
+function extractSentAt(frameJson: string): number {
+  const i = frameJson.lastIndexOf('"sentAt":');
+  if (i < 0) return 0;
+  return Number.parseInt(frameJson.slice(i + 9, i + 24), 10) || 0;
+}

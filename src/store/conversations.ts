@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { conversationKind, type ConversationKind } from '../core/index.js';
+import type { CassandraClient } from './cassandra.js';
+import type { RedisKeys } from './keys.js';
+
+export interface Conversation {
+  conversationId: string;
+  kind: ConversationKind;
+  name: string | null;
+  members: string[];
+  createdAt: number;
+}
+
+/**
+ * Conversations are immutable once created (v1 has no member changes). Cassandra holds them
+ * durably; Redis holds the copy the hot path reads, refilled from Cassandra after a Redis
+ * restart (a Redis without persistence comes back empty).
+ */
+export class ConversationStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly cassandra: CassandraClient,
+    private readonly keyspace: string,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Direct conversations get an id derived from the pair, so creating one twice is harmless. */
+  static idFor(members: readonly string[]): string {
+    if (members.length === 2) {
+      const pair = [...members].sort().join('\u0000');
+      return `d_${crypto.createHash('sha256').update(pair).digest('base64url').slice(0, 22)}`;
+    }
+    return `g_${crypto.randomBytes(12).toString('base64url')}`;
+  }
+
+  async create(members: string[], name?: string): Promise<Conversation> {
+    const conversation: Conversation = {
+      conversationId: ConversationStore.idFor(members),
+      kind: conversationKind(members),
+      name: name ?? null,
+      members: [...members],
+      createdAt: Date.now(),
+    };
+    if (conversation.kind === 'direct') {
+      const existing = await this.get(conversation.conversationId);
+      if (existing) return existing;
+    }
+    await this.cassandra.execute(
+      `INSERT INTO ${this.keyspace}.conversations (conversation_id, kind, name, members, created_at) VALUES (?, ?, ?, ?, ?)`,
+      [conversation.conversationId, conversation.kind, conversation.name, conversation.members, new Date(conversation.createdAt)],
+    );
+    await runLimited(members, 64, (user) =>
+      this.cassandra.execute(`INSERT INTO ${this.keyspace}.user_conversations (user_id, conversation_id) VALUES (?, ?)`, [user, conversation.conversationId]),
+    );
+    await this.cache(conversation, true);
+    return conversation;
+  }
+
+  async get(conversationId: string): Promise<Conversation | null> {
+    const pipeline = this.redis.pipeline();
+    pipeline.hgetall(this.keys.meta(conversationId));
+    pipeline.smembers(this.keys.members(conversationId));
+    const [[, meta], [, members]] = (await pipeline.exec()) as [[null, Record<string, string>], [null, string[]]];
+    if (meta && meta['kind'] && members.length > 0) {
+      return {
+        conversationId,
+        kind: meta['kind'] as ConversationKind,
+        name: meta['name'] || null,
+        members,
+        createdAt: Number(meta['createdAt']),
+      };
+    }
+    const rs = await this.cassandra.execute(`SELECT kind, name, members, created_at FROM ${this.keyspace}.conversations WHERE conversation_id = ?`, [conversationId]);
+    const row = rs.first();
+    if (!row) return null;
+    const conversation: Conversation = {
+      conversationId,
+      kind: row['kind'],
+      name: row['name'] ?? null,
+      members: row['members'] ?? [],
+      createdAt: (row['created_at'] as Date).getTime(),
+    };
+    await this.cache(conversation, false);
+    return conversation;
+  }
+
+  async conversationsOf(userId: string): Promise<string[]> {
+    const cached = await this.redis.smembers(this.keys.userConversations(userId));
+    if (cached.length > 0) return cached;
+    const rs = await this.cassandra.execute(`SELECT conversation_id FROM ${this.keyspace}.user_conversations WHERE user_id = ?`, [userId]);
+    const ids = rs.rows.map((r) => String(r['conversation_id']));
+    if (ids.length > 0) await this.redis.sadd(this.keys.userConversations(userId), ...ids);
+    return ids;
+  }
+
+  private async cache(c: Conversation, withUserIndex: boolean): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    pipeline.sadd(this.keys.members(c.conversationId), ...c.members);
+    pipeline.hset(this.keys.meta(c.conversationId), { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt) });
+    if (withUserIndex) for (const m of c.members) pipeline.sadd(this.keys.userConversations(m), c.conversationId);
+    await pipeline.exec();
+  }
+}
+
+async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}

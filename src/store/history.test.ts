@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../core/index.js';
+import { mergeHistory } from './history.js';
+
+const msg = (id: string, body = `b${id}`): Message => ({
+  conversationId: 'c1',
+  messageId: id,
+  senderId: 'u1',
+  clientMsgId: `m${id}`,
+  body,
+  sentAt: 1,
+});
+const ids = (ms: readonly Message[]) => ms.map((m) => m.messageId);
+
+describe('mergeHistory', () => {
+  it('unites both sources in id order, once per id', () => {
+    const r = mergeHistory([msg('1'), msg('3'), msg('5')], [msg('4'), msg('5'), msg('6')], 10, false);
+    expect(ids(r.messages)).toEqual(['1', '3', '4', '5', '6']);
+    expect(r.hasMore).toBe(false);
+  });
+
+  it('orders ids numerically, not as text (9 < 10 < 100)', () => {
+    const r = mergeHistory([msg('100'), msg('9')], [msg('10')], 10, false);
+    expect(ids(r.messages)).toEqual(['9', '10', '100']);
+  });
+
+  it('takes the first `limit` and says there is more when the union overflows', () => {
+    const r = mergeHistory([msg('1'), msg('2')], [msg('3'), msg('4')], 3, false);
+    expect(ids(r.messages)).toEqual(['1', '2', '3']);
+    expect(r.hasMore).toBe(true);
+  });
+
+  it('says there is more when the first source had more, even if the page is not full of duplicates', () => {
+    const r = mergeHistory([msg('1'), msg('2')], [msg('2')], 2, true);
+    expect(ids(r.messages)).toEqual(['1', '2']);
+    expect(r.hasMore).toBe(true);
+  });
+
+  it('exactly `limit` distinct messages across both sources is a full page with nothing more', () => {
+    const r = mergeHistory([msg('1'), msg('2')], [msg('2'), msg('3')], 3, false);
+    expect(ids(r.messages)).toEqual(['1', '2', '3']);
+    expect(r.hasMore).toBe(false);
+  });
+
+  it('prefers the first (durable) source on a duplicate id', () => {
+    const r = mergeHistory([msg('7', 'stored')], [msg('7', 'recent')], 5, false);
+    expect(r.messages).toEqual([msg('7', 'stored')]);
+  });
+
+  it('handles empty sources', () => {
+    expect(mergeHistory([], [], 5, false)).toEqual({ messages: [], hasMore: false });
+    expect(ids(mergeHistory([], [msg('2')], 5, false).messages)).toEqual(['2']);
+  });
+});

@@ -1,0 +1,1 @@
+export * from './persist/worker.js';
