@@ -64,7 +64,13 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
   });
   child.unref();
   const pid = child.pid ?? -1;
-  const owned: OwnedProcess = { name: spec.name, pid, marker: spec.marker, logFile: spec.logFile };
+  const owned: OwnedProcess = {
+    name: spec.name,
+    pid,
+    marker: spec.marker,
+    logFile: spec.logFile,
+    spawn: { command: spec.command, args: spec.args, cwd: spec.cwd, logFile: spec.logFile },
+  };
   if (pid > 0) live.set(pid, owned);
   return {
     ...owned,

@@ -17,6 +17,8 @@ export interface OwnedProcess {
   /** A string that must appear in /proc/<pid>/cmdline, so a recycled pid is never killed. */
   marker: string;
   logFile?: string;
+  /** How to start it again with the same ports and data (restart faults). */
+  spawn?: { command: string; args: string[]; cwd?: string; logFile: string };
 }
 
 /** Progress reported while a stack starts: one line per component change. */

@@ -6,7 +6,13 @@ import { ChatlabError, ErrorCodes } from '../core/errors.js';
 export const serviceKinds = ['gateway', 'presence', 'persist-worker', 'receipts-worker'] as const;
 export type ServiceKind = (typeof serviceKinds)[number];
 
-const ownedProcess = z.object({ name: z.string(), pid: z.number().int(), marker: z.string(), logFile: z.string().optional() });
+const ownedProcess = z.object({
+  name: z.string(),
+  pid: z.number().int(),
+  marker: z.string(),
+  logFile: z.string().optional(),
+  spawn: z.object({ command: z.string(), args: z.array(z.string()), cwd: z.string().optional(), logFile: z.string() }).optional(),
+});
 
 export const stackStateSchema = z.object({
   version: z.literal(1),

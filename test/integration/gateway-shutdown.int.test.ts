@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { launchService } from '../../src/stack/services.js';
+import { startService } from '../../src/stack/index.js';
 import { connect, type TestSocket } from '../support/ws-client.js';
 import { createConversation, token, users } from './support.js';
 
@@ -10,7 +10,7 @@ afterAll(async () => {
   // bring the stopped gateway back (same config, same port) for the test files after this one
   const g2 = services()[1]!;
   const healthy = await fetch(`${g2.url}/healthz`).then((r) => r.ok, () => false);
-  if (!healthy) await launchService(inject('stateDir'), g2.name, 'gateway');
+  if (!healthy) await startService(inject('stateDir'), g2.name);
 });
 
 describe('graceful gateway shutdown (SIGTERM) while messages flow', () => {

@@ -68,7 +68,7 @@ export class NativeProvider implements InfraProvider {
         kafka: { brokers: started.kafka.brokers },
         cassandra: { contactPoints: started.cassandra.contactPoints, localDataCenter: started.cassandra.localDataCenter },
       },
-      processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile }) => ({ name, pid, marker, logFile }))),
+      processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile, spawn }) => ({ name, pid, marker, logFile, spawn }))),
       containerIds: [],
       versions: { redis: started.redis.version, kafka: started.kafka.version, cassandra: started.cassandra.version },
       stop: async () => {

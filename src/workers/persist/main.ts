@@ -23,11 +23,13 @@ async function main(): Promise<void> {
   const registry = createRegistry(config.name);
   let worker: StartedPersistWorker | undefined;
   let exiting = false;
+  let exitCode = 0;
   const server = createOpsServer({ registry, healthy: () => worker?.healthy() ?? false });
 
   const shutdown = async (code: number): Promise<void> => {
     if (exiting) return;
     exiting = true;
+    exitCode = code;
     // During start there is nothing to stop yet: main() stops the worker once start returns.
     if (worker === undefined) return;
     await worker.stop();
@@ -47,12 +49,12 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     // A start cut short by a signal is a requested stop, not a failure.
-    if (exiting) process.exit(0);
+    if (exiting) process.exit(exitCode);
     throw err;
   }
   if (exiting) {
     await worker.stop();
-    process.exit(0);
+    process.exit(exitCode);
   }
   process.stdout.write(
     `${JSON.stringify({ ready: true, kind: config.kind, name: config.name, pid: process.pid, url: `http://${config.host}:${port}`, groupId: worker.groupId })}\n`,

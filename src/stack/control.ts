@@ -1,0 +1,99 @@
+import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../infra/checks.js';
+import { isOwnedAlive, spawnOwned, stopOwned } from '../infra/process.js';
+import { waitUntil } from '../infra/readiness.js';
+import type { ComponentName } from '../infra/types.js';
+import { launchService } from './services.js';
+import { readState, writeState, type StackState } from './state.js';
+
+/**
+ * Faults and repairs on a running stack, from any process (the scenario engine, a test, a
+ * user): everything goes through the state file, and every change of pid is written back.
+ */
+
+function load(stateDir: string): StackState {
+  const state = readState(stateDir);
+  if (!state) throw new ChatlabError(ErrorCodes.NOT_RUNNING, `no stack is running in ${stateDir}`);
+  return state;
+}
+
+function infraProcess(state: StackState, component: ComponentName) {
+  const proc = state.processes.find((p) => p.name === component);
+  if (!proc?.spawn) {
+    throw new ChatlabError(ErrorCodes.SCENARIO, `${component} is not a process chatlab runs here (provider ${state.provider}): this fault needs --infra native`);
+  }
+  return proc;
+}
+
+function groupSignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    process.kill(pid, signal);
+  }
+}
+
+/** SIGSTOP / SIGCONT a backing process (e.g. pause Kafka). */
+export function pauseComponent(stateDir: string, component: ComponentName): void {
+  groupSignal(infraProcess(load(stateDir), component).pid, 'SIGSTOP');
+}
+
+export function resumeComponent(stateDir: string, component: ComponentName): void {
+  groupSignal(infraProcess(load(stateDir), component).pid, 'SIGCONT');
+}
+
+/** Stops a backing process (SIGTERM, or SIGKILL with `kill`), leaving its data in place. */
+export async function stopComponent(stateDir: string, component: ComponentName, how: 'term' | 'kill' = 'term'): Promise<void> {
+  const proc = infraProcess(load(stateDir), component);
+  if (how === 'kill') groupSignal(proc.pid, 'SIGKILL');
+  await stopOwned(proc, 30_000);
+}
+
+/** Starts a stopped backing process again on the same ports and data; waits until it is ready. */
+export async function startComponent(stateDir: string, component: ComponentName): Promise<void> {
+  const state = load(stateDir);
+  const proc = infraProcess(state, component);
+  if (isOwnedAlive(proc)) return;
+  const spawn = proc.spawn!;
+  const started = spawnOwned({ name: proc.name, command: spawn.command, args: spawn.args, cwd: spawn.cwd, logFile: spawn.logFile, marker: proc.marker });
+  const e = state.endpoints!;
+  const ready: Record<ComponentName, () => Promise<unknown>> = {
+    redis: () => pingRedis(e.redis.url),
+    kafka: () => kafkaMetadata(e.kafka.brokers),
+    cassandra: () => cassandraReleaseVersion(e.cassandra.contactPoints, e.cassandra.localDataCenter),
+  };
+  await waitUntil(ready[component], {
+    what: `${component} to be ready again`,
+    timeoutMs: 180_000,
+    intervalMs: 500,
+    fatal: () => (started.exited() ? `${component} ${started.exited()}` : null),
+  });
+  const fresh = load(stateDir);
+  fresh.processes = fresh.processes.map((p) => (p.name === component ? { ...p, pid: started.pid } : p));
+  writeState(fresh);
+}
+
+export async function restartComponent(stateDir: string, component: ComponentName): Promise<void> {
+  await stopComponent(stateDir, component);
+  await startComponent(stateDir, component);
+}
+
+/** kill -9 (`kill`) or SIGTERM (`term`, graceful) a service; resolves once it is gone. */
+export async function stopService(stateDir: string, name: string, how: 'term' | 'kill'): Promise<void> {
+  const svc = load(stateDir).services.find((s) => s.name === name);
+  if (!svc) throw new ChatlabError(ErrorCodes.SCENARIO, `no service named ${name}`);
+  if (how === 'kill') groupSignal(svc.pid, 'SIGKILL');
+  await stopOwned(svc, 30_000);
+}
+
+/** Starts a stopped service again with its config (same port); waits for /healthz. */
+export async function startService(stateDir: string, name: string): Promise<void> {
+  const state = load(stateDir);
+  const svc = state.services.find((s) => s.name === name);
+  if (!svc) throw new ChatlabError(ErrorCodes.SCENARIO, `no service named ${name}`);
+  if (isOwnedAlive(svc)) return;
+  const { record } = await launchService(stateDir, name, svc.kind);
+  const fresh = load(stateDir);
+  fresh.services = fresh.services.map((s) => (s.name === name ? record : s));
+  writeState(fresh);
+}
