@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDown } from './down.js';
 import { reportError } from './output.js';
 import { registerStatus } from './status.js';
+import { registerSeed } from './seed.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
 
@@ -17,6 +18,7 @@ registerUp(program);
 registerStatus(program);
 registerDown(program);
 registerToken(program);
+registerSeed(program);
 
 try {
   await program.parseAsync(process.argv);
