@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDown } from './down.js';
 import { reportError } from './output.js';
 import { registerStatus } from './status.js';
+import { registerRun } from './run.js';
 import { registerSeed } from './seed.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
@@ -19,6 +20,7 @@ registerStatus(program);
 registerDown(program);
 registerToken(program);
 registerSeed(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,6 +17,8 @@ export const MetricNames = {
   receiptUpdates: 'chatlab_receipt_updates_total',
   receiptDbWrites: 'chatlab_receipt_db_writes_total',
   deliveryLatency: 'chatlab_delivery_latency_seconds',
+  /** Status change announceable → presence frames published to the online friends. */
+  presenceFanout: 'chatlab_presence_fanout_seconds',
 } as const;
 
 /** Buckets for latencies from 0.1 ms to 10 s. */

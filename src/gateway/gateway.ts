@@ -15,6 +15,7 @@ import {
 import { tokenFromRequest, verifyToken } from './auth.js';
 import { Connection } from './connection.js';
 import { CachedConversations, usesGroupChannel, type GatewayContext, type GatewayEvents } from './context.js';
+import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
 import { createGatewayMetrics } from './metrics.js';
 import { parseGatewayOptions } from './options.js';
@@ -29,14 +30,8 @@ export interface RunningGateway {
   shutdown(): Promise<void>;
 }
 
-const noEvents: GatewayEvents = {
-  connected: () => {},
-  disconnected: () => {},
-  heartbeat: () => {},
-  read: async () => {},
-};
-
-export async function startGateway(config: ServiceConfig, events: GatewayEvents = noEvents): Promise<RunningGateway> {
+/** `events` replaces the presence/receipts handling (by default built from the options). */
+export async function startGateway(config: ServiceConfig, customEvents?: GatewayEvents): Promise<RunningGateway> {
   const options = parseGatewayOptions(config.options);
   const keys = redisKeys(config.redisPrefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
@@ -52,6 +47,10 @@ export async function startGateway(config: ServiceConfig, events: GatewayEvents 
 
   const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys));
   const router = new Router(sub, keys, metrics);
+  const sink: GatewayEventSink | undefined = customEvents
+    ? undefined
+    : createGatewayEvents({ options, redis, keys, conversations, cassandra, keyspace: config.keyspace, registry: metrics.registry, log: (line) => process.stderr.write(`[${config.name}] ${line}\n`) });
+  const events: GatewayEvents = customEvents ?? sink!;
   const ctx: GatewayContext = {
     gatewayId: config.name,
     options,
@@ -131,6 +130,8 @@ export async function startGateway(config: ServiceConfig, events: GatewayEvents 
     async shutdown() {
       draining = true;
       await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[] });
+      // Sockets whose close has not completed yet are reported gone now, while Redis is up.
+      await sink?.close().catch(() => {});
       await producer.disconnect().catch(() => {});
       await lease.release().catch(() => {});
       await lease.stop();

@@ -18,6 +18,22 @@ export const gatewayOptionsSchema = z.object({
   reconnectSpreadMs: z.number().int().min(0).default(2000),
   drainTimeoutMs: z.number().int().min(0).default(10_000),
   kafkaBatchMax: z.number().int().min(1).default(500),
+  /**
+   * decoupled: the gateway only appends presence events to a Redis stream; the presence server
+   * does the state and the fan-out. inline: the gateway does both itself, on the chat path.
+   */
+  presence: z.enum(['decoupled', 'inline']).default('decoupled'),
+  /** inline only; must match the presence server's refreshMs / flapWindowMs. */
+  presenceRefreshMs: z.number().int().min(0).default(5_000),
+  presenceFlapWindowMs: z.number().int().min(0).default(1_000),
+  /** inline only: an offline this gateway did not announce (it died) is taken over by the presence server this long after it fell due. */
+  presenceTakeoverMs: z.number().int().min(0).default(5_000),
+  presenceFriendsCacheMs: z.number().int().min(0).default(5_000),
+  /**
+   * write-back: a `read` raises the watermark in Redis and marks it dirty; the receipts worker
+   * writes it to Cassandra in batches. write-through: each `read` is also one Cassandra write.
+   */
+  receipts: z.enum(['write-back', 'write-through']).default('write-back'),
 });
 
 export type GatewayOptions = z.infer<typeof gatewayOptionsSchema>;

@@ -4,3 +4,4 @@ export { collectStatus, type StackStatus } from './status.js';
 export { readState, type StackState, type ServiceKind, type ServiceRecord } from './state.js';
 export * from './control.js';
 export { launchService } from './services.js';
+export { serviceConfigFile } from './services.js';

@@ -7,3 +7,6 @@ export * from './conversations.js';
 export * from './send-script.js';
 export * from './messages.js';
 export * from './history.js';
+export * from './presence-scripts.js';
+export * from './receipt-scripts.js';
+export * from './watermarks.js';

@@ -12,6 +12,26 @@ export function redisKeys(prefix = '') {
     /** Pattern the gateway uses to tell inbox from group channels on receipt. */
     inboxPrefix: `${prefix}inbox:`,
     groupPrefix: `${prefix}group:`,
+    // Presence (src/presence): gateways append events; the presence server owns the rest.
+    /** Stream of connect/disconnect/heartbeat events (survives a presence server that is down). */
+    presenceEvents: `${prefix}presence:events`,
+    /** ZSET member `<user>|<socket>`, score = last seen ms (written lazily). */
+    presenceSockets: `${prefix}presence:sockets`,
+    /** HASH user → live sockets across gateways; a user is online while present here. */
+    presenceCount: `${prefix}presence:count`,
+    /** ZSET user → when their offline may be announced (the flap window). */
+    presencePending: `${prefix}presence:pending`,
+    /** HASH user → ms they went offline (the `at` of the offline frame). */
+    presenceLastSeen: `${prefix}presence:lastseen`,
+    // Read receipts (src/workers/receipts).
+    /** HASH user → highest read message id, per conversation. */
+    receiptWatermarks: (conversationId: string) => `${prefix}rcpt:wm:${conversationId}`,
+    /** SET of `<conv>:<user>` whose watermark is newer than Cassandra's. */
+    receiptDirty: `${prefix}rcpt:dirty`,
+    /** SET of dirty entries a worker has taken and not yet written (crash-safe hand-over). */
+    receiptProcessing: (worker: string) => `${prefix}rcpt:processing:${worker}`,
+    /** SET of `<conv>:<user>` whose new watermark other members have not been told yet. */
+    receiptNotify: `${prefix}rcpt:notify`,
   };
 }
 

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { BACKOFF_POLICIES, type BackoffOptions } from '../src/client/index.js';
+
+/** Parameters most scenarios share; `--set` values arrive as strings, hence coerce. */
+export const backoffParams = {
+  backoff: z.enum(BACKOFF_POLICIES).default('full-jitter'),
+  backoffMinMs: z.coerce.number().int().min(1).default(100),
+  backoffMaxMs: z.coerce.number().int().min(1).default(5000),
+};
+
+export function backoffOf(p: { backoff: BackoffOptions['policy']; backoffMinMs: number; backoffMaxMs: number }): BackoffOptions {
+  return { policy: p.backoff, minMs: p.backoffMinMs, maxMs: Math.max(p.backoffMinMs, p.backoffMaxMs) };
+}
+
+export const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+export function userIds(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-u${i + 1}`);
+}
+
+/** Splits users into groups of `size` (the last may be smaller but at least 3, else merged). */
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  const last = out.at(-1);
+  if (out.length > 1 && last && last.length < 3) out[out.length - 2]!.push(...out.pop()!);
+  return out;
+}

@@ -1,0 +1,246 @@
+import { WebSocket } from 'ws';
+import { parseSnowflake, snowflakeFromTime, type Rng } from '../core/index.js';
+import { createBackoff, type BackoffOptions } from './backoff.js';
+import { ConversationMerger } from './merge.js';
+import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
+
+export interface SimMessage {
+  conversationId: string;
+  messageId: string;
+  senderId: string;
+  clientMsgId: string;
+  body: string;
+  sentAt: number;
+}
+
+/** What a simulated client reports; the load worker turns it into history and stats. */
+export interface ClientRecorder {
+  now(): number;
+  sent(c: SimClient, conversationId: string, clientMsgId: string, intendedAt: number, sentAt: number, resend: boolean): void;
+  acked(c: SimClient, conversationId: string, clientMsgId: string, messageId: string, at: number): void;
+  /** raw: as it hit the socket; app: after merge/dedupe (what the user saw). */
+  delivered(c: SimClient, m: SimMessage, at: number, app: boolean, viaSync: boolean): void;
+  connectAttempt(c: SimClient): void;
+  connected(c: SimClient, reconnect: boolean): void;
+  disconnected(c: SimClient, code: number): void;
+  syncRequest(c: SimClient): void;
+  presence?(c: SimClient, userId: string, status: string, at: number): void;
+  receipt?(c: SimClient, conversationId: string, userId: string, messageId: string, at: number): void;
+  error(c: SimClient, code: string, message: string): void;
+}
+
+export interface SimClientOptions {
+  userId: string;
+  token: string;
+  /** Gateway base URLs (http://...); the client starts at `gatewayIndex` and moves on after a failure. */
+  gateways: string[];
+  gatewayIndex: number;
+  conversations: string[];
+  backoff: BackoffOptions;
+  rng: Rng;
+  recorder: ClientRecorder;
+  /** Source address (127.0.0.x) when one address runs out of ports. */
+  localAddress?: string;
+  syncPageSize?: number;
+}
+
+const SYNC_OVERLAP_MS = 3000;
+
+function maxId(a: string, b: string): string {
+  return a.length > b.length || (a.length === b.length && a > b) ? a : b;
+}
+
+interface Pending {
+  conversationId: string;
+  body: string;
+  intendedAt: number;
+}
+
+/**
+ * A simulated chat client speaking PROTOCOL.md: reconnects by policy (a state machine with
+ * re-entry guards), syncs every conversation from its last id after a reconnect while live
+ * messages keep arriving (merged by id, duplicates dropped), and re-sends whatever was never
+ * acked with the same clientMsgId (so the server's dedupe makes it exactly-once).
+ */
+export class SimClient {
+  readonly userId: string;
+  private ws: WebSocket | null = null;
+  private machine: ReconnectMachine;
+  private readonly mergers = new Map<string, ConversationMerger<SimMessage>>();
+  private readonly unacked = new Map<string, Pending>();
+  private gatewayIndex: number;
+  private seq = 0;
+  private everConnected = false;
+  private stopped = false;
+  /** Conversations with a sync page in flight. */
+  private syncing = new Set<string>();
+
+  constructor(private readonly o: SimClientOptions) {
+    this.userId = o.userId;
+    this.gatewayIndex = o.gatewayIndex;
+    for (const c of o.conversations) this.mergers.set(c, new ConversationMerger<SimMessage>({ rememberIds: 2000 }));
+    this.machine = this.newMachine();
+  }
+
+  private newMachine(): ReconnectMachine {
+    return createReconnector({ connect: () => this.open(), backoff: createBackoff(this.o.backoff, this.o.rng), scheduler: realScheduler, stableAfterMs: 5000 });
+  }
+
+  get state() {
+    return this.machine.state;
+  }
+
+  get pendingAcks(): number {
+    return this.unacked.size;
+  }
+
+  get isSyncing(): boolean {
+    return this.syncing.size > 0;
+  }
+
+  start(): void {
+    this.machine.connect();
+  }
+
+  /** Sends a new message (or queues it until connected); returns its clientMsgId. */
+  send(conversationId: string, body: string, intendedAt: number): string {
+    const clientMsgId = `${this.userId}.${++this.seq}`;
+    this.unacked.set(clientMsgId, { conversationId, body, intendedAt });
+    const now = this.o.recorder.now();
+    this.o.recorder.sent(this, conversationId, clientMsgId, intendedAt, now, false);
+    this.write(conversationId, clientMsgId, body);
+    return clientMsgId;
+  }
+
+  read(conversationId: string, messageId: string): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'read', conversationId, messageId }));
+  }
+
+  lastId(conversationId: string): string {
+    return this.mergers.get(conversationId)?.lastId ?? '0';
+  }
+
+  /** Kills the TCP connection without a close frame (a crashed phone, a dropped network). */
+  dropConnection(): void {
+    this.ws?.terminate();
+  }
+
+  /** Closes cleanly (close frame) and stays away until resume(). */
+  disconnect(): void {
+    this.stopped = true;
+    this.machine.close();
+    this.ws?.close(1000);
+  }
+
+  /** Comes back after disconnect(), syncing what it missed. */
+  resume(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.machine = this.newMachine();
+    this.machine.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.machine.close();
+    this.ws?.terminate();
+  }
+
+  private write(conversationId: string, clientMsgId: string, body: string): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'send', clientMsgId, conversationId, body }));
+  }
+
+  private open(): Promise<void> {
+    const base = this.o.gateways[this.gatewayIndex % this.o.gateways.length]!;
+    this.o.recorder.connectAttempt(this);
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/ws`, {
+        headers: { authorization: `Bearer ${this.o.token}` },
+        localAddress: this.o.localAddress,
+        handshakeTimeout: 10_000,
+        perMessageDeflate: false,
+      });
+      this.ws = ws;
+      let opened = false;
+      ws.on('open', () => {
+        opened = true;
+        const reconnect = this.everConnected;
+        this.everConnected = true;
+        this.o.recorder.connected(this, reconnect);
+        resolve();
+        if (reconnect) for (const conv of this.mergers.keys()) this.syncFrom(conv, true);
+        for (const [clientMsgId, p] of this.unacked) {
+          this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
+          this.write(p.conversationId, clientMsgId, p.body);
+        }
+      });
+      ws.on('message', (data) => this.onFrame(data.toString()));
+      ws.on('error', () => {});
+      ws.on('close', (code) => {
+        if (this.ws === ws) this.ws = null;
+        this.syncing.clear();
+        if (!opened) {
+          this.gatewayIndex++;
+          reject(new Error(`connect failed (${code})`));
+          return;
+        }
+        this.o.recorder.disconnected(this, code);
+        if (this.stopped) return;
+        // a dead gateway: try the next one; a graceful 1012 also sends us elsewhere
+        if (code !== 1000) this.gatewayIndex++;
+        this.machine.onDisconnect();
+      });
+    });
+  }
+
+  private syncFrom(conversationId: string, begin: boolean): void {
+    const merger = this.mergers.get(conversationId)!;
+    const last = begin ? merger.beginSync() : merger.lastId;
+    // Ids come from several gateways, so a lower id can still be in flight when a higher one
+    // arrived: the first page starts a little before the last id seen (dedupe drops repeats).
+    const after = begin && last !== '0' ? maxId(snowflakeFromTime(parseSnowflake(last).timestampMs - SYNC_OVERLAP_MS), '0') : last;
+    this.syncing.add(conversationId);
+    this.o.recorder.syncRequest(this);
+    this.ws?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200 }));
+  }
+
+  private onFrame(raw: string): void {
+    const at = this.o.recorder.now();
+    const f = JSON.parse(raw) as { type: string } & Record<string, any>;
+    switch (f.type) {
+      case 'message': {
+        const m = f as unknown as SimMessage;
+        this.o.recorder.delivered(this, m, at, false, false);
+        const merger = this.mergers.get(m.conversationId);
+        if (!merger) return;
+        for (const shown of merger.onLive(m)) this.o.recorder.delivered(this, shown, at, true, false);
+        return;
+      }
+      case 'sync_result': {
+        const merger = this.mergers.get(f['conversationId']);
+        if (!merger) return;
+        const messages = f['messages'] as SimMessage[];
+        for (const m of messages) this.o.recorder.delivered(this, m, at, false, true);
+        for (const shown of merger.applySyncResult(messages, f['hasMore'])) this.o.recorder.delivered(this, shown, at, true, true);
+        if (f['hasMore']) this.syncFrom(f['conversationId'], false);
+        else this.syncing.delete(f['conversationId']);
+        return;
+      }
+      case 'ack':
+        if (this.unacked.delete(f['clientMsgId'])) this.o.recorder.acked(this, f['conversationId'], f['clientMsgId'], f['messageId'], at);
+        return;
+      case 'reconnect':
+        this.machine.onReconnectFrame(f['afterMs']);
+        return;
+      case 'presence':
+        this.o.recorder.presence?.(this, f['userId'], f['status'], at);
+        return;
+      case 'receipt':
+        this.o.recorder.receipt?.(this, f['conversationId'], f['userId'], f['messageId'], at);
+        return;
+      case 'error':
+        this.o.recorder.error(this, f['code'], f['message']);
+        return;
+    }
+  }
+}

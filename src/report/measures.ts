@@ -1,0 +1,127 @@
+import type { RunResult, VariantResult } from '../scenario/index.js';
+import { ratioOf } from './format.js';
+
+/**
+ * The flat list of numbers a variant is compared on: checker counts, latency percentiles
+ * and every scenario measure. One definition, so the Markdown, HTML and `compare` tables
+ * always agree on names and on which direction is better.
+ */
+export interface Measure {
+  key: string;
+  group: 'checker' | 'latency' | 'measure';
+  /** Shown to people; latency keys carry their unit. */
+  label: string;
+  value: number | null;
+  better: 'lower' | 'higher';
+}
+
+const CHECKER_KEYS = [
+  ['sent', 'higher'],
+  ['acked', 'higher'],
+  ['expectedDeliveries', 'higher'],
+  ['delivered', 'higher'],
+  ['lost', 'lower'],
+  ['duplicates', 'lower'],
+  ['duplicatesRaw', 'lower'],
+  ['reordered', 'lower'],
+  ['late', 'lower'],
+  ['deliveredUnacked', 'lower'],
+  ['unexpected', 'lower'],
+] as const;
+
+const LATENCY_KEYS = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
+const LATENCY_LABEL: Record<(typeof LATENCY_KEYS)[number], string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
+
+export function variantMeasures(v: VariantResult): Measure[] {
+  const out: Measure[] = [];
+  for (const [key, better] of CHECKER_KEYS) {
+    const value = (v.checker as unknown as Record<string, unknown>)[key];
+    out.push({ key: `checker.${key}`, group: 'checker', label: key, value: typeof value === 'number' ? value : null, better });
+  }
+  out.push({ key: 'checker.ackedNotStored', group: 'checker', label: 'ackedNotStored', value: v.checker.hot?.ackedNotStored ?? null, better: 'lower' });
+  out.push({ key: 'checker.storedNotPushed', group: 'checker', label: 'storedNotPushed', value: v.checker.hot?.storedNotPushed ?? null, better: 'lower' });
+  out.push({ key: 'latency.count', group: 'latency', label: 'latency samples', value: v.latency.count, better: 'higher' });
+  for (const k of LATENCY_KEYS) {
+    out.push({ key: `latency.${k}`, group: 'latency', label: `latency ${LATENCY_LABEL[k]} (ms)`, value: v.latency[k], better: 'lower' });
+  }
+  for (const [name, value] of Object.entries(v.measures ?? {})) {
+    out.push({ key: `measures.${name}`, group: 'measure', label: name, value, better: v.better?.[name] === 'higher' ? 'higher' : 'lower' });
+  }
+  return out;
+}
+
+/** Index of the best value among `values` (null when all equal or none comparable). */
+export function bestIndex(values: Array<number | null>, better: 'lower' | 'higher'): number | null {
+  let best: number | null = null;
+  let distinct = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    if (best === null) {
+      best = i;
+      continue;
+    }
+    const b = values[best]!;
+    if (v !== b) distinct = true;
+    if (better === 'lower' ? v < b : v > b) best = i;
+  }
+  return distinct ? best : null;
+}
+
+export interface SideBySideRow {
+  key: string;
+  label: string;
+  group: Measure['group'];
+  better: 'lower' | 'higher';
+  /** One per variant, in the run's variant order. */
+  values: Array<number | null>;
+  best: number | null;
+  /** values[i] / values[0] for i ≥ 1 (index 0 is always null). */
+  ratios: Array<number | null>;
+}
+
+/** Rows in first-seen order over all variants, so a measure only one variant has still shows. */
+export function sideBySide(result: RunResult): SideBySideRow[] {
+  const perVariant = result.variants.map((v) => new Map(variantMeasures(v).map((m) => [m.key, m])));
+  const order: Measure[] = [];
+  const seen = new Set<string>();
+  for (const map of perVariant) {
+    for (const m of map.values()) {
+      if (!seen.has(m.key)) {
+        seen.add(m.key);
+        order.push(m);
+      }
+    }
+  }
+  return order.map((m) => {
+    const values = perVariant.map((map) => map.get(m.key)?.value ?? null);
+    return {
+      key: m.key,
+      label: m.label,
+      group: m.group,
+      better: m.better,
+      values,
+      best: bestIndex(values, m.better),
+      ratios: values.map((v, i) => (i === 0 ? null : ratioOf(v, values[0] ?? null))),
+    };
+  });
+}
+
+export interface ThresholdRow {
+  variant: string;
+  name: string;
+  limit: number;
+  value: number | null;
+  ok: boolean;
+}
+
+export function allThresholds(result: RunResult): ThresholdRow[] {
+  return result.variants.flatMap((v) => v.thresholds.map((t) => ({ variant: v.name, ...t })));
+}
+
+export type Verdict = 'pass' | 'fail' | 'error';
+
+export function verdictOf(result: RunResult): Verdict {
+  if (result.error) return 'error';
+  return result.ok && allThresholds(result).every((t) => t.ok) ? 'pass' : 'fail';
+}

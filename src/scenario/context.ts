@@ -1,0 +1,227 @@
+import { Redis } from 'ioredis';
+import { createLatencyHistogram, type LatencyHistogram } from '../core/index.js';
+import { signToken } from '../gateway/index.js';
+import type { BackoffOptions } from '../client/index.js';
+import { ConversationStore, MessageStore, createCassandraClient, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
+import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, stopService, type StackState } from '../stack/index.js';
+import { checkDeliveries, type History } from './checker/index.js';
+import type { WorkerCollected } from './load/protocol.js';
+import { LoadPool, type PoolSecond } from './pool.js';
+import type { SeriesPoint, TimelineEvent } from './result.js';
+import type { ClientSpec, ScenarioContext } from './types.js';
+
+export interface ContextHooks {
+  onTimeline(e: TimelineEvent): void;
+  onSecond(p: SeriesPoint, s: PoolSecond): void;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { policy: 'full-jitter', minMs: 100, maxMs: 5000 };
+
+/** The engine's side of a variant: stack access, load pools, faults, the checker. */
+export class VariantContext implements ScenarioContext {
+  readonly gateways: Array<{ name: string; url: string }>;
+  readonly endpoints: StackState['endpoints'] & object;
+  readonly pools: LoadPool[] = [];
+  readonly latency: LatencyHistogram = createLatencyHistogram();
+  private readonly t0 = Date.now();
+  private readonly members = new Map<string, Conversation>();
+  private redis: Redis | null = null;
+  private cassandra: CassandraClient | null = null;
+  private readonly keyspace: string;
+  private readonly secret: string;
+
+  constructor(
+    readonly runId: string,
+    readonly seed: number,
+    readonly stateDir: string,
+    readonly prefix: string,
+    private readonly hooks: ContextHooks,
+  ) {
+    const state = readState(stateDir)!;
+    this.endpoints = state.endpoints!;
+    this.keyspace = state.keyspace ?? 'chatlab';
+    this.secret = state.secret;
+    this.gateways = state.services.filter((s) => s.kind === 'gateway').map((s) => ({ name: s.name, url: s.url }));
+  }
+
+  private at(): number {
+    return Date.now() - this.t0;
+  }
+
+  phase(label: string): void {
+    this.hooks.onTimeline({ atMs: this.at(), kind: 'phase', label });
+  }
+
+  fault(label: string): void {
+    this.hooks.onTimeline({ atMs: this.at(), kind: 'fault', label });
+  }
+
+  info(label: string): void {
+    this.hooks.onTimeline({ atMs: this.at(), kind: 'info', label });
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+  }
+
+  private clients() {
+    this.redis ??= new Redis(this.endpoints.redis.url);
+    this.cassandra ??= createCassandraClient({ ...this.endpoints.cassandra });
+    return { redis: this.redis, cassandra: this.cassandra };
+  }
+
+  async createConversations(memberLists: string[][]): Promise<Conversation[]> {
+    const { redis, cassandra } = this.clients();
+    const store = new ConversationStore(redis, cassandra, this.keyspace, redisKeys(''));
+    const out: Conversation[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < memberLists.length) {
+        const i = next++;
+        const c = await store.create(memberLists[i]!, memberLists[i]!.length > 2 ? `group ${i}` : undefined);
+        out[i] = c;
+        this.members.set(c.conversationId, c);
+      }
+    }));
+    return out;
+  }
+
+  async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number }> = {}): Promise<LoadPool> {
+    const pool = await LoadPool.start({
+      gateways: this.gateways.map((g) => g.url),
+      clients: clients.map((c, i) => ({ ...c, token: signToken(c.userId, this.secret), gatewayIndex: i % Math.max(1, this.gateways.length) })),
+      workers: o.workers ?? 2,
+      backoff: o.backoff ?? DEFAULT_BACKOFF,
+      seed: this.seed,
+      recordHistory: o.recordHistory ?? true,
+      bodyBytes: o.bodyBytes ?? 150,
+    });
+    pool.onSecond = (s) => {
+      this.latency.merge(s.latency);
+      const sum = s.latency.count > 0 ? s.latency.summary() : null;
+      this.hooks.onSecond(
+        {
+          tMs: this.at(),
+          connections: s.totals.connected,
+          sendsPerSec: s.totals.sends,
+          deliveriesPerSec: s.totals.deliveries,
+          reconnectsPerSec: s.totals.reconnects,
+          p50: sum?.p50 ?? null,
+          p99: sum?.p99 ?? null,
+        },
+        s,
+      );
+    };
+    this.pools.push(pool);
+    return pool;
+  }
+
+  async quiesce(pool: LoadPool, timeoutMs = 60_000): Promise<boolean> {
+    await pool.all({ type: 'rate', perSecond: 0 });
+    const deadline = Date.now() + timeoutMs;
+    let calm = 0;
+    while (Date.now() < deadline) {
+      await this.sleep(1000);
+      const t = pool.latest()?.totals;
+      if (t && t.waiting === 0 && t.pendingAcks === 0 && t.syncing === 0) {
+        if (++calm >= 2) return true;
+      } else calm = 0;
+    }
+    this.info('quiesce timed out: some clients still reconnecting, syncing or waiting for acks');
+    return false;
+  }
+
+  async check(pool: LoadPool, collected?: WorkerCollected[]) {
+    const got = collected ?? (await pool.collect());
+    const sends = got.flatMap((w) => w.sends);
+    const acked = new Set(sends.filter((s) => s.id).map((s) => s.id!));
+    const convs = [...new Set(sends.map((s) => s.c))];
+    const stored = await this.storedIds(convs, acked);
+    const history: History = {
+      sends: sends.map((s) => ({
+        senderId: s.s,
+        conversationId: s.c,
+        clientMsgId: s.m,
+        messageId: s.id,
+        intendedAt: s.i,
+        sentAt: s.t,
+        ackedAt: s.a,
+        expectedRecipients: (this.members.get(s.c)?.members ?? []).filter((m) => m !== s.s),
+      })),
+      deliveries: got.flatMap((w) => w.deliveries).map((d) => ({
+        recipientId: d.r, conversationId: d.c, messageId: d.id, clientMsgId: d.m, receivedAt: d.t, raw: d.raw === 1, viaSync: d.sync === 1,
+      })),
+      stored: stored.ids.map((messageId) => ({ messageId })),
+      historyVisibleAt: stored.at,
+    };
+    return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got };
+  }
+
+  /** Reads what Cassandra holds for these conversations, waiting briefly for persistence to catch up. */
+  private async storedIds(conversations: string[], acked: Set<string>): Promise<{ ids: string[]; at: number }> {
+    const { cassandra } = this.clients();
+    const store = new MessageStore(cassandra, this.keyspace);
+    let ids: string[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      ids = [];
+      for (const conv of conversations) {
+        let after = '0';
+        for (;;) {
+          const page = await store.after(conv, after, 500, { fromMs: this.members.get(conv)?.createdAt });
+          ids.push(...page.messages.map((m) => m.messageId));
+          if (!page.hasMore || page.messages.length === 0) break;
+          after = page.messages.at(-1)!.messageId;
+        }
+      }
+      const have = new Set(ids);
+      if ([...acked].every((id) => have.has(id))) break;
+      await this.sleep(500);
+    }
+    return { ids, at: Date.now() };
+  }
+
+  async scrape(metric: string, labels: Record<string, string> = {}, kind?: string): Promise<number> {
+    const state = readState(this.stateDir);
+    let sum = 0;
+    for (const svc of state?.services ?? []) {
+      if (kind && svc.kind !== kind) continue;
+      try {
+        const text = await (await fetch(`${svc.url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+        sum += sumMetric(text, metric, labels);
+      } catch {
+        // a killed service counts nothing
+      }
+    }
+    return sum;
+  }
+
+  readonly control = {
+    killGateway: (name: string) => stopService(this.stateDir, name, 'kill'),
+    termGateway: (name: string) => stopService(this.stateDir, name, 'term'),
+    startGateway: (name: string) => startService(this.stateDir, name),
+    restartRedis: () => restartComponent(this.stateDir, 'redis'),
+    pauseKafka: () => pauseComponent(this.stateDir, 'kafka'),
+    resumeKafka: () => resumeComponent(this.stateDir, 'kafka'),
+    stopCassandra: () => stopComponent(this.stateDir, 'cassandra'),
+    startCassandra: () => startComponent(this.stateDir, 'cassandra'),
+    stopService: (name: string) => stopService(this.stateDir, name, 'term'),
+    startService: (name: string) => startService(this.stateDir, name),
+  };
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.pools.map((p) => p.stop()));
+    this.redis?.disconnect();
+    await this.cassandra?.shutdown().catch(() => {});
+  }
+}
+
+export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:]+)(\{[^}]*\})?\s+([0-9.eE+-]+|NaN)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) sum += Number(m[3]) || 0;
+  }
+  return sum;
+}

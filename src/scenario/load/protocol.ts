@@ -1,0 +1,95 @@
+import type { BackoffOptions } from '../../client/index.js';
+
+/** Messages between the engine and its load worker processes (IPC, JSON). */
+
+export interface WorkerClientSpec {
+  userId: string;
+  token: string;
+  conversations: string[];
+  gatewayIndex: number;
+}
+
+export type EngineToWorker =
+  | {
+      type: 'init';
+      workerId: number;
+      gateways: string[];
+      backoff: BackoffOptions;
+      seed: number;
+      clients: WorkerClientSpec[];
+      /** Keep every delivery for the checker (small runs); otherwise counts and latency only. */
+      recordHistory: boolean;
+      bodyBytes: number;
+      /** Spread sources over 127.0.0.x above this many connections per address. */
+      connectionsPerAddress: number;
+    }
+  | { type: 'connect'; perSecond: number }
+  /** Open model: `perSecond` new messages, each from a random client to one of its conversations. */
+  | { type: 'rate'; perSecond: number; senders?: string[] }
+  | { type: 'send'; userId: string; conversationId: string; count: number }
+  | { type: 'drop'; fraction: number }
+  | { type: 'flap'; fraction: number; everyMs: number; untilMs: number }
+  | { type: 'read'; userId: string; conversationId: string; messageId: string }
+  | { type: 'disconnect'; users: string[] }
+  | { type: 'reconnect'; users: string[] }
+  | { type: 'collect' }
+  | { type: 'stop' };
+
+export interface WorkerTick {
+  type: 'tick';
+  workerId: number;
+  at: number;
+  connected: number;
+  waiting: number;
+  pendingAcks: number;
+  syncing: number;
+  sends: number;
+  acks: number;
+  deliveries: number;
+  rawDeliveries: number;
+  connectAttempts: number;
+  connects: number;
+  reconnects: number;
+  disconnects: number;
+  syncRequests: number;
+  presence: number;
+  receipts: number;
+  errors: number;
+  /** This second's app-level send→deliver latency (encoded HDR histogram). */
+  histogram: string;
+}
+
+export interface SendRow {
+  s: string; // sender
+  c: string; // conversation
+  m: string; // clientMsgId
+  i: number; // intendedAt
+  t: number; // sentAt
+  id?: string; // messageId once acked
+  a?: number; // ackedAt
+}
+
+export interface DeliveryRow {
+  r: string; // recipient
+  c: string;
+  id: string;
+  m: string;
+  t: number; // receivedAt
+  raw?: 1;
+  sync?: 1;
+  /** intendedAt from the body, for first/last recipient latency */
+  i?: number;
+}
+
+export interface WorkerCollected {
+  type: 'collected';
+  workerId: number;
+  sends: SendRow[];
+  deliveries: DeliveryRow[];
+  histogram: string;
+  presence: Array<{ to: string; user: string; status: string; at: number }>;
+  receipts: Array<{ to: string; conv: string; user: string; id: string; at: number }>;
+  errorSamples: string[];
+}
+
+export type WorkerToEngine = WorkerTick | WorkerCollected | { type: 'ready'; workerId: number } | { type: 'done'; op: string };

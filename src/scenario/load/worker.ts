@@ -1,0 +1,164 @@
+import { createRng, type Rng } from '../../core/index.js';
+import { SimClient } from '../../client/index.js';
+import type { EngineToWorker, WorkerCollected } from './protocol.js';
+import { WorkerRecorder, makeBody } from './recorder.js';
+
+type Init = Extract<EngineToWorker, { type: 'init' }>;
+
+/**
+ * A load worker: many simulated clients in one process, driven by one scheduler tick (no timer
+ * per connection), so the generator leaves the CPU to the system under test.
+ */
+export class LoadWorker {
+  readonly recorder: WorkerRecorder;
+  private readonly clients: SimClient[] = [];
+  private readonly byUser = new Map<string, SimClient>();
+  private readonly convsOf = new Map<string, string[]>();
+  private readonly rng: Rng;
+  private rate = 0;
+  private senders: SimClient[] = [];
+  private owed = 0;
+  private lastTick = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flapTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly init: Init) {
+    this.recorder = new WorkerRecorder(init.recordHistory);
+    this.rng = createRng(init.seed).fork(init.workerId);
+    init.clients.forEach((spec, i) => {
+      const client = new SimClient({
+        userId: spec.userId,
+        token: spec.token,
+        gateways: init.gateways,
+        gatewayIndex: spec.gatewayIndex,
+        conversations: spec.conversations,
+        backoff: init.backoff,
+        rng: this.rng.fork(spec.userId),
+        recorder: this.recorder,
+        localAddress: `127.0.0.${1 + Math.floor(i / init.connectionsPerAddress)}`,
+      });
+      this.clients.push(client);
+      this.convsOf.set(spec.userId, spec.conversations);
+      this.byUser.set(spec.userId, client);
+    });
+    this.senders = this.clients;
+  }
+
+  gauges() {
+    let connected = 0;
+    let waiting = 0;
+    let pendingAcks = 0;
+    let syncing = 0;
+    for (const c of this.clients) {
+      if (c.state === 'connected') connected++;
+      else if (c.state === 'waiting' || c.state === 'connecting') waiting++;
+      pendingAcks += c.pendingAcks;
+      if (c.isSyncing) syncing++;
+    }
+    return { connected, waiting, pendingAcks, syncing };
+  }
+
+  /** Starts every client, at most `perSecond` new connections a second. */
+  async connect(perSecond: number): Promise<void> {
+    const batch = Math.max(1, Math.round(perSecond / 20));
+    for (let i = 0; i < this.clients.length; i += batch) {
+      for (const c of this.clients.slice(i, i + batch)) c.start();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const deadline = Date.now() + 60_000;
+    while (this.gauges().connected < this.clients.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  setRate(perSecond: number, senders?: string[]): void {
+    this.rate = perSecond;
+    this.senders = senders ? senders.map((u) => this.byUser.get(u)).filter((c): c is SimClient => !!c) : this.clients;
+    this.owed = 0;
+    this.lastTick = this.recorder.now();
+    if (perSecond > 0 && !this.timer) this.timer = setInterval(() => this.pump(), 10);
+    if (perSecond <= 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** Open model: sends owed since the last tick go out now, each stamped with its intended time. */
+  private pump(): void {
+    const now = this.recorder.now();
+    const elapsed = now - this.lastTick;
+    const start = this.lastTick;
+    this.lastTick = now;
+    this.owed += (elapsed / 1000) * this.rate;
+    const n = Math.floor(this.owed);
+    this.owed -= n;
+    for (let k = 0; k < n && this.senders.length > 0; k++) {
+      const client = this.senders[Math.floor(this.rng.next() * this.senders.length)]!;
+      const intended = start + ((k + 1) / n) * elapsed;
+      this.sendOne(client, undefined, intended);
+    }
+  }
+
+  sendOne(client: SimClient, conversationId: string | undefined, intendedAt = this.recorder.now()): void {
+    const convs = this.convsOf.get(client.userId) ?? [];
+    const conv = conversationId ?? convs[Math.floor(this.rng.next() * convs.length)];
+    if (!conv) return;
+    client.send(conv, makeBody(intendedAt, this.init.bodyBytes), intendedAt);
+  }
+
+  sendFrom(userId: string, conversationId: string, count: number): void {
+    const c = this.byUser.get(userId);
+    if (!c) return;
+    for (let i = 0; i < count; i++) this.sendOne(c, conversationId);
+  }
+
+  read(userId: string, conversationId: string, messageId: string): void {
+    this.byUser.get(userId)?.read(conversationId, messageId);
+  }
+
+  /** Kills a fraction of connections at once, without close frames. */
+  drop(fraction: number): number {
+    const chosen = this.clients.filter(() => this.rng.next() < fraction);
+    for (const c of chosen) c.dropConnection();
+    return chosen.length;
+  }
+
+  flap(fraction: number, everyMs: number, untilMs: number): void {
+    if (this.flapTimer) clearInterval(this.flapTimer);
+    const end = Date.now() + untilMs;
+    this.flapTimer = setInterval(() => {
+      if (Date.now() > end) {
+        clearInterval(this.flapTimer!);
+        this.flapTimer = null;
+        return;
+      }
+      for (const c of this.clients) if (c.state === 'connected' && this.rng.next() < fraction) c.dropConnection();
+    }, everyMs);
+  }
+
+  /** Clean disconnects (close frame), as when users close the app. */
+  disconnect(users: string[]): void {
+    for (const u of users) this.byUser.get(u)?.disconnect();
+  }
+
+  reconnect(users: string[]): void {
+    for (const u of users) this.byUser.get(u)?.resume();
+  }
+
+  collect(workerId: number): WorkerCollected {
+    return {
+      type: 'collected',
+      workerId,
+      sends: [...this.recorder.sends.values()],
+      deliveries: this.recorder.deliveries,
+      histogram: this.recorder.total.encode(),
+      presence: this.recorder.presenceSeen,
+      receipts: this.recorder.receiptsSeen,
+      errorSamples: this.recorder.errorSamples,
+    };
+  }
+
+  stop(): void {
+    this.setRate(0);
+    if (this.flapTimer) clearInterval(this.flapTimer);
+    for (const c of this.clients) c.stop();
+  }
+}

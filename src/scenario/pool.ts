@@ -1,0 +1,159 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ChatlabError, ErrorCodes, LatencyHistogram, createLatencyHistogram, packageRoot } from '../core/index.js';
+import type { BackoffOptions } from '../client/index.js';
+import type { EngineToWorker, WorkerClientSpec, WorkerCollected, WorkerTick, WorkerToEngine } from './load/protocol.js';
+
+export interface PoolOptions {
+  gateways: string[];
+  clients: WorkerClientSpec[];
+  workers: number;
+  backoff: BackoffOptions;
+  seed: number;
+  recordHistory: boolean;
+  bodyBytes: number;
+}
+
+/** One second of all workers together. */
+export interface PoolSecond {
+  at: number;
+  totals: Omit<WorkerTick, 'type' | 'workerId' | 'at' | 'histogram'>;
+  latency: LatencyHistogram;
+}
+
+const COUNT_KEYS = [
+  'connected', 'waiting', 'pendingAcks', 'syncing', 'sends', 'acks', 'deliveries', 'rawDeliveries', 'connectAttempts',
+  'connects', 'reconnects', 'disconnects', 'syncRequests', 'presence', 'receipts', 'errors',
+] as const;
+
+/**
+ * Load workers are separate processes (never on a gateway's event loop); clients are dealt
+ * out round-robin. Their one-a-second ticks are summed here, second by second.
+ */
+export class LoadPool {
+  private readonly children: ChildProcess[] = [];
+  private readonly pendingTicks = new Map<number, WorkerTick>();
+  private readonly waiters = new Map<string, Array<(m: WorkerToEngine) => void>>();
+  readonly seconds: PoolSecond[] = [];
+  onSecond: (s: PoolSecond) => void = () => {};
+  /** Which worker holds each user. */
+  private readonly home = new Map<string, number>();
+
+  private constructor(private readonly n: number) {}
+
+  static async start(o: PoolOptions): Promise<LoadPool> {
+    const n = Math.max(1, Math.min(o.workers, o.clients.length || 1));
+    const pool = new LoadPool(n);
+    const entry = path.join(packageRoot(), 'dist/src/scenario/load/worker-main.js');
+    const shares: WorkerClientSpec[][] = Array.from({ length: n }, () => []);
+    o.clients.forEach((c, i) => {
+      shares[i % n]!.push(c);
+      pool.home.set(c.userId, i % n);
+    });
+    await Promise.all(
+      shares.map(async (clients, workerId) => {
+        const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+        child.setMaxListeners(0);
+        pool.children.push(child);
+        child.on('message', (m: WorkerToEngine) => pool.onMessage(workerId, m));
+        const ready = pool.wait(workerId, 'ready');
+        child.send({
+          type: 'init', workerId, gateways: o.gateways, backoff: o.backoff, seed: o.seed, clients,
+          recordHistory: o.recordHistory, bodyBytes: o.bodyBytes, connectionsPerAddress: 20_000,
+        } satisfies EngineToWorker);
+        await ready;
+      }),
+    );
+    return pool;
+  }
+
+  private key(workerId: number, kind: string): string {
+    return `${workerId}:${kind}`;
+  }
+
+  private wait(workerId: number, kind: string): Promise<WorkerToEngine> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(this.key(workerId, kind)) ?? [];
+      list.push(resolve);
+      this.waiters.set(this.key(workerId, kind), list);
+      this.children[workerId]?.once('exit', (code) => reject(new ChatlabError(ErrorCodes.SCENARIO, `load worker ${workerId} exited (${code})`)));
+    });
+  }
+
+  private onMessage(workerId: number, m: WorkerToEngine): void {
+    if (m.type === 'tick') return this.onTick(m);
+    const kind = m.type === 'done' ? `done:${m.op}` : m.type;
+    const list = this.waiters.get(this.key(workerId, kind));
+    const resolve = list?.shift();
+    resolve?.(m);
+  }
+
+  private onTick(t: WorkerTick): void {
+    this.pendingTicks.set(t.workerId, t);
+    if (this.pendingTicks.size < this.n) return;
+    const ticks = [...this.pendingTicks.values()];
+    this.pendingTicks.clear();
+    const totals = Object.fromEntries(COUNT_KEYS.map((k) => [k, ticks.reduce((s, x) => s + x[k], 0)])) as PoolSecond['totals'];
+    const latency = createLatencyHistogram();
+    for (const x of ticks) latency.merge(x.histogram);
+    const second = { at: Math.max(...ticks.map((x) => x.at)), totals, latency };
+    this.seconds.push(second);
+    this.onSecond(second);
+  }
+
+  /** Sends a command to every worker and waits until each has done it. */
+  async all(cmd: EngineToWorker): Promise<void> {
+    await Promise.all(this.children.map((c, i) => {
+      const done = this.wait(i, `done:${cmd.type}`);
+      c.send(cmd);
+      return done;
+    }));
+  }
+
+  /** Sends a command to the worker holding `userId`. */
+  async to(userId: string, cmd: EngineToWorker): Promise<void> {
+    const i = this.home.get(userId);
+    if (i === undefined) throw new ChatlabError(ErrorCodes.SCENARIO, `no simulated client ${userId}`);
+    const done = this.wait(i, `done:${cmd.type}`);
+    this.children[i]!.send(cmd);
+    await done;
+  }
+
+  /** Splits users by worker and sends each worker its share. */
+  async toUsers(users: string[], make: (users: string[]) => EngineToWorker): Promise<void> {
+    const byWorker = new Map<number, string[]>();
+    for (const u of users) {
+      const i = this.home.get(u);
+      if (i !== undefined) byWorker.set(i, [...(byWorker.get(i) ?? []), u]);
+    }
+    await Promise.all([...byWorker].map(async ([i, us]) => {
+      const cmd = make(us);
+      const done = this.wait(i, `done:${cmd.type}`);
+      this.children[i]!.send(cmd);
+      await done;
+    }));
+  }
+
+  async collect(): Promise<WorkerCollected[]> {
+    return Promise.all(this.children.map((c, i) => {
+      const got = this.wait(i, 'collected') as Promise<WorkerCollected>;
+      c.send({ type: 'collect' } satisfies EngineToWorker);
+      return got;
+    }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.children.map((c, i) => {
+      if (c.exitCode !== null || !c.connected) return Promise.resolve();
+      const done = Promise.race([this.wait(i, 'done:stop'), new Promise((r) => setTimeout(r, 3000))]);
+      c.send({ type: 'stop' } satisfies EngineToWorker);
+      return done;
+    }));
+    for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
+  }
+
+  /** The latest second's gauges (connected etc.). */
+  latest(): PoolSecond | undefined {
+    return this.seconds.at(-1);
+  }
+}

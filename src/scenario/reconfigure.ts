@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import { readState, serviceConfigFile, startService, stopService } from '../stack/index.js';
+
+/**
+ * Makes the running services use these options (a variant's gateway routing, presence or
+ * receipts mode): rewrites their config files and restarts, gracefully, only those that differ.
+ */
+export async function applyServiceOptions(
+  stateDir: string,
+  wanted: { gateway?: Record<string, unknown>; presence?: Record<string, unknown>; receipts?: Record<string, unknown> },
+  onChange: (line: string) => void,
+): Promise<void> {
+  const state = readState(stateDir);
+  if (!state) return;
+  const kindOf = { gateway: 'gateway', presence: 'presence', receipts: 'receipts-worker' } as const;
+  for (const [key, options] of Object.entries(wanted) as Array<[keyof typeof kindOf, Record<string, unknown> | undefined]>) {
+    if (!options) continue;
+    const services = state.services.filter((s) => s.kind === kindOf[key]);
+    const changed = services.filter((svc) => {
+      const file = serviceConfigFile(stateDir, svc.name);
+      const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const merged = { ...config.options, ...options };
+      if (JSON.stringify(merged) === JSON.stringify(config.options)) return false;
+      fs.writeFileSync(file, JSON.stringify({ ...config, options: merged }, null, 2), { mode: 0o600 });
+      return true;
+    });
+    if (changed.length === 0) continue;
+    onChange(`restarting ${changed.map((s) => s.name).join(', ')} with ${JSON.stringify(options)}`);
+    for (const svc of changed) {
+      await stopService(stateDir, svc.name, 'term');
+      await startService(stateDir, svc.name);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { Conversation } from '../store/index.js';
+import type { CheckerResult } from './checker/index.js';
+import type { FanoutRow, TimelineEvent } from './result.js';
+import type { LoadPool, PoolOptions } from './pool.js';
+import type { WorkerCollected } from './load/protocol.js';
+import type { LatencySummary } from '../core/index.js';
+
+/** A scenario file (scenarios/*.ts): typed parameters with CI-sized defaults, and a run. */
+export interface ScenarioDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
+  name: string;
+  description: string;
+  /** Validates `--set` values (strings from the CLI: use z.coerce) and fills defaults. */
+  params: z.ZodType<P>;
+  /** Variants run when the user gives no comma list (e.g. backoff=none,full-jitter). */
+  defaultSets?: Record<string, string[]>;
+  /** Default thresholds (`lost == 0`, `p99 < 250`); they decide the exit code. */
+  thresholds: string[] | ((params: P) => string[]);
+  /** Gateway/presence/receipts options this variant needs (the engine restarts services to apply them). */
+  serviceOptions?: (params: P) => { gateway?: Record<string, unknown>; presence?: Record<string, unknown>; receipts?: Record<string, unknown> };
+  /** Better direction per measure for the comparison (default lower). */
+  better?: Record<string, 'lower' | 'higher'>;
+  /** Whether the run needs native infra processes (restart/pause faults). */
+  needsNativeInfra?: boolean;
+  run(ctx: ScenarioContext, params: P): Promise<ScenarioOutcome>;
+}
+
+export interface ScenarioOutcome {
+  /** Measures compared across variants (name → number). */
+  measures: Record<string, number>;
+  fanout?: FanoutRow[];
+  /** Override the engine's latency (e.g. a scenario measuring something else than send→deliver). */
+  latency?: LatencySummary;
+  /** When set, the checker counts come from here instead of the pool history. */
+  checker?: CheckerResult;
+}
+
+export interface ClientSpec {
+  userId: string;
+  conversations: string[];
+}
+
+export interface ScenarioContext {
+  readonly runId: string;
+  readonly seed: number;
+  readonly stateDir: string;
+  readonly gateways: Array<{ name: string; url: string }>;
+  /** Unique per variant: user ids and conversations never collide with another run. */
+  readonly prefix: string;
+  phase(label: string): void;
+  fault(label: string): void;
+  info(label: string): void;
+  sleep(ms: number): Promise<void>;
+  /** Creates conversations (direct when 2 members) through the store, as `chatlab seed` does. */
+  createConversations(memberLists: string[][]): Promise<Conversation[]>;
+  /** Forks load workers holding these clients (not yet connected). */
+  startClients(clients: ClientSpec[], o?: Partial<Pick<PoolOptions, 'workers' | 'backoff' | 'recordHistory' | 'bodyBytes'>>): Promise<LoadPool>;
+  /** Waits until every client is connected, synced and has no unacked send (or the timeout). */
+  quiesce(pool: LoadPool, timeoutMs?: number): Promise<boolean>;
+  /** Collects the pool's history and runs the delivery checker on it (with stored history). */
+  check(pool: LoadPool, collected?: WorkerCollected[]): Promise<{ checker: CheckerResult; collected: WorkerCollected[] }>;
+  /** Sum of a Prometheus counter over every service (optionally only one kind). */
+  scrape(metric: string, labels?: Record<string, string>, kind?: string): Promise<number>;
+  readonly control: {
+    killGateway(name: string): Promise<void>;
+    termGateway(name: string): Promise<void>;
+    startGateway(name: string): Promise<void>;
+    restartRedis(): Promise<void>;
+    pauseKafka(): void;
+    resumeKafka(): void;
+    stopCassandra(): Promise<void>;
+    startCassandra(): Promise<void>;
+    stopService(name: string): Promise<void>;
+    startService(name: string): Promise<void>;
+  };
+  readonly endpoints: import('../infra/types.js').InfraEndpoints;
+}

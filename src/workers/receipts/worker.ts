@@ -1,0 +1,169 @@
+/**
+ * The receipts worker. Watermarks coalesce in Redis (the gateways' Lua max-update); this
+ * process writes the dirty ones to Cassandra in batches every `flushIntervalMs` (write-back:
+ * 500 reads of one conversation between two flushes cost one row), and tells the other
+ * members of each conversation through `receipt` frames, throttled per conversation.
+ */
+import { Redis } from 'ioredis';
+import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, systemClock, type Clock, type ReceiptFrame, type Registry, type ServiceConfig } from '../../core/index.js';
+import { inboxPayload, publishBatched } from '../../presence/index.js';
+import {
+  ConversationStore,
+  ReceiptScripts,
+  WatermarkStore,
+  createCassandraClient,
+  redisKeys,
+  type Conversation,
+  type ReceiptEntry,
+  type WatermarkRow,
+} from '../../store/index.js';
+import { parseReceiptsOptions } from './options.js';
+import { ConversationThrottle } from './throttle.js';
+
+export interface StartedReceiptsWorker {
+  healthy(): boolean;
+  /** Writes what is dirty now (also run on every interval). */
+  flush(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startReceiptsWorker(config: ServiceConfig, deps: { registry: Registry; clock?: Clock; log?: (line: string) => void }): Promise<StartedReceiptsWorker> {
+  const options = parseReceiptsOptions(config.options);
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));
+  const keys = redisKeys(config.redisPrefix);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => {});
+  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+  const scripts = new ReceiptScripts(redis, keys);
+  const watermarks = new WatermarkStore(cassandra, config.keyspace);
+  const conversations = new ConversationStore(redis, cassandra, config.keyspace, keys);
+  const members = new Map<string, string[]>();
+  const throttle = new ConversationThrottle(options.throttleMs);
+
+  const dbWrites = counter(deps.registry, MetricNames.receiptDbWrites, 'watermark rows written to Cassandra');
+  const flushFailures = counter(deps.registry, 'chatlab_receipt_flush_failures_total', 'failed flush rounds (entries kept for the next round)');
+  const frames = counter(deps.registry, 'chatlab_receipt_notifications_total', 'receipt frames published to other members');
+
+  let stopping = false;
+  let flushing: Promise<number> | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let notifyTimer: NodeJS.Timeout | undefined;
+  let notifying = false;
+
+  /** Takes dirty entries, writes their current values, and only then lets go of them. */
+  async function flushOnce(): Promise<number> {
+    let written = 0;
+    for (;;) {
+      const entries = await scripts.take(config.name, options.flushBatch);
+      if (entries.length === 0) return written;
+      const rows = await currentValues(entries);
+      if (rows.length > 0) await watermarks.writeMany(rows);
+      dbWrites.inc(rows.length);
+      written += rows.length;
+      await scripts.takeDone(config.name);
+      if (entries.length < options.flushBatch) return written;
+    }
+  }
+
+  async function currentValues(entries: ReceiptEntry[]): Promise<WatermarkRow[]> {
+    const byConv = new Map<string, string[]>();
+    for (const e of entries) byConv.set(e.conversationId, [...(byConv.get(e.conversationId) ?? []), e.userId]);
+    const rows: WatermarkRow[] = [];
+    await Promise.all(
+      [...byConv].map(async ([conversationId, userIds]) => {
+        const values = await scripts.watermarks(conversationId, userIds);
+        values.forEach((v, i) => v !== null && rows.push({ conversationId, userId: userIds[i]!, messageId: v }));
+      }),
+    );
+    return rows;
+  }
+
+  function flush(): Promise<number> {
+    flushing ??= flushOnce().finally(() => (flushing = undefined));
+    return flushing;
+  }
+
+  function scheduleFlush(): void {
+    if (stopping) return;
+    flushTimer = setTimeout(() => {
+      flush()
+        .catch((err: unknown) => {
+          flushFailures.inc();
+          log(`flush failed (entries kept for the next round): ${errorMessage(err)}`);
+        })
+        .finally(scheduleFlush);
+    }, options.flushIntervalMs);
+  }
+
+  async function membersOf(conversationId: string): Promise<string[]> {
+    const hit = members.get(conversationId);
+    if (hit) return hit;
+    const c: Conversation | null = await conversations.get(conversationId);
+    if (!c) return [];
+    if (members.size >= 100_000) members.delete(members.keys().next().value as string);
+    members.set(conversationId, c.members);
+    return c.members;
+  }
+
+  async function notify(): Promise<void> {
+    if (notifying || stopping) return;
+    notifying = true;
+    try {
+      for (const e of await scripts.popNotify(5000)) throttle.offer(e.conversationId, e.userId);
+      const ready = throttle.take(clock.now());
+      const messages: Array<[string, string]> = [];
+      await Promise.all(
+        ready.map(async ({ conversationId, userIds }) => {
+          const all = await membersOf(conversationId);
+          if (all.length > options.notifyMaxMembers) return;
+          const values = await scripts.watermarks(conversationId, userIds);
+          userIds.forEach((userId, i) => {
+            const messageId = values[i];
+            if (!messageId) return;
+            const frame: ReceiptFrame = { type: 'receipt', conversationId, userId, messageId };
+            const payload = inboxPayload('receipts', JSON.stringify(frame));
+            for (const m of all) if (m !== userId) messages.push([keys.inbox(m), payload]);
+          });
+        }),
+      );
+      await publishBatched(redis, messages, options.fanoutBatch);
+      frames.inc(messages.length);
+    } catch (err) {
+      // Receipt frames are best effort: the watermark itself is safe in Redis and Cassandra.
+      log(`receipt frames: ${errorMessage(err)}`);
+    } finally {
+      notifying = false;
+    }
+  }
+
+  try {
+    await cassandra.connect();
+    await redis.ping();
+    // Leftovers of a crashed run (its processing set) go first, before anything new.
+    const leftovers = await flush();
+    if (leftovers > 0) log(`flushed ${leftovers} watermark(s) left by a previous run`);
+  } catch (err) {
+    redis.disconnect();
+    await cassandra.shutdown().catch(() => {});
+    throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `receipts worker could not start: ${errorMessage(err)}`, { cause: err });
+  }
+  scheduleFlush();
+  notifyTimer = setInterval(() => void notify(), options.notifyIntervalMs);
+
+  return {
+    healthy: () => !stopping && redis.status === 'ready',
+    flush,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      clearTimeout(flushTimer);
+      clearInterval(notifyTimer);
+      await flushing?.catch(() => 0);
+      // A last round, so a graceful stop leaves nothing dirty behind.
+      await flush().catch((err: unknown) => log(`final flush failed (kept in Redis): ${errorMessage(err)}`));
+      redis.disconnect();
+      await cassandra.shutdown().catch(() => {});
+    },
+  };
+}
