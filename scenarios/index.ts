@@ -1,7 +1,11 @@
 import type { ScenarioDefinition } from '../src/scenario/index.js';
+import { scenario as largeGroupFanout } from './large-group-fanout.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
+import { scenario as thunderingHerd } from './thundering-herd.js';
 
 /** Every scenario `chatlab run` knows, by name. */
 export const scenarios: Record<string, ScenarioDefinition<any>> = {
+  [thunderingHerd.name]: thunderingHerd,
+  [largeGroupFanout.name]: largeGroupFanout,
   [reconnectRace.name]: reconnectRace,
 };

@@ -31,7 +31,8 @@ export interface RunOptions {
 const emptyChecker = () => checkDeliveries({ sends: [], deliveries: [] });
 
 /** Runs every variant of a scenario in turn on the running stack and returns the result. */
-export async function runScenario(def: ScenarioDefinition, o: RunOptions, events = new EventEmitter<EngineEvents>()): Promise<RunResult> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own params type
+export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, events = new EventEmitter<EngineEvents>()): Promise<RunResult> {
   const state = readState(o.stateDir);
   if (!state || state.phase !== 'running') throw new ChatlabError(ErrorCodes.NOT_RUNNING, 'no running stack to run on');
   if (def.needsNativeInfra && state.provider !== 'native') {

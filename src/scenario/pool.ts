@@ -17,7 +17,9 @@ export interface PoolOptions {
 /** One second of all workers together. */
 export interface PoolSecond {
   at: number;
-  totals: Omit<WorkerTick, 'type' | 'workerId' | 'at' | 'histogram'>;
+  totals: Omit<WorkerTick, 'type' | 'workerId' | 'at' | 'histogram' | 'connectTimes' | 'syncTimes'>;
+  connectTimes: number[];
+  syncTimes: number[];
   latency: LatencyHistogram;
 }
 
@@ -96,7 +98,10 @@ export class LoadPool {
     const totals = Object.fromEntries(COUNT_KEYS.map((k) => [k, ticks.reduce((s, x) => s + x[k], 0)])) as PoolSecond['totals'];
     const latency = createLatencyHistogram();
     for (const x of ticks) latency.merge(x.histogram);
-    const second = { at: Math.max(...ticks.map((x) => x.at)), totals, latency };
+    const second = {
+      at: Math.max(...ticks.map((x) => x.at)), totals, latency,
+      connectTimes: ticks.flatMap((x) => x.connectTimes), syncTimes: ticks.flatMap((x) => x.syncTimes),
+    };
     this.seconds.push(second);
     this.onSecond(second);
   }
@@ -150,6 +155,18 @@ export class LoadPool {
       return done;
     }));
     for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
+  }
+
+  /** Highest count of events in any `windowMs` window, as a rate per second. */
+  static peakRate(times: number[], windowMs = 100): number {
+    const sorted = [...times].sort((a, b) => a - b);
+    let best = 0;
+    let lo = 0;
+    for (let hi = 0; hi < sorted.length; hi++) {
+      while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
+      best = Math.max(best, hi - lo + 1);
+    }
+    return Math.round((best * 1000) / windowMs);
   }
 
   /** The latest second's gauges (connected etc.). */

@@ -55,6 +55,9 @@ export interface WorkerTick {
   presence: number;
   receipts: number;
   errors: number;
+  /** When each connect attempt and sync request of this second happened (epoch ms): peaks at 100 ms resolution. */
+  connectTimes: number[];
+  syncTimes: number[];
   /** This second's app-level send→deliver latency (encoded HDR histogram). */
   histogram: string;
 }

@@ -20,6 +20,8 @@ const epochNow = () => performance.timeOrigin + performance.now();
 /** Counts per second, latency per second, and (optionally) the full history for the checker. */
 export class WorkerRecorder implements ClientRecorder {
   private counts = zeroCounts();
+  private connectTimes: number[] = [];
+  private syncTimes: number[] = [];
   private second: LatencyHistogram = createLatencyHistogram();
   readonly total: LatencyHistogram = createLatencyHistogram();
   readonly sends = new Map<string, SendRow>();
@@ -68,6 +70,7 @@ export class WorkerRecorder implements ClientRecorder {
 
   connectAttempt(): void {
     this.counts.connectAttempts++;
+    this.connectTimes.push(Math.round(epochNow()));
   }
 
   connected(_c: SimClient, reconnect: boolean): void {
@@ -81,6 +84,7 @@ export class WorkerRecorder implements ClientRecorder {
 
   syncRequest(): void {
     this.counts.syncRequests++;
+    this.syncTimes.push(Math.round(epochNow()));
   }
 
   presence(c: SimClient, userId: string, status: string, at: number): void {
@@ -100,8 +104,13 @@ export class WorkerRecorder implements ClientRecorder {
 
   /** The counts since the last tick, and this second's latency histogram; resets both. */
   tick(workerId: number, gauges: Pick<WorkerTick, 'connected' | 'waiting' | 'pendingAcks' | 'syncing'>): WorkerTick {
-    const t: WorkerTick = { type: 'tick', workerId, at: epochNow(), ...gauges, ...this.counts, histogram: this.second.encode() };
+    const t: WorkerTick = {
+      type: 'tick', workerId, at: epochNow(), ...gauges, ...this.counts,
+      connectTimes: this.connectTimes, syncTimes: this.syncTimes, histogram: this.second.encode(),
+    };
     this.counts = zeroCounts();
+    this.connectTimes = [];
+    this.syncTimes = [];
     this.second = createLatencyHistogram();
     return t;
   }

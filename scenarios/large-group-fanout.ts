@@ -1,0 +1,92 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { createLatencyHistogram } from '../src/core/index.js';
+import type { FanoutRow, ScenarioDefinition } from '../src/scenario/index.js';
+import { userIds } from './common.js';
+
+const params = z.object({
+  sizes: z.string().regex(/^\d+(\/\d+)*$/, 'sizes: group sizes separated by / (e.g. 10/100/1000)').default('10/100/300'),
+  routing: z.enum(['inbox', 'group', 'hybrid']).default('hybrid'),
+  messages: z.coerce.number().int().min(1).default(20),
+  ratePerSec: z.coerce.number().min(1).default(10),
+  workers: z.coerce.number().int().min(1).max(16).default(2),
+});
+type Params = z.infer<typeof params>;
+
+/**
+ * One sender per group, groups of several sizes, by routing: inbox fan-out on write (one
+ * PUBLISH per member), one group channel (fan-out on read), or hybrid (threshold 100).
+ * Measures Redis publishes and bytes per message and first/last-recipient latency.
+ */
+export const scenario: ScenarioDefinition<Params> = {
+  name: 'large-group-fanout',
+  description: 'Group sizes × routing (inbox, group channel, hybrid): Redis publishes, bytes, first/last-recipient latency.',
+  params,
+  defaultSets: { routing: ['inbox', 'group', 'hybrid'] },
+  thresholds: ['lost == 0', 'duplicates == 0'],
+  serviceOptions: (p) => ({ gateway: { routing: p.routing } }),
+  async run(ctx, p) {
+    const sizes = p.sizes.split('/').map(Number).sort((a, b) => a - b);
+    const users = userIds(ctx.prefix, Math.max(...sizes));
+    const groups = await ctx.createConversations(sizes.map((n) => users.slice(0, n)));
+    const convsOf = new Map<string, string[]>();
+    groups.forEach((g) => g.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), g.conversationId])));
+    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: convsOf.get(u) ?? [] })), { workers: p.workers });
+    ctx.phase(`connect ${users.length} clients`);
+    await pool.all({ type: 'connect', perSecond: 2000 / p.workers });
+    const redis = new Redis(ctx.endpoints.redis.url);
+    const rows: FanoutRow[] = [];
+    try {
+      for (const g of groups) {
+        const sender = g.members[0]!;
+        ctx.phase(`group of ${g.members.length}: ${p.messages} messages (${p.routing})`);
+        const pubBefore = await ctx.scrape('chatlab_redis_publishes_total', {}, 'gateway');
+        const bytesBefore = await netOutput(redis);
+        for (let i = 0; i < p.messages; i++) {
+          await pool.to(sender, { type: 'send', userId: sender, conversationId: g.conversationId, count: 1 });
+          await ctx.sleep(1000 / p.ratePerSec);
+        }
+        await ctx.sleep(1000);
+        const publishes = (await ctx.scrape('chatlab_redis_publishes_total', {}, 'gateway')) - pubBefore;
+        const bytes = (await netOutput(redis)) - bytesBefore;
+        rows.push({ groupSize: g.members.length, routing: p.routing, messages: p.messages, publishesPerMessage: publishes / p.messages, bytesPerMessage: Math.round(bytes / p.messages), firstRecipient: createLatencyHistogram().summary(), lastRecipient: createLatencyHistogram().summary() });
+      }
+    } finally {
+      redis.disconnect();
+    }
+    await ctx.quiesce(pool, 20_000);
+    const { checker, collected } = await ctx.check(pool);
+    // first/last recipient per message, from app deliveries (live only)
+    const perMessage = new Map<string, { conv: string; intended: number; first: number; last: number }>();
+    for (const d of collected.flatMap((w) => w.deliveries)) {
+      if (d.raw || d.sync || !d.i) continue;
+      const e = perMessage.get(d.id) ?? { conv: d.c, intended: d.i, first: Infinity, last: 0 };
+      e.first = Math.min(e.first, d.t);
+      e.last = Math.max(e.last, d.t);
+      perMessage.set(d.id, e);
+    }
+    for (const [i, g] of groups.entries()) {
+      const first = createLatencyHistogram();
+      const last = createLatencyHistogram();
+      for (const e of perMessage.values()) {
+        if (e.conv !== g.conversationId) continue;
+        first.record((e.first - e.intended) * 1000);
+        last.record((e.last - e.intended) * 1000);
+      }
+      rows[i]!.firstRecipient = first.summary();
+      rows[i]!.lastRecipient = last.summary();
+    }
+    const measures: Record<string, number> = {};
+    for (const r of rows) {
+      measures[`publishesPerMsg@${r.groupSize}`] = r.publishesPerMessage;
+      measures[`redisBytesPerMsg@${r.groupSize}`] = r.bytesPerMessage;
+      measures[`lastRecipientP99@${r.groupSize}`] = r.lastRecipient.p99;
+    }
+    return { checker, fanout: rows, measures };
+  },
+};
+
+async function netOutput(redis: Redis): Promise<number> {
+  const info = await redis.info('stats');
+  return Number(/total_net_output_bytes:(\d+)/.exec(info)?.[1] ?? 0);
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { LoadPool, type ScenarioDefinition } from '../src/scenario/index.js';
+import { backoffOf, backoffParams, userIds } from './common.js';
+
+const params = z.object({
+  clients: z.coerce.number().int().min(10).max(50_000).default(400),
+  /** Direct conversations per client: each is one sync request after a reconnect. */
+  friends: z.coerce.number().int().min(0).max(50).default(2),
+  connectPerSec: z.coerce.number().min(10).default(1000),
+  /** How long to watch the herd come back before giving up. */
+  recoverSec: z.coerce.number().min(5).default(45),
+  workers: z.coerce.number().int().min(1).max(16).default(2),
+  ...backoffParams,
+  backoffMinMs: z.coerce.number().int().min(1).default(1000),
+  backoffMaxMs: z.coerce.number().int().min(1).default(30_000),
+});
+type Params = z.infer<typeof params>;
+
+/**
+ * N clients connected, one gateway dies (kill -9): per backoff policy, how hard the herd hits
+ * the surviving gateways (peak connects/s, peak sync requests/s), how long until all are back.
+ */
+export const scenario: ScenarioDefinition<Params> = {
+  name: 'thundering-herd',
+  description: 'A gateway holding half the clients dies; compare reconnect storms by backoff policy.',
+  params,
+  defaultSets: { backoff: ['none', 'full-jitter'] },
+  thresholds: ['recoveredAll == 1', 'lost == 0'],
+  better: { peakConnectsPerSec: 'lower', peakSyncPerSec: 'lower', recoverMs: 'lower', failedConnects: 'lower', recoveredAll: 'higher' },
+  async run(ctx, p) {
+    const users = userIds(ctx.prefix, p.clients);
+    const pairs: string[][] = [];
+    for (let i = 0; i < users.length; i++) for (let j = 1; j <= Math.ceil(p.friends / 2); j++) pairs.push([users[i]!, users[(i + j) % users.length]!]);
+    const convs = pairs.length > 0 ? await ctx.createConversations(pairs) : [];
+    const convsOf = new Map<string, string[]>();
+    convs.forEach((c) => c.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), c.conversationId])));
+    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: convsOf.get(u) ?? [] })), {
+      workers: p.workers,
+      backoff: backoffOf(p),
+      recordHistory: false,
+    });
+    ctx.phase(`connect ${p.clients} clients`);
+    await pool.all({ type: 'connect', perSecond: p.connectPerSec / p.workers });
+    await ctx.sleep(2000);
+    const victim = ctx.gateways[0]!;
+    const killedAt = pool.seconds.length;
+    const t0 = Date.now();
+    ctx.fault(`kill -9 ${victim.name}`);
+    await ctx.control.killGateway(victim.name);
+    let recoverMs = -1;
+    while (Date.now() - t0 < p.recoverSec * 1000) {
+      await ctx.sleep(250);
+      const latest = pool.latest();
+      if (latest && pool.seconds.length > killedAt + 1 && latest.totals.connected >= p.clients && latest.totals.syncing === 0) {
+        recoverMs = Date.now() - t0;
+        break;
+      }
+    }
+    ctx.phase(recoverMs >= 0 ? `all ${p.clients} back after ${(recoverMs / 1000).toFixed(1)} s` : `not all back after ${p.recoverSec} s`);
+    await ctx.sleep(1500);
+    const after = pool.seconds.slice(killedAt);
+    // per second over 100 ms windows: a 1 s bucket would hide a herd that lands in 50 ms
+    const peak = (k: 'connectTimes' | 'syncTimes') => LoadPool.peakRate(after.flatMap((s) => s[k]), 100);
+    const attempts = after.reduce((s, x) => s + x.totals.connectAttempts, 0);
+    const connects = after.reduce((s, x) => s + x.totals.connects, 0);
+    ctx.fault(`restart ${victim.name}`);
+    await ctx.control.startGateway(victim.name);
+    return {
+      measures: {
+        peakConnectsPerSec: peak('connectTimes'),
+        peakSyncPerSec: peak('syncTimes'),
+        recoverMs: recoverMs >= 0 ? recoverMs : p.recoverSec * 1000,
+        recoveredAll: recoverMs >= 0 ? 1 : 0,
+        failedConnects: Math.max(0, attempts - connects),
+        reconnected: connects,
+      },
+    };
+  },
+};

@@ -1,0 +1,26 @@
+import { describe, expect, inject, it } from 'vitest';
+import { runScenario } from '../../src/scenario/index.js';
+import { scenario } from '../../scenarios/reconnect-race.js';
+
+describe('scenario reconnect-race on the real stack', () => {
+  it('with flapping clients and a gateway killed -9, ends with lost = 0 and duplicates = 0', async () => {
+    const result = await runScenario(scenario, {
+      stateDir: inject('stateDir'),
+      sets: { clients: ['20'], durationSec: ['8'], ratePerSec: ['30'] },
+      seed: 7,
+      config: {},
+    });
+    const v = result.variants[0]!;
+    console.log(`reconnect-race: sent=${v.checker.sent} acked=${v.checker.acked} delivered=${v.checker.delivered}/${v.checker.expectedDeliveries} reconnects=${v.measures['reconnects']} raw dups=${v.checker.duplicatesRaw}`);
+    expect(v.errors).toEqual([]);
+    expect(v.timeline.some((e) => e.kind === 'fault' && e.label.startsWith('kill -9 gateway'))).toBe(true);
+    expect(v.checker.sent).toBeGreaterThan(100);
+    expect(v.checker.acked).toBe(v.checker.sent);
+    expect(v.measures['reconnects']).toBeGreaterThan(0);
+    expect(v.checker.expectedDeliveries).toBeGreaterThan(0);
+    expect(v.checker.lost).toBe(0);
+    expect(v.checker.duplicates).toBe(0);
+    expect(v.checker.hot.ackedNotStored).toBe(0);
+    expect(result.ok).toBe(true);
+  });
+});
