@@ -1,4 +1,5 @@
 import type { ScenarioDefinition } from '../src/scenario/index.js';
+import { scenario as hotPath } from './hot-path.js';
 import { scenario as largeGroupFanout } from './large-group-fanout.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
 import { scenario as thunderingHerd } from './thundering-herd.js';
@@ -8,4 +9,5 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [thunderingHerd.name]: thunderingHerd,
   [largeGroupFanout.name]: largeGroupFanout,
   [reconnectRace.name]: reconnectRace,
+  [hotPath.name]: hotPath,
 };
