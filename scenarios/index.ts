@@ -1,6 +1,8 @@
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { scenario as hotPath } from './hot-path.js';
 import { scenario as largeGroupFanout } from './large-group-fanout.js';
+import { scenario as presenceStorm } from './presence-storm.js';
+import { scenario as readReceipts } from './read-receipts.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
 import { scenario as thunderingHerd } from './thundering-herd.js';
 
@@ -9,5 +11,7 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [thunderingHerd.name]: thunderingHerd,
   [largeGroupFanout.name]: largeGroupFanout,
   [reconnectRace.name]: reconnectRace,
+  [presenceStorm.name]: presenceStorm,
+  [readReceipts.name]: readReceipts,
   [hotPath.name]: hotPath,
 };

@@ -2,8 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { registerDown } from './down.js';
 import { reportError } from './output.js';
 import { registerStatus } from './status.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerSeed } from './seed.js';
+import { registerSuite } from './suite.js';
+import { scenarios } from '../../scenarios/index.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
 
@@ -21,6 +24,8 @@ registerDown(program);
 registerToken(program);
 registerSeed(program);
 registerRun(program);
+registerReport(program);
+registerSuite(program, () => Object.keys(scenarios));
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@ import { readState, startStack, type RunningStack } from '../stack/index.js';
 import { scenarios } from '../../scenarios/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { err, makeChalk, printJson, reportError } from './output.js';
+import { startLiveView } from './live.js';
 import { attachRunProgress } from './run-progress.js';
 import { writeRunReport } from './run-report.js';
 
@@ -42,7 +43,12 @@ export function registerRun(program: Command): void {
 }
 
 /** Exit codes (PROTOCOL.md): 0 every threshold holds, 1 a threshold failed, 2 the run could not be done. */
-export async function runCommand(name: string, raw: Record<string, unknown>, globals: GlobalOptions, suite?: { outDir: string }): Promise<number> {
+export async function runCommand(
+  name: string,
+  raw: Record<string, unknown>,
+  globals: GlobalOptions,
+  suite?: { outDir: string; onReport?: (dir: string) => void },
+): Promise<number> {
   const json = raw['json'] === true;
   const c = makeChalk(process.stderr);
   let own: RunningStack | undefined;
@@ -65,22 +71,14 @@ export async function runCommand(name: string, raw: Record<string, unknown>, glo
     const running = readState(stateDir);
     if (!running || running.phase !== 'running') {
       runStateDir = path.join(stateDir, 'run-stacks', String(process.pid));
-      err(c.dim(`no stack running: starting one for this run (${o.infra})`));
-      own = await startStack({
-        stateDir: runStateDir,
-        infra: parseInfraChoice(o.infra),
-        factory: {
-          native: () => new NativeProvider(),
-          containers: () => new ContainersProvider(),
-          external: () => new ExternalProvider(externalEndpoints({})),
-        },
-        detached: false,
-        services: { gateways: o.gateways },
-        onProgress: (e) => e.phase === 'ready' && err(c.dim(`  ${e.component} ready`)),
-      });
+      own = await startRunStack(runStateDir, o.infra, o.gateways);
     }
     const events = new EventEmitter<EngineEvents>();
-    const progress = attachRunProgress(events, def.name, runStateDir);
+    // on a terminal the live dashboard; in CI and pipes, plain lines (phases, faults, a status line every few seconds)
+    const tty = Boolean(process.stdout.isTTY) && !json && process.env['CI'] !== 'true';
+    const progress = tty
+      ? startLiveView({ stateDir: runStateDir, tty: true, events, scenario: def.name, onQuit: () => process.kill(process.pid, 'SIGINT') })
+      : attachRunProgress(events, def.name, runStateDir);
     let result: RunResult;
     try {
       result = await runScenario(def, { stateDir: runStateDir, sets, seed: o.seed, thresholds: o.threshold, config: { scenario: name, set: o.set, seed: o.seed } }, events);
@@ -89,6 +87,7 @@ export async function runCommand(name: string, raw: Record<string, unknown>, glo
     }
     const dir = path.join(suite?.outDir ?? o.out, result.runId);
     await writeRunReport(result, dir);
+    suite?.onReport?.(dir);
     if (json) printJson(result);
     const failed = result.variants.flatMap((v) => v.thresholds.filter((t) => !t.ok).map((t) => `${v.name}: ${t.name} (value ${t.value ?? 'none'})`));
     const errors = result.variants.flatMap((v) => v.errors.map((e) => `${v.name}: ${e}`));
@@ -108,10 +107,32 @@ export async function runCommand(name: string, raw: Record<string, unknown>, glo
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (own) {
-      err(c.dim('stopping the stack this run started'));
-      await own.stop().catch((e: unknown) => err(errorMessage(e)));
-      fs.rmSync(own.state.stateDir, { recursive: true, force: true });
-    }
+    if (own) await stopRunStack(own);
   }
+}
+
+/** A stack for runs that found none running (started here, stopped when they end). */
+export async function startRunStack(stateDir: string, infra: string, gateways: number): Promise<RunningStack> {
+  const c = makeChalk(process.stderr);
+  err(c.dim(`no stack running: starting one for this run (--infra ${infra})`));
+  return startStack({
+    stateDir,
+    infra: parseInfraChoice(infra),
+    factory: {
+      native: () => new NativeProvider(),
+      containers: () => new ContainersProvider(),
+      external: () => new ExternalProvider(externalEndpoints({})),
+    },
+    detached: false,
+    services: { gateways },
+    onProgress: (e) => {
+      if (e.phase === 'ready' || e.phase === 'failed') err(c.dim(`  ${e.component} ${e.phase}${e.detail ? ` ${e.detail}` : ''}`));
+    },
+  });
+}
+
+export async function stopRunStack(stack: RunningStack): Promise<void> {
+  err(makeChalk(process.stderr).dim('stopping the stack this run started'));
+  await stack.stop().catch((e: unknown) => err(errorMessage(e)));
+  fs.rmSync(stack.state.stateDir, { recursive: true, force: true });
 }

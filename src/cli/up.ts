@@ -6,6 +6,7 @@ import { startStack, collectStatus, type RunningStack } from '../stack/index.js'
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
 import { progressPrinter } from './progress.js';
+import { startLiveView } from './live.js';
 import { printStatus } from './status.js';
 
 const upOptionsSchema = z.object({
@@ -96,10 +97,12 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
       err(c.dim('detached: `chatlab status` shows it, `chatlab down` stops it'));
       return 0;
     }
-    err(c.dim('running in the foreground: Ctrl-C stops everything'));
+    err(c.dim('running in the foreground: Ctrl-C (or q) stops everything'));
     // nothing else holds the event loop open while we wait for a signal
     const keepAlive = setInterval(() => {}, 60_000);
+    const live = startLiveView({ stateDir, tty: Boolean(process.stdout.isTTY) && !opts.json, onQuit: () => onSignal('SIGINT') });
     await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+    live.stop();
     clearInterval(keepAlive);
     await stopping;
     err(c.green('✔ stopped'));

@@ -42,6 +42,8 @@ export interface SimClientOptions {
   /** Source address (127.0.0.x) when one address runs out of ports. */
   localAddress?: string;
   syncPageSize?: number;
+  /** Send a `read` for every message shown (the reader's watermark follows along). */
+  autoRead?: boolean;
 }
 
 const SYNC_OVERLAP_MS = 3000;
@@ -213,7 +215,9 @@ export class SimClient {
         this.o.recorder.delivered(this, m, at, false, false);
         const merger = this.mergers.get(m.conversationId);
         if (!merger) return;
-        for (const shown of merger.onLive(m)) this.o.recorder.delivered(this, shown, at, true, false);
+        const shown = merger.onLive(m);
+        for (const s of shown) this.o.recorder.delivered(this, s, at, true, false);
+        if (this.o.autoRead && shown.length > 0) this.read(m.conversationId, merger.lastId);
         return;
       }
       case 'sync_result': {

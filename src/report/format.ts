@@ -19,6 +19,7 @@ export function ratioOf(value: number | null, base: number | null): number | nul
 
 export function fmtRatio(r: number | null): string {
   if (r === null) return '—';
+  if (r === 0) return '0×';
   if (r >= 100) return `${Math.round(r).toLocaleString('en-US')}×`;
   return `${r.toFixed(r >= 10 ? 1 : 2)}×`;
 }

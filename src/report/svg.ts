@@ -95,17 +95,17 @@ export function lineChart(o: LineChartOptions): string {
   // Grid and y axes.
   for (const t of ticksL) {
     parts.push(`<path class="grid" d="M${m.l} ${n(sy(t))}H${m.l + pw}" stroke="#e5e7eb"/>`);
-    parts.push(`<text class="tick" x="${m.l - 6}" y="${n(sy(t) + 4)}" text-anchor="end" font-size="11" fill="#374151">${esc(fmtTick(t))}</text>`);
+    parts.push(`<text class="tick y" x="${m.l - 6}" y="${n(sy(t) + 4)}" text-anchor="end" font-size="11" fill="#374151">${esc(fmtTick(t))}</text>`);
   }
   if (hasRight) {
     for (const t of ticksR) {
-      parts.push(`<text class="tick" x="${m.l + pw + 6}" y="${n(sy(t, 'right') + 4)}" font-size="11" fill="#374151">${esc(fmtTick(t))}</text>`);
+      parts.push(`<text class="tick y2" x="${m.l + pw + 6}" y="${n(sy(t, 'right') + 4)}" font-size="11" fill="#374151">${esc(fmtTick(t))}</text>`);
     }
   }
   // x ticks: the data's own values on a log axis (group sizes), round numbers on a linear one.
   const xTicks = log ? [...new Set(all.map((a) => a.p[0]))].sort((a, b) => a - b) : niceTicks(x1).filter((t) => t >= x0 && t <= x1);
   for (const t of xTicks) {
-    parts.push(`<text class="tick" x="${n(sx(t))}" y="${m.t + ph + 16}" text-anchor="middle" font-size="11" fill="#374151">${esc(fmtX(t))}</text>`);
+    parts.push(`<text class="tick x" x="${n(sx(t))}" y="${m.t + ph + 16}" text-anchor="middle" font-size="11" fill="#374151">${esc(fmtX(t))}</text>`);
   }
   parts.push(`<path class="axis" d="M${m.l} ${m.t}V${m.t + ph}H${m.l + pw}${hasRight ? `V${m.t}` : ''}" stroke="#6b7280" fill="none"/>`);
   parts.push(`<text class="axis-label" x="${m.l + pw / 2}" y="${H - 6}" text-anchor="middle" font-size="12" fill="#111827">${esc(o.xLabel)}</text>`);

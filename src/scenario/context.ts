@@ -86,7 +86,7 @@ export class VariantContext implements ScenarioContext {
     return out;
   }
 
-  async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number }> = {}): Promise<LoadPool> {
+  async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean }> = {}): Promise<LoadPool> {
     const pool = await LoadPool.start({
       gateways: this.gateways.map((g) => g.url),
       clients: clients.map((c, i) => ({ ...c, token: signToken(c.userId, this.secret), gatewayIndex: i % Math.max(1, this.gateways.length) })),
@@ -95,6 +95,7 @@ export class VariantContext implements ScenarioContext {
       seed: this.seed,
       recordHistory: o.recordHistory ?? true,
       bodyBytes: o.bodyBytes ?? 150,
+      autoRead: o.autoRead,
     });
     pool.onSecond = (s) => {
       this.latency.merge(s.latency);

@@ -4,4 +4,4 @@ export * from './engine.js';
 export * from './types.js';
 export * from './thresholds.js';
 export * from './variants.js';
-export { LoadPool } from './pool.js';
+export { LoadPool, type PoolSecond } from './pool.js';

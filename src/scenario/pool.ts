@@ -12,6 +12,7 @@ export interface PoolOptions {
   seed: number;
   recordHistory: boolean;
   bodyBytes: number;
+  autoRead?: boolean;
 }
 
 /** One second of all workers together. */
@@ -61,7 +62,7 @@ export class LoadPool {
         const ready = pool.wait(workerId, 'ready');
         child.send({
           type: 'init', workerId, gateways: o.gateways, backoff: o.backoff, seed: o.seed, clients,
-          recordHistory: o.recordHistory, bodyBytes: o.bodyBytes, connectionsPerAddress: 20_000,
+          recordHistory: o.recordHistory, bodyBytes: o.bodyBytes, connectionsPerAddress: 20_000, autoRead: o.autoRead,
         } satisfies EngineToWorker);
         await ready;
       }),

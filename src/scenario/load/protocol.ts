@@ -20,6 +20,8 @@ export type EngineToWorker =
       /** Keep every delivery for the checker (small runs); otherwise counts and latency only. */
       recordHistory: boolean;
       bodyBytes: number;
+      /** Each client sends a `read` for every message it is shown (read-receipts load). */
+      autoRead?: boolean;
       /** Spread sources over 127.0.0.x above this many connections per address. */
       connectionsPerAddress: number;
     }

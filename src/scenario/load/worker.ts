@@ -36,6 +36,7 @@ export class LoadWorker {
         rng: this.rng.fork(spec.userId),
         recorder: this.recorder,
         localAddress: `127.0.0.${1 + Math.floor(i / init.connectionsPerAddress)}`,
+        autoRead: init.autoRead,
       });
       this.clients.push(client);
       this.convsOf.set(spec.userId, spec.conversations);

@@ -50,6 +50,7 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: { registr
   let flushTimer: NodeJS.Timeout | undefined;
   let notifyTimer: NodeJS.Timeout | undefined;
   let notifying = false;
+  let failedRounds = 0;
 
   /** Takes dirty entries, writes their current values, and only then lets go of them. */
   async function flushOnce(): Promise<number> {
@@ -88,9 +89,14 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: { registr
     if (stopping) return;
     flushTimer = setTimeout(() => {
       flush()
+        .then(() => {
+          if (failedRounds > 0) log(`flushes succeed again after ${failedRounds} failed round(s)`);
+          failedRounds = 0;
+        })
         .catch((err: unknown) => {
           flushFailures.inc();
-          log(`flush failed (entries kept for the next round): ${errorMessage(err)}`);
+          // One line when an outage starts and one per 20 rounds keeps a long outage readable.
+          if (failedRounds++ % 20 === 0) log(`flush failed (entries kept in Redis for the next round): ${errorMessage(err)}`);
         })
         .finally(scheduleFlush);
     }, options.flushIntervalMs);

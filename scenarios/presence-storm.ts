@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { createLatencyHistogram } from '../src/core/index.js';
+import type { PoolSecond, ScenarioDefinition } from '../src/scenario/index.js';
+import { chunk, userIds } from './common.js';
+
+const params = z.object({
+  users: z.coerce.number().int().min(10).max(50_000).default(200),
+  friends: z.coerce.number().int().min(1).max(100).default(8),
+  groupSize: z.coerce.number().int().min(3).default(10),
+  chatRatePerSec: z.coerce.number().min(1).default(40),
+  /** Fraction of users that drop and come back in each storm wave. */
+  stormFraction: z.coerce.number().min(0).max(1).default(0.5),
+  waves: z.coerce.number().int().min(1).default(3),
+  presence: z.enum(['decoupled', 'inline']).default('decoupled'),
+  workers: z.coerce.number().int().min(1).max(16).default(2),
+});
+type Params = z.infer<typeof params>;
+
+/**
+ * Chat flows while waves of friends disconnect and reconnect: with presence decoupled (events
+ * to the presence server) vs inline (the gateway fans out on the chat path), what happens to
+ * chat latency during the storm, and how many presence writes and notifications it costs.
+ */
+export const scenario: ScenarioDefinition<Params> = {
+  name: 'presence-storm',
+  description: 'Mass disconnect/reconnect of friends while chat flows: chat p99 during the storm, presence decoupled vs inline.',
+  params,
+  defaultSets: { presence: ['decoupled', 'inline'] },
+  thresholds: ['lost == 0', 'duplicates == 0'],
+  serviceOptions: (p) => ({ gateway: { presence: p.presence } }),
+  better: { presenceNotificationsReceived: 'higher' },
+  async run(ctx, p) {
+    const users = userIds(ctx.prefix, p.users);
+    const pairs: string[][] = [];
+    for (let i = 0; i < users.length; i++) for (let j = 1; j <= Math.ceil(p.friends / 2); j++) pairs.push([users[i]!, users[(i + j) % users.length]!]);
+    const groups = chunk(users, p.groupSize);
+    const convs = await ctx.createConversations([...groups, ...pairs]);
+    const chatConvs = new Set(convs.slice(0, groups.length).map((c) => c.conversationId));
+    const convsOf = new Map<string, string[]>();
+    convs.forEach((c) => c.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), c.conversationId])));
+    // everyone syncs every conversation after a reconnect, but chat goes to the groups only
+    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: (convsOf.get(u) ?? []).filter((c) => chatConvs.has(c)) })), {
+      workers: p.workers,
+    });
+    ctx.phase(`connect ${p.users} users (${p.friends} friends each)`);
+    await pool.all({ type: 'connect', perSecond: 1000 / p.workers });
+    await pool.all({ type: 'rate', perSecond: p.chatRatePerSec / p.workers });
+    const before = {
+      events: await ctx.scrape('chatlab_presence_events_total'),
+      writes: await ctx.scrape('chatlab_presence_redis_writes_total'),
+      notes: await ctx.scrape('chatlab_presence_notifications_total'),
+    };
+    ctx.phase('baseline chat');
+    await ctx.sleep(5000);
+    const stormStart = pool.seconds.length;
+    for (let w = 0; w < p.waves; w++) {
+      const wave = users.filter((_, i) => (i + w) % Math.max(1, Math.round(1 / p.stormFraction)) === 0);
+      ctx.fault(`storm wave ${w + 1}/${p.waves}: ${wave.length} users disconnect`);
+      await pool.toUsers(wave, (us) => ({ type: 'disconnect', users: us }));
+      await ctx.sleep(2000);
+      ctx.fault(`storm wave ${w + 1}/${p.waves}: ${wave.length} users reconnect`);
+      await pool.toUsers(wave, (us) => ({ type: 'reconnect', users: us }));
+      await ctx.sleep(2000);
+    }
+    const stormEnd = pool.seconds.length;
+    ctx.phase('after the storm');
+    await ctx.sleep(4000);
+    await ctx.quiesce(pool, 30_000);
+    const { checker } = await ctx.check(pool);
+    const p99Of = (seconds: PoolSecond[]) => {
+      const h = createLatencyHistogram();
+      for (const s of seconds) h.merge(s.latency);
+      return h.summary().p99;
+    };
+    const events = (await ctx.scrape('chatlab_presence_events_total')) - before.events;
+    const writes = (await ctx.scrape('chatlab_presence_redis_writes_total')) - before.writes;
+    return {
+      checker,
+      measures: {
+        chatP99BeforeMs: p99Of(pool.seconds.slice(0, stormStart)),
+        chatP99DuringStormMs: p99Of(pool.seconds.slice(stormStart, stormEnd + 1)),
+        presenceEvents: events,
+        presenceRedisWrites: writes,
+        presenceWriteReduction: writes > 0 ? Math.round((events / writes) * 10) / 10 : 0,
+        presenceNotifications: (await ctx.scrape('chatlab_presence_notifications_total')) - before.notes,
+        presenceNotificationsReceived: pool.seconds.reduce((s, x) => s + x.totals.presence, 0),
+      },
+    };
+  },
+};

@@ -1,0 +1,88 @@
+import cassandra from 'cassandra-driver';
+import { z } from 'zod';
+import { compareIds } from '../src/core/index.js';
+import type { ScenarioDefinition } from '../src/scenario/index.js';
+import { chunk, userIds } from './common.js';
+
+const params = z.object({
+  users: z.coerce.number().int().min(3).max(20_000).default(40),
+  groupSize: z.coerce.number().int().min(3).default(5),
+  ratePerSec: z.coerce.number().min(1).default(50),
+  durationSec: z.coerce.number().min(1).default(8),
+  receipts: z.enum(['write-back', 'write-through']).default('write-back'),
+  workers: z.coerce.number().int().min(1).max(16).default(2),
+});
+type Params = z.infer<typeof params>;
+
+/**
+ * Every recipient reads every message it is shown (a `read` frame per message): write-back
+ * (watermarks coalesce in Redis, a worker flushes them in batches) vs write-through (one
+ * Cassandra write per read). Measures DB writes per read and how stale Cassandra is after.
+ */
+export const scenario: ScenarioDefinition<Params> = {
+  name: 'read-receipts',
+  description: 'Read receipts write-back vs write-through: DB writes per read and staleness.',
+  params,
+  defaultSets: { receipts: ['write-back', 'write-through'] },
+  thresholds: ['lost == 0', 'watermarksCorrect == 1'],
+  serviceOptions: (p) => ({ gateway: { receipts: p.receipts } }),
+  better: { readsPerDbWrite: 'higher', watermarksCorrect: 'higher', receiptFramesReceived: 'higher' },
+  async run(ctx, p) {
+    const users = userIds(ctx.prefix, p.users);
+    const convs = await ctx.createConversations(chunk(users, p.groupSize));
+    const convsOf = new Map<string, string[]>();
+    convs.forEach((c) => c.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), c.conversationId])));
+    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: convsOf.get(u) ?? [] })), { workers: p.workers, autoRead: true });
+    ctx.phase(`connect ${p.users} readers`);
+    await pool.all({ type: 'connect', perSecond: 1000 });
+    const reads0 = await ctx.scrape('chatlab_receipt_updates_total');
+    const writes0 = await ctx.scrape('chatlab_receipt_db_writes_total');
+    ctx.phase(`${p.ratePerSec} msg/s, every recipient reads each (${p.receipts})`);
+    await pool.all({ type: 'rate', perSecond: p.ratePerSec / p.workers });
+    await ctx.sleep(p.durationSec * 1000);
+    await ctx.quiesce(pool, 30_000);
+    const readsDoneAt = Date.now();
+    const { checker, collected } = await ctx.check(pool);
+    // the watermark each reader must end with: the highest id it was shown per conversation
+    const expected = new Map<string, string>();
+    for (const d of collected.flatMap((w) => w.deliveries)) {
+      if (d.raw) continue;
+      const key = `${d.c}\u0000${d.r}`;
+      const cur = expected.get(key);
+      if (!cur || compareIds(d.id, cur) > 0) expected.set(key, d.id);
+    }
+    const client = new cassandra.Client({ contactPoints: ctx.endpoints.cassandra.contactPoints, localDataCenter: ctx.endpoints.cassandra.localDataCenter });
+    let correct = 0;
+    let stalenessMs = -1;
+    try {
+      while (Date.now() - readsDoneAt < 15_000) {
+        correct = 0;
+        for (const c of convs) {
+          const rs = await client.execute('SELECT user_id, message_id FROM chatlab.read_watermarks WHERE conversation_id = ?', [c.conversationId], { prepare: true });
+          for (const row of rs.rows) if (expected.get(`${c.conversationId}\u0000${row['user_id']}`) === String(row['message_id'])) correct++;
+        }
+        if (correct >= expected.size) {
+          stalenessMs = Date.now() - readsDoneAt;
+          break;
+        }
+        await ctx.sleep(100);
+      }
+    } finally {
+      await client.shutdown();
+    }
+    const reads = (await ctx.scrape('chatlab_receipt_updates_total')) - reads0;
+    const writes = (await ctx.scrape('chatlab_receipt_db_writes_total')) - writes0;
+    ctx.phase(`${reads} reads → ${writes} Cassandra writes; ${correct}/${expected.size} watermarks right`);
+    return {
+      checker,
+      measures: {
+        reads,
+        dbWrites: writes,
+        readsPerDbWrite: writes > 0 ? Math.round((reads / writes) * 10) / 10 : 0,
+        watermarksCorrect: correct >= expected.size ? 1 : 0,
+        stalenessMs: stalenessMs >= 0 ? stalenessMs : 15_000,
+        receiptFramesReceived: pool.seconds.reduce((s, x) => s + x.totals.receipts, 0),
+      },
+    };
+  },
+};

@@ -1,0 +1,213 @@
+import { bucketDeltas, histogramBuckets, parsePrometheusText, quantileFromBuckets, sumMetric, type PromSample } from './prom.js';
+import { CLOCK_TICKS_PER_SEC, readProcSample, type ProcSample } from './proc.js';
+import { fmtClock } from './format.js';
+import { pushHistory, type DashboardProcess, type DashboardUpdate } from './state.js';
+
+/** One process to watch: what the stack's state records (src/stack ServiceRecord). */
+export interface PolledService {
+  name: string;
+  /** Base URL; `/metrics` is appended. */
+  url: string;
+  pid: number;
+  kind?: string;
+  /** When given, a pid whose command line lacks it is treated as gone (pid reuse). */
+  marker?: string;
+}
+
+export interface MetricsPollerOptions {
+  services: readonly PolledService[] | (() => readonly PolledService[]);
+  /** Injected in tests; default fetches `${url}/metrics` with a timeout. */
+  fetchText?: (url: string) => Promise<string>;
+  readProc?: (pid: number, marker?: string) => ProcSample | null;
+  now?: () => number;
+  /** Origin of the `gone at` clock, so it matches the dashboard's uptime. Default: construction. */
+  originMs?: number;
+  timeoutMs?: number;
+}
+
+const M = {
+  conns: 'chatlab_ws_connections',
+  sent: 'chatlab_messages_sent_total',
+  delivered: 'chatlab_messages_delivered_total',
+  publishes: 'chatlab_redis_publishes_total',
+  produced: 'chatlab_kafka_produced_total',
+  persisted: 'chatlab_persisted_total',
+  lag: 'chatlab_persist_lag',
+  presenceEvents: 'chatlab_presence_events_total',
+  presenceWrites: 'chatlab_presence_redis_writes_total',
+  presenceNotifications: 'chatlab_presence_notifications_total',
+  receiptUpdates: 'chatlab_receipt_updates_total',
+  receiptDbWrites: 'chatlab_receipt_db_writes_total',
+  latency: 'chatlab_delivery_latency_seconds',
+} as const;
+
+/** The counters rated per second; `publishes` is split by its `channel` label. */
+const COUNTERS = {
+  sent: (s: PromSample[]) => sumMetric(s, M.sent),
+  delivered: (s: PromSample[]) => sumMetric(s, M.delivered),
+  publishes: (s: PromSample[]) => sumMetric(s, M.publishes),
+  inbox: (s: PromSample[]) => sumMetric(s, M.publishes, (l) => l['channel'] === 'inbox'),
+  group: (s: PromSample[]) => sumMetric(s, M.publishes, (l) => l['channel'] === 'group'),
+  produced: (s: PromSample[]) => sumMetric(s, M.produced),
+  persisted: (s: PromSample[]) => sumMetric(s, M.persisted),
+  presenceEvents: (s: PromSample[]) => sumMetric(s, M.presenceEvents),
+  presenceWrites: (s: PromSample[]) => sumMetric(s, M.presenceWrites),
+  presenceNotifications: (s: PromSample[]) => sumMetric(s, M.presenceNotifications),
+  receiptUpdates: (s: PromSample[]) => sumMetric(s, M.receiptUpdates),
+  receiptDbWrites: (s: PromSample[]) => sumMetric(s, M.receiptDbWrites),
+};
+type CounterKey = keyof typeof COUNTERS;
+
+interface Snapshot {
+  at: number;
+  counters: Partial<Record<CounterKey, number>>;
+  buckets: Map<number, number>;
+  proc: ProcSample | null;
+}
+
+async function defaultFetch(url: string, timeoutMs: number): Promise<string> {
+  const res = await fetch(`${url.replace(/\/$/, '')}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.text();
+}
+
+/**
+ * Scrapes every service's /metrics and /proc entry and turns two consecutive scrapes into
+ * per-second rates and an interval latency estimate. Rates are per process, then summed, so
+ * one restarted process (its counters back at zero) does not make a sum go negative.
+ */
+export class MetricsPoller {
+  readonly #opts: MetricsPollerOptions;
+  readonly #now: () => number;
+  readonly #origin: number;
+  readonly #prev = new Map<string, Snapshot>();
+  readonly #goneAt = new Map<string, number>();
+  #history = { conns: [] as number[], delivered: [] as number[], p99: [] as number[] };
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight = false;
+
+  constructor(opts: MetricsPollerOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#origin = opts.originMs ?? this.#now();
+  }
+
+  async poll(): Promise<DashboardUpdate> {
+    const services = typeof this.#opts.services === 'function' ? this.#opts.services() : this.#opts.services;
+    const fetchText = this.#opts.fetchText ?? ((url: string) => defaultFetch(url, this.#opts.timeoutMs ?? 1500));
+    const readProc = this.#opts.readProc ?? readProcSample;
+    const scraped = await Promise.all(
+      services.map(async (svc) => {
+        const proc = readProc(svc.pid, svc.marker);
+        // A gone process is not fetched: its port may already belong to something else.
+        const text = proc ? await fetchText(svc.url).catch(() => null) : null;
+        return { svc, proc, samples: text === null ? null : parsePrometheusText(text) };
+      }),
+    );
+    const now = this.#now();
+    const rates: Partial<Record<CounterKey, number>> = {};
+    const intervalBuckets = new Map<number, number>();
+    let haveRates = false;
+    let conns = 0;
+    let lag: number | null = null;
+    let liveGateways = 0;
+    const processes: DashboardProcess[] = [];
+
+    for (const { svc, proc, samples } of scraped) {
+      const prev = this.#prev.get(svc.name);
+      const snap: Snapshot = { at: now, counters: {}, buckets: new Map(), proc };
+      const dt = prev ? (now - prev.at) / 1000 : 0;
+      if (samples) {
+        for (const key of Object.keys(COUNTERS) as CounterKey[]) {
+          const v = COUNTERS[key](samples);
+          if (v === null) continue;
+          snap.counters[key] = v;
+          const before = prev?.counters[key];
+          if (dt > 0 && before !== undefined) {
+            haveRates = true;
+            rates[key] = (rates[key] ?? 0) + (v >= before ? v - before : v) / dt;
+          }
+        }
+        snap.buckets = histogramBuckets(samples, M.latency);
+        if (prev && prev.buckets.size > 0) {
+          for (const [le, d] of bucketDeltas(prev.buckets, snap.buckets)) intervalBuckets.set(le, (intervalBuckets.get(le) ?? 0) + d);
+        }
+        conns += sumMetric(samples, M.conns) ?? 0;
+        const svcLag = sumMetric(samples, M.lag);
+        if (svcLag !== null) lag = (lag ?? 0) + svcLag;
+      }
+      this.#prev.set(svc.name, snap);
+      processes.push(this.#processRow(svc, proc, prev?.proc ?? null, dt, samples, now));
+      if (proc && svc.kind === 'gateway') liveGateways++;
+    }
+
+    const q = (x: number) => {
+      const v = quantileFromBuckets(intervalBuckets, x);
+      return v === null ? null : v * 1000;
+    };
+    const p99 = q(0.99);
+    const r = (k: CounterKey) => rates[k] ?? 0;
+    this.#history.conns = pushHistory(this.#history.conns, conns);
+    if (haveRates) {
+      this.#history.delivered = pushHistory(this.#history.delivered, r('delivered'));
+      this.#history.p99 = pushHistory(this.#history.p99, p99 ?? 0);
+    }
+    const update: DashboardUpdate = {
+      connections: { open: conns, history: this.#history.conns },
+      cold: { lag },
+      processes,
+    };
+    if (services.some((s) => s.kind === 'gateway')) update.header = { gateways: liveGateways };
+    if (!haveRates) return update;
+    return {
+      ...update,
+      messages: { sentPerSec: r('sent'), deliveredPerSec: r('delivered'), history: this.#history.delivered },
+      latency: { p50: q(0.5), p99, p999: q(0.999), p99History: this.#history.p99 },
+      hot: { publishesPerSec: r('publishes'), inboxPerSec: r('inbox'), groupPerSec: r('group') },
+      cold: { producedPerSec: r('produced'), persistedPerSec: r('persisted'), lag },
+      presence: { eventsPerSec: r('presenceEvents'), redisWritesPerSec: r('presenceWrites'), notificationsPerSec: r('presenceNotifications') },
+      receipts: { readsPerSec: r('receiptUpdates'), dbWritesPerSec: r('receiptDbWrites') },
+    };
+  }
+
+  #processRow(svc: PolledService, proc: ProcSample | null, prevProc: ProcSample | null, dt: number, samples: PromSample[] | null, now: number): DashboardProcess {
+    if (!proc) {
+      if (!this.#goneAt.has(svc.name)) this.#goneAt.set(svc.name, now);
+      return { name: svc.name, cpuPct: null, rssMB: null, conns: null, health: 'killed', note: `gone at ${fmtClock(this.#goneAt.get(svc.name)! - this.#origin)}` };
+    }
+    this.#goneAt.delete(svc.name);
+    const cpuPct = prevProc && dt > 0 && proc.cpuTicks >= prevProc.cpuTicks ? ((proc.cpuTicks - prevProc.cpuTicks) / CLOCK_TICKS_PER_SEC / dt) * 100 : null;
+    const row: DashboardProcess = {
+      name: svc.name,
+      cpuPct,
+      rssMB: proc.rssBytes === null ? null : proc.rssBytes / (1024 * 1024),
+      conns: samples ? sumMetric(samples, M.conns) : null,
+      health: samples ? 'healthy' : 'unreachable',
+    };
+    const lag = samples ? sumMetric(samples, M.lag) : null;
+    if (lag !== null) row.lag = lag;
+    return row;
+  }
+
+  /** Polls every `intervalMs` (skipping a tick while one is still running) until stop(). */
+  start(intervalMs: number, onUpdate: (u: DashboardUpdate) => void, onError?: (e: unknown) => void): void {
+    this.stop();
+    const tick = () => {
+      if (this.#inFlight) return;
+      this.#inFlight = true;
+      this.poll()
+        .then(onUpdate, (e: unknown) => onError?.(e))
+        .finally(() => {
+          this.#inFlight = false;
+        });
+    };
+    tick();
+    this.#timer = setInterval(tick, intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
