@@ -36,7 +36,8 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
     // during a run the clients' own numbers are the honest ones for connections and latency
     const { connections, latency, messages, ...rest } = update as Record<string, unknown>;
     state = mergeDashboardState(state, engineOwns ? (rest as never) : (update as never));
-    state = mergeDashboardState(state, { header: { uptimeMs: Date.now() - t0 }, infra: infra() });
+    const gateways = readState(o.stateDir)?.services.filter((s) => s.kind === 'gateway').length ?? 0;
+    state = mergeDashboardState(state, { header: { uptimeMs: Date.now() - t0, gateways }, infra: infra() });
     void connections;
     void latency;
     void messages;
