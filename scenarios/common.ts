@@ -26,3 +26,20 @@ export function chunk<T>(items: T[], size: number): T[][] {
   if (out.length > 1 && last && last.length < 3) out[out.length - 2]!.push(...out.pop()!);
   return out;
 }
+
+/** Each user with the conversations they are in (optionally only those `keep` accepts). */
+export function clientsFor(users: string[], convs: Array<{ conversationId: string; members: string[] }>, keep: (conversationId: string) => boolean = () => true) {
+  const of = new Map<string, string[]>();
+  for (const c of convs) {
+    if (!keep(c.conversationId)) continue;
+    for (const m of c.members) of.set(m, [...(of.get(m) ?? []), c.conversationId]);
+  }
+  return users.map((u) => ({ userId: u, conversations: of.get(u) ?? [] }));
+}
+
+/** Ring lattice: each user befriends the next ⌈friends/2⌉ around the ring (about `friends` each). */
+export function ringPairs(users: string[], friends: number): string[][] {
+  const pairs: string[][] = [];
+  for (let i = 0; i < users.length; i++) for (let j = 1; j <= Math.ceil(friends / 2); j++) pairs.push([users[i]!, users[(i + j) % users.length]!]);
+  return pairs;
+}

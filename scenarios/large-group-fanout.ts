@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { createLatencyHistogram } from '../src/core/index.js';
 import type { FanoutRow, ScenarioDefinition } from '../src/scenario/index.js';
-import { userIds } from './common.js';
+import { clientsFor, userIds } from './common.js';
 
 const params = z.object({
   sizes: z.string().regex(/^\d+(\/\d+)*$/, 'sizes: group sizes separated by / (e.g. 10/100/1000)').default('10/100/300'),
@@ -29,9 +29,7 @@ export const scenario: ScenarioDefinition<Params> = {
     const sizes = p.sizes.split('/').map(Number).sort((a, b) => a - b);
     const users = userIds(ctx.prefix, Math.max(...sizes));
     const groups = await ctx.createConversations(sizes.map((n) => users.slice(0, n)));
-    const convsOf = new Map<string, string[]>();
-    groups.forEach((g) => g.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), g.conversationId])));
-    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: convsOf.get(u) ?? [] })), { workers: p.workers });
+    const pool = await ctx.startClients(clientsFor(users, groups), { workers: p.workers });
     ctx.phase(`connect ${users.length} clients`);
     await pool.all({ type: 'connect', perSecond: 2000 / p.workers });
     const redis = new Redis(ctx.endpoints.redis.url);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createLatencyHistogram } from '../src/core/index.js';
 import type { PoolSecond, ScenarioDefinition } from '../src/scenario/index.js';
-import { chunk, userIds } from './common.js';
+import { chunk, clientsFor, ringPairs, userIds } from './common.js';
 
 const params = z.object({
   users: z.coerce.number().int().min(10).max(50_000).default(200),
@@ -31,15 +31,12 @@ export const scenario: ScenarioDefinition<Params> = {
   better: { presenceNotificationsReceived: 'higher' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.users);
-    const pairs: string[][] = [];
-    for (let i = 0; i < users.length; i++) for (let j = 1; j <= Math.ceil(p.friends / 2); j++) pairs.push([users[i]!, users[(i + j) % users.length]!]);
+    const pairs = ringPairs(users, p.friends);
     const groups = chunk(users, p.groupSize);
     const convs = await ctx.createConversations([...groups, ...pairs]);
     const chatConvs = new Set(convs.slice(0, groups.length).map((c) => c.conversationId));
-    const convsOf = new Map<string, string[]>();
-    convs.forEach((c) => c.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), c.conversationId])));
     // everyone syncs every conversation after a reconnect, but chat goes to the groups only
-    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: (convsOf.get(u) ?? []).filter((c) => chatConvs.has(c)) })), {
+    const pool = await ctx.startClients(clientsFor(users, convs, (c) => chatConvs.has(c)), {
       workers: p.workers,
     });
     ctx.phase(`connect ${p.users} users (${p.friends} friends each)`);

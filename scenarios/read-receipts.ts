@@ -2,7 +2,7 @@ import cassandra from 'cassandra-driver';
 import { z } from 'zod';
 import { compareIds } from '../src/core/index.js';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
-import { chunk, userIds } from './common.js';
+import { chunk, clientsFor, userIds } from './common.js';
 
 const params = z.object({
   users: z.coerce.number().int().min(3).max(20_000).default(40),
@@ -30,9 +30,7 @@ export const scenario: ScenarioDefinition<Params> = {
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.users);
     const convs = await ctx.createConversations(chunk(users, p.groupSize));
-    const convsOf = new Map<string, string[]>();
-    convs.forEach((c) => c.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), c.conversationId])));
-    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: convsOf.get(u) ?? [] })), { workers: p.workers, autoRead: true });
+    const pool = await ctx.startClients(clientsFor(users, convs), { workers: p.workers, autoRead: true });
     ctx.phase(`connect ${p.users} readers`);
     await pool.all({ type: 'connect', perSecond: 1000 });
     const reads0 = await ctx.scrape('chatlab_receipt_updates_total');

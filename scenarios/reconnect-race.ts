@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
-import { backoffOf, backoffParams, bool, chunk, userIds } from './common.js';
+import { backoffOf, backoffParams, bool, chunk, clientsFor, userIds } from './common.js';
 
 const params = z.object({
   clients: z.coerce.number().int().min(4).max(20_000).default(24),
@@ -31,9 +31,7 @@ export const scenario: ScenarioDefinition<Params> = {
     const users = userIds(ctx.prefix, p.clients);
     const groups = chunk(users, p.groupSize);
     const convs = await ctx.createConversations(groups);
-    const convsOf = new Map<string, string[]>();
-    convs.forEach((c) => c.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), c.conversationId])));
-    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: convsOf.get(u) ?? [] })), {
+    const pool = await ctx.startClients(clientsFor(users, convs), {
       workers: p.workers,
       backoff: backoffOf(p),
     });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LoadPool, type ScenarioDefinition } from '../src/scenario/index.js';
-import { backoffOf, backoffParams, userIds } from './common.js';
+import { backoffOf, backoffParams, clientsFor, ringPairs, userIds } from './common.js';
 
 const params = z.object({
   clients: z.coerce.number().int().min(10).max(50_000).default(400),
@@ -29,12 +29,9 @@ export const scenario: ScenarioDefinition<Params> = {
   better: { peakConnectsPerSec: 'lower', peakSyncPerSec: 'lower', recoverMs: 'lower', failedConnects: 'lower', recoveredAll: 'higher' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.clients);
-    const pairs: string[][] = [];
-    for (let i = 0; i < users.length; i++) for (let j = 1; j <= Math.ceil(p.friends / 2); j++) pairs.push([users[i]!, users[(i + j) % users.length]!]);
+    const pairs = ringPairs(users, p.friends);
     const convs = pairs.length > 0 ? await ctx.createConversations(pairs) : [];
-    const convsOf = new Map<string, string[]>();
-    convs.forEach((c) => c.members.forEach((m) => convsOf.set(m, [...(convsOf.get(m) ?? []), c.conversationId])));
-    const pool = await ctx.startClients(users.map((u) => ({ userId: u, conversations: convsOf.get(u) ?? [] })), {
+    const pool = await ctx.startClients(clientsFor(users, convs), {
       workers: p.workers,
       backoff: backoffOf(p),
       recordHistory: false,

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type TestSocket } from '../support/ws-client.js';
-import { createConversation, gateways, history, token, users } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { connect } from '../support/ws-client.js';
+import { createConversation, gateways, history, socketsPerTest, token, users } from './support.js';
 
-const open: TestSocket[] = [];
-async function as(user: string, gateway: string): Promise<TestSocket> {
-  const s = await connect(gateway, token(user));
-  open.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+const as = socketsPerTest();
 
 async function stillHealthy(url: string) {
   expect((await fetch(`${url}/healthz`)).status).toBe(200);

@@ -1,18 +1,10 @@
 import cassandra from 'cassandra-driver';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compareIds } from '../../src/core/index.js';
-import { connect, scrapeMetric, type TestSocket } from '../support/ws-client.js';
-import { createConversation, endpoints, gateways, history, token, users } from './support.js';
+import { scrapeMetric } from '../support/ws-client.js';
+import { createConversation, endpoints, gateways, history, socketsPerTest, token, users } from './support.js';
 
-const open: TestSocket[] = [];
-async function as(user: string, gateway: string): Promise<TestSocket> {
-  const s = await connect(gateway, token(user));
-  open.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+const as = socketsPerTest();
 
 const isMsg = (conv: string) => (f: any) => f.type === 'message' && f.conversationId === conv;
 

@@ -1,10 +1,11 @@
 import { inject } from 'vitest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startService } from '../../src/stack/index.js';
+import { readState, startService } from '../../src/stack/index.js';
 import { connect, type TestSocket } from '../support/ws-client.js';
 import { createConversation, token, users } from './support.js';
 
-const services = () => inject('services').filter((s) => s.kind === 'gateway');
+// from the state file, not inject(): earlier tests may have restarted a gateway (new pid)
+const services = () => readState(inject('stateDir'))!.services.filter((s) => s.kind === 'gateway');
 
 afterAll(async () => {
   // bring the stopped gateway back (same config, same port) for the test files after this one

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
+import { connect, type TestSocket } from '../support/ws-client.js';
 import { signToken } from '../../src/gateway/auth.js';
 
 /** A name no other test uses: for key prefixes, topics, keyspaces, consumer groups and users. */
@@ -38,4 +39,20 @@ export async function history(gatewayUrl: string, caller: string | null, convers
 export function users(prefix: string, n: number): string[] {
   const base = uniqueName(prefix);
   return Array.from({ length: n }, (_, i) => `${base}-${i}`);
+}
+
+/**
+ * `as(user, gateway)` opens a socket for that user; every socket opened in a test is closed
+ * after it. Call once at the top of a test file.
+ */
+export function socketsPerTest(): (user: string, gateway: string) => Promise<TestSocket> {
+  const open: TestSocket[] = [];
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+  return async (user, gateway) => {
+    const s = await connect(gateway, token(user));
+    open.push(s);
+    return s;
+  };
 }
