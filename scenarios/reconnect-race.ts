@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
-import { backoffOf, backoffParams, bool, chunk, clientsFor, userIds } from './common.js';
+import type { ScenarioContext } from '../src/scenario/index.js';
+import { backoffOf, backoffParams, chunk, clientsFor, userIds } from './common.js';
+
+const FAULTS = ['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'restart-redis', 'pause-kafka', 'restart-cassandra', 'stop-persist'] as const;
 
 const params = z.object({
   clients: z.coerce.number().int().min(4).max(20_000).default(24),
@@ -10,8 +13,8 @@ const params = z.object({
   /** Fraction of connected clients dropped (no close frame) every flap period. */
   flapFraction: z.coerce.number().min(0).max(1).default(0.15),
   flapEveryMs: z.coerce.number().int().min(100).default(1000),
-  /** kill -9 one gateway in the middle of the run (restarted afterwards). */
-  killGateway: bool.default(true),
+  /** What goes wrong in the middle of the run (and is repaired a few seconds later). */
+  fault: z.enum(FAULTS).default('kill-gateway'),
   workers: z.coerce.number().int().min(1).max(16).default(2),
   ...backoffParams,
 });
@@ -23,7 +26,7 @@ type Params = z.infer<typeof params>;
  */
 export const scenario: ScenarioDefinition<Params> = {
   name: 'reconnect-race',
-  description: 'Clients flap and a gateway is killed while messages flow: zero loss, zero visible duplicates.',
+  description: 'Clients flap while messages flow and a fault strikes (a gateway killed by default): zero loss, zero visible duplicates.',
   params,
   thresholds: ['lost == 0', 'duplicates == 0', 'hot.ackedNotStored == 0'],
   better: { reconnects: 'lower' },
@@ -40,17 +43,11 @@ export const scenario: ScenarioDefinition<Params> = {
     ctx.phase(`flow ${p.ratePerSec} msg/s, flapping ${Math.round(p.flapFraction * 100)}% every ${p.flapEveryMs} ms`);
     await pool.all({ type: 'rate', perSecond: p.ratePerSec / p.workers });
     await pool.all({ type: 'flap', fraction: p.flapFraction, everyMs: p.flapEveryMs, untilMs: p.durationSec * 1000 });
-    const victim = ctx.gateways.at(-1);
-    if (p.killGateway && victim && ctx.gateways.length > 1) {
-      await ctx.sleep((p.durationSec * 1000) / 2);
-      ctx.fault(`kill -9 ${victim.name}`);
-      await ctx.control.killGateway(victim.name);
-      await ctx.sleep((p.durationSec * 1000) / 2);
-      ctx.fault(`restart ${victim.name}`);
-      await ctx.control.startGateway(victim.name);
-    } else {
-      await ctx.sleep(p.durationSec * 1000);
-    }
+    const half = (p.durationSec * 1000) / 2;
+    await ctx.sleep(half);
+    const repair = await inject(ctx, p.fault, () => pool.all({ type: 'drop', fraction: 0.5 }));
+    await ctx.sleep(half);
+    await repair();
     ctx.phase('quiesce: stop sending, let everyone reconnect and sync');
     await ctx.quiesce(pool);
     const { checker } = await ctx.check(pool);
@@ -59,3 +56,56 @@ export const scenario: ScenarioDefinition<Params> = {
     return { checker, measures: { reconnects, duplicatesRaw: checker.duplicatesRaw, reordered: checker.reordered } };
   },
 };
+
+/** Injects one fault; returns what repairs it. */
+async function inject(ctx: ScenarioContext, fault: (typeof FAULTS)[number], dropHalf: () => Promise<void>): Promise<() => Promise<void>> {
+  const gateway = ctx.gateways.at(-1)?.name ?? 'gateway-1';
+  const nothing = async () => {};
+  switch (fault) {
+    case 'none':
+      return nothing;
+    case 'kill-gateway':
+      ctx.fault(`kill -9 ${gateway}`);
+      await ctx.control.killGateway(gateway);
+      return async () => {
+        ctx.fault(`restart ${gateway}`);
+        await ctx.control.startGateway(gateway);
+      };
+    case 'term-gateway':
+      ctx.fault(`SIGTERM ${gateway} (graceful)`);
+      await ctx.control.termGateway(gateway);
+      return async () => {
+        ctx.fault(`restart ${gateway}`);
+        await ctx.control.startGateway(gateway);
+      };
+    case 'drop-connections':
+      ctx.fault('drop 50% of connections at once');
+      await dropHalf();
+      return nothing;
+    case 'restart-redis':
+      ctx.fault('restart Redis (no persistence: caches, dedupe keys and streams are gone)');
+      await ctx.control.restartRedis();
+      return nothing;
+    case 'pause-kafka':
+      ctx.fault('pause Kafka (SIGSTOP)');
+      ctx.control.pauseKafka();
+      return async () => {
+        ctx.fault('resume Kafka (SIGCONT)');
+        ctx.control.resumeKafka();
+      };
+    case 'restart-cassandra':
+      ctx.fault('stop Cassandra');
+      await ctx.control.stopCassandra();
+      return async () => {
+        ctx.fault('start Cassandra');
+        await ctx.control.startCassandra();
+      };
+    case 'stop-persist':
+      ctx.fault('stop the persist worker');
+      await ctx.control.stopService('persist-worker');
+      return async () => {
+        ctx.fault('start the persist worker');
+        await ctx.control.startService('persist-worker');
+      };
+  }
+}

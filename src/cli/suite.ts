@@ -17,7 +17,7 @@ export const SUITES: Record<string, Array<{ scenario: string; set: string[] }>> 
     { scenario: 'read-receipts', set: [] },
     { scenario: 'hot-path', set: ['messages=500', 'channels=50'] },
   ],
-  smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'killGateway=false'] }],
+  smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'fault=none'] }],
 };
 
 export function registerSuite(program: Command, known: () => string[]): void {

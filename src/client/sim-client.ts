@@ -114,6 +114,11 @@ export class SimClient {
     return clientMsgId;
   }
 
+  /** Keeps presence alive (the presence server sweeps sockets silent for its TTL). */
+  heartbeat(): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send('{"type":"heartbeat"}');
+  }
+
   read(conversationId: string, messageId: string): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'read', conversationId, messageId }));
   }
@@ -242,9 +247,20 @@ export class SimClient {
       case 'receipt':
         this.o.recorder.receipt?.(this, f['conversationId'], f['userId'], f['messageId'], at);
         return;
-      case 'error':
+      case 'error': {
         this.o.recorder.error(this, f['code'], f['message']);
+        // a send the gateway could not route or make durable: try again, same clientMsgId
+        const pending = f['code'] === 'unavailable' && f['ref'] ? this.unacked.get(f['ref']) : undefined;
+        if (pending) {
+          const ref = f['ref'] as string;
+          setTimeout(() => {
+            if (!this.unacked.has(ref)) return;
+            this.o.recorder.sent(this, pending.conversationId, ref, pending.intendedAt, this.o.recorder.now(), true);
+            this.write(pending.conversationId, ref, pending.body);
+          }, 500);
+        }
         return;
+      }
     }
   }
 }

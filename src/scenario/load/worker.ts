@@ -21,6 +21,8 @@ export class LoadWorker {
   private lastTick = 0;
   private timer: NodeJS.Timeout | null = null;
   private flapTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout;
+  private heartbeatTurn = 0;
 
   constructor(private readonly init: Init) {
     this.recorder = new WorkerRecorder(init.recordHistory);
@@ -43,6 +45,11 @@ export class LoadWorker {
       this.byUser.set(spec.userId, client);
     });
     this.senders = this.clients;
+    // one timer for all: every second a fifth of the clients heartbeat, so each does every 5 s
+    this.heartbeatTimer = setInterval(() => {
+      const turn = this.heartbeatTurn++ % 5;
+      for (let i = turn; i < this.clients.length; i += 5) this.clients[i]!.heartbeat();
+    }, 1000);
   }
 
   gauges() {
@@ -159,6 +166,7 @@ export class LoadWorker {
 
   stop(): void {
     this.setRate(0);
+    clearInterval(this.heartbeatTimer);
     if (this.flapTimer) clearInterval(this.flapTimer);
     for (const c of this.clients) c.stop();
   }
