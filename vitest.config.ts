@@ -9,6 +9,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // ink draws only its last frame when it believes it runs in CI; the dashboard tests
+          // check live redraws, so the unit tier tells ink it is not (CI=true is set by .ci/run)
+          env: { CI: 'false' },
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'scenarios/**/*.test.ts', 'test/unit/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
           testTimeout: 20_000,

@@ -71,11 +71,9 @@ describe('renderDashboard', () => {
     });
     try {
       expect(handle.mode).toBe('ink');
-      await sleep(50);
-      expect(stripAnsi(stdout.out)).toContain('10,000 open');
+      await vi.waitFor(() => expect(stripAnsi(stdout.out)).toContain('10,000 open'), { timeout: 5000, interval: 20 });
       state.connections.open = 9_876;
-      await sleep(80);
-      expect(stripAnsi(stdout.out)).toContain('9,876 open');
+      await vi.waitFor(() => expect(stripAnsi(stdout.out)).toContain('9,876 open'), { timeout: 5000, interval: 20 });
       stdin.press('q');
       await sleep(20);
       stdin.press('q');

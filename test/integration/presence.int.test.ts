@@ -9,7 +9,7 @@ import { freePort } from '../../src/infra/ports.js';
 import { launchService } from '../../src/stack/index.js';
 import { serviceConfigFile } from '../../src/stack/services.js';
 import { connect, scrapeMetric, type TestSocket } from '../support/ws-client.js';
-import { createConversation, endpoints, gateways, token, uniqueName, users } from './support.js';
+import { gatewayConfig, createConversation, endpoints, gateways, token, uniqueName, users } from './support.js';
 
 // The stack runs the presence server with its defaults (stated in src/presence/options.ts).
 const { ttlMs: TTL, flapWindowMs: WINDOW, refreshMs: REFRESH } = parsePresenceOptions({});
@@ -181,21 +181,7 @@ describe('presence: inline (the gateway fans out on the chat path)', () => {
   });
 
   it('announces online and offline itself, and counts what it handled', async () => {
-    const e = endpoints();
-    const config: ServiceConfig = {
-      name: uniqueName('gw-inline'),
-      kind: 'gateway',
-      port: 0,
-      host: '127.0.0.1',
-      redisUrl: e.redis.url,
-      kafkaBrokers: e.kafka.brokers,
-      cassandra: e.cassandra,
-      keyspace: 'chatlab',
-      redisPrefix: '',
-      topics: { messages: 'chat.messages' },
-      secret: inject('secret'),
-      options: { presence: 'inline' },
-    };
+    const config = gatewayConfig('gw-inline', { presence: 'inline' });
     inline = await startGateway(config);
     const url = `http://127.0.0.1:${inline.port}`;
     const [g1] = gateways() as [string];

@@ -6,7 +6,7 @@ import { startGateway, type RunningGateway } from '../../src/gateway/gateway.js'
 import { WatermarkStore, receiptEntry, redisKeys } from '../../src/store/index.js';
 import { startService, stopService } from '../../src/stack/index.js';
 import { connect, scrapeMetric, type TestSocket } from '../support/ws-client.js';
-import { createConversation, endpoints, gateways, token, uniqueName, users } from './support.js';
+import { gatewayConfig, createConversation, endpoints, gateways, token, uniqueName, users } from './support.js';
 
 const worker = () => inject('services').find((s) => s.kind === 'receipts-worker')!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,21 +136,7 @@ describe('read receipts: write-through (gateway option)', () => {
   });
 
   it('writes Cassandra once per read, counted by the gateway', async () => {
-    const e = endpoints();
-    const config: ServiceConfig = {
-      name: uniqueName('gw-wt'),
-      kind: 'gateway',
-      port: 0,
-      host: '127.0.0.1',
-      redisUrl: e.redis.url,
-      kafkaBrokers: e.kafka.brokers,
-      cassandra: e.cassandra,
-      keyspace: 'chatlab',
-      redisPrefix: '',
-      topics: { messages: 'chat.messages' },
-      secret: inject('secret'),
-      options: { receipts: 'write-through' },
-    };
+    const config = gatewayConfig('gw-wt', { receipts: 'write-through' });
     gw = await startGateway(config);
     const url = `http://127.0.0.1:${gw.port}`;
     const [reader, other] = users('rcptwt', 2) as [string, string];

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterEach, inject } from 'vitest';
 import { connect, type TestSocket } from '../support/ws-client.js';
+import type { ServiceConfig } from '../../src/core/index.js';
 import { signToken } from '../../src/gateway/auth.js';
 
 /** A name no other test uses: for key prefixes, topics, keyspaces, consumer groups and users. */
@@ -54,5 +55,24 @@ export function socketsPerTest(): (user: string, gateway: string) => Promise<Tes
     const s = await connect(gateway, token(user));
     open.push(s);
     return s;
+  };
+}
+
+/** The config of an extra, in-process gateway on the shared stack (a variant's options). */
+export function gatewayConfig(namePrefix: string, options: Record<string, unknown>): ServiceConfig {
+  const e = endpoints();
+  return {
+    name: uniqueName(namePrefix),
+    kind: 'gateway',
+    port: 0,
+    host: '127.0.0.1',
+    redisUrl: e.redis.url,
+    kafkaBrokers: e.kafka.brokers,
+    cassandra: e.cassandra,
+    keyspace: 'chatlab',
+    redisPrefix: '',
+    topics: { messages: 'chat.messages' },
+    secret: inject('secret'),
+    options,
   };
 }
