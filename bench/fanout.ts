@@ -34,7 +34,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     groups: { type: 'string', default: '20x100' },
     body: { type: 'string', default: '150' },
-    rates: { type: 'string', default: '50,100,150,200,300,400,500,600,800,1000,1200,1500,2000,2500,3000' },
+    rates: { type: 'string', default: '20,40,60,80,100,150,200,300,400,500,600,800,1000,1200,1500,2000' },
     'warmup-ms': { type: 'string', default: '1000' },
     'measure-ms': { type: 'string', default: '4000' },
     'grace-ms': { type: 'string', default: '3000' },
@@ -49,6 +49,7 @@ const { values: flags } = parseArgs({
     'quiet-wait-s': { type: 'string', default: '30' },
     'noisy-pct': { type: 'string', default: '50' },
     retries: { type: 'string', default: '1' },
+    confirm: { type: 'string', default: '3' },
     'skip-fanout': { type: 'boolean', default: false },
     'skip-idle': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
@@ -93,6 +94,7 @@ const quietPct = int('quiet-pct');
 const quietWaitS = int('quiet-wait-s');
 const noisyPct = int('noisy-pct');
 const retries = int('retries');
+const confirm = Math.max(1, int('confirm'));
 
 // ---------------------------------------------------------------- output
 
@@ -322,6 +324,8 @@ interface StepResult {
   ok: boolean;
   /** runs of this step: > 1 when other processes were busy during the earlier window(s) */
   attempts: number;
+  /** set when this row is the median (by p99) of that many runs */
+  medianOf?: number;
 }
 
 /**
@@ -449,6 +453,21 @@ async function runFanout(target: Target, userIds: string[], groups: Group[]): Pr
       if ((r.cpuPct['other'] ?? 0) <= noisyPct || attempts > retries) break;
       progress(`${target.name}: other processes used ${pct(r.cpuPct['other'] ?? 0)} CPU during that window (> ${noisyPct}%): running the step again`);
     }
+    const prev = results[results.length - 1];
+    if (!r.ok && confirm > 1 && (prev === undefined || prev.ok)) {
+      // the first failure decides where the ladder ends: take the median of several runs, not one
+      progress(`${target.name}: ${rate} msg/s failed (p99 ${ms(r.latency.p99)} ms) after a passing step: median of ${confirm} runs decides`);
+      const runs = [r];
+      while (runs.length < confirm) {
+        await waitQuiet(cpuGroups);
+        const again = await runStep(step++, rate);
+        progress(`${target.name}: ${rate} msg/s again: p99 ${ms(again.latency.p99)} ms ${again.ok ? 'ok' : 'FAIL'}`);
+        runs.push(again);
+      }
+      runs.sort((a, b) => a.latency.p99 - b.latency.p99);
+      r = runs[Math.floor((runs.length - 1) / 2)]!;
+      r.medianOf = runs.length;
+    }
     results.push(r);
     progress(
       `${target.name}: ${rate} msg/s → ${n0(r.deliveredFps)} frames/s, p50 ${ms(r.latency.p50)} p99 ${ms(r.latency.p99)} p99.9 ${ms(r.latency.p999)} max ${ms(r.latency.max)} ms` +
@@ -562,7 +581,7 @@ function stepTable(results: StepResult[], target: Target): void {
       `p99<${p99Limit}`,
     ],
     results.map((r) => [
-      `${n0(r.rate)}${r === b ? ' *' : ''}${r.attempts > 1 ? ` (run ${r.attempts})` : ''}`,
+      `${n0(r.rate)}${r === b ? ' *' : ''}${r.attempts > 1 ? ` (run ${r.attempts})` : ''}${r.medianOf ? ` (median of ${r.medianOf})` : ''}`,
       n0(r.expectedFps),
       n0(r.deliveredFps),
       ms(r.latency.p50),
@@ -577,8 +596,8 @@ function stepTable(results: StepResult[], target: Target): void {
   emit();
   const keys = [...Object.keys(target.cpu), 'load', 'other', 'machine'];
   table(
-    ['offered msg/s', ...keys.map((k) => `${k} cpu`)],
-    results.map((r) => [`${n0(r.rate)}${r === b ? ' *' : ''}`, ...keys.map((k) => pct(r.cpuPct[k] ?? 0))]),
+    ['offered msg/s', ...keys.map((k) => `${k} cpu`), 'load timer late ≤ ms'],
+    results.map((r) => [`${n0(r.rate)}${r === b ? ' *' : ''}`, ...keys.map((k) => pct(r.cpuPct[k] ?? 0)), ms(r.maxLagMs)]),
   );
 }
 
@@ -685,7 +704,7 @@ async function main(): Promise<void> {
     stepTable(baselineResults, baseTarget!);
     emit();
   }
-  emit('(* = highest delivered frames/s with p99 under the limit, nothing lost; cpu = % of one core over the measured window, 200% = the whole machine; other cpu = everything on the machine outside the processes listed, i.e. other sessions and kernel time not charged to them)');
+  emit('(* = highest delivered frames/s with p99 under the limit, nothing lost; cpu = % of one core over the measured window, 200% = the whole machine; other cpu = everything on the machine outside the processes listed, i.e. other sessions and kernel time not charged to them; load timer late = how far behind its schedule the load process timer ran at worst, which the latency includes)');
   emit();
 
   const bc = best(chatlabResults);
@@ -707,6 +726,7 @@ async function main(): Promise<void> {
             cpuKeys.map((k) => f1(perFrame(r, k))).join(' + '),
           ]
         : [name, 'none passed', '', '', '', '', '', ''];
+    const lowest = (results: StepResult[]) => results.slice().sort((a, b) => a.rate - b.rate)[0];
     if (chatlabResults.length > 0) rows.push(row(`chatlab, ${gateways.length} gateways (gateways + redis)`, bc, [gateways.map((g) => g.name), ['redis']]));
     if (baselineResults.length > 0) rows.push(row('plain ws, 1 process', bb, [['server']]));
     table(['system', 'delivered frames/s', 'offered msg/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server µs/frame', 'split'], rows);
@@ -719,9 +739,20 @@ async function main(): Promise<void> {
         `chatlab / plain ws: ${(bc.deliveredFps / bb.deliveredFps).toFixed(2)}× the delivered frames/s, ` +
           `${(cChat / cBase).toFixed(1)}× the server CPU per frame (gateways + Redis; gateways alone ${(perFrame(bc, gwKeys) / cBase).toFixed(1)}×; the whole stack ${(perFrame(bc, [...Object.keys(chatlabTarget.cpu)]) / cBase).toFixed(1)}×)`,
       );
-      emit('(issue 3, for scale: plain ws tops out near 90k delivered frames/s at ~8 µs CPU/frame on this kind of machine)');
-      emit();
+      const same = baselineResults.find((r) => r.rate === bc.rate);
+      if (same) {
+        emit(
+          `at the same offered rate (${n0(bc.rate)} msg/s): plain ws ${f1(perFrame(same, ['server']))} µs/frame, chatlab gateways + Redis ${f1(cChat)} µs/frame = ` +
+            `${(cChat / perFrame(same, ['server'])).toFixed(1)}× (p99 ${ms(same.latency.p99)} vs ${ms(bc.latency.p99)} ms)`,
+        );
+      }
     }
+    if (!bc && chatlabResults.length > 0) {
+      const l = lowest(chatlabResults)!;
+      emit(`chatlab: no step had p99 < ${p99Limit} ms; the lowest (${n0(l.rate)} msg/s, ${n0(l.deliveredFps)} frames/s) had p50 ${ms(l.latency.p50)} / p99 ${ms(l.latency.p99)} / p99.9 ${ms(l.latency.p999)} ms`);
+    }
+    emit('(issue 3, for scale: plain ws tops out near 90k delivered frames/s at ~8 µs CPU/frame on this kind of machine)');
+    emit();
   }
 
   if (idleChatlab || idleBaseline) {

@@ -74,8 +74,8 @@ export class SimClient {
   private seq = 0;
   private everConnected = false;
   private stopped = false;
-  /** Conversations with a sync page in flight. */
-  private syncing = new Set<string>();
+  /** Conversations with a sync page in flight, and the `after` each asked for. */
+  private syncing = new Map<string, string>();
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
@@ -206,7 +206,11 @@ export class SimClient {
     // Ids come from several gateways, so a lower id can still be in flight when a higher one
     // arrived: the first page starts a little before the last id seen (dedupe drops repeats).
     const after = begin && last !== '0' ? maxId(snowflakeFromTime(parseSnowflake(last).timestampMs - SYNC_OVERLAP_MS), '0') : last;
-    this.syncing.add(conversationId);
+    this.requestSync(conversationId, after);
+  }
+
+  private requestSync(conversationId: string, after: string): void {
+    this.syncing.set(conversationId, after);
     this.o.recorder.syncRequest(this);
     this.ws?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200 }));
   }
@@ -249,6 +253,16 @@ export class SimClient {
         return;
       case 'error': {
         this.o.recorder.error(this, f['code'], f['message']);
+        // a sync the gateway could not serve (storage down): ask again for the same page
+        const failedSync = f['conversationId'] as string | undefined;
+        if (failedSync && this.syncing.has(failedSync)) {
+          const after = this.syncing.get(failedSync)!;
+          const ws = this.ws;
+          setTimeout(() => {
+            if (this.ws === ws && this.syncing.get(failedSync) === after) this.requestSync(failedSync, after);
+          }, 1000);
+          return;
+        }
         // a send the gateway could not route or make durable: try again, same clientMsgId
         const pending = f['code'] === 'unavailable' && f['ref'] ? this.unacked.get(f['ref']) : undefined;
         if (pending) {

@@ -94,7 +94,11 @@ export class Connection implements RoutedSocket {
         );
         return;
       case 'sync':
-        void this.sync(frame).catch((err: unknown) => this.error('unavailable', `sync failed: ${errorMessage(err)}`));
+        void this.sync(frame).catch((err: unknown) => {
+          // extension: which conversation failed, so the client can ask again
+          this.ctx.metrics.errors.inc({ code: 'unavailable' });
+          this.sendFrame({ type: 'error', code: 'unavailable', message: `sync failed, ask again: ${errorMessage(err)}`, conversationId: frame.conversationId } as ServerFrame);
+        });
         return;
       case 'read':
         void this.read(frame.conversationId, frame.messageId).catch((err: unknown) => this.error('unavailable', `read failed: ${errorMessage(err)}`));

@@ -70,6 +70,22 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   };
 
   let draining = false;
+  // Pub/Sub has no memory: while the subscriber was disconnected, messages published to our
+  // channels reached nobody here. Once it is back, every socket is sent away to reconnect and
+  // sync, which is the one way its client learns of what it missed.
+  let subscriberLost = false;
+  sub.on('close', () => {
+    if (!draining) subscriberLost = true;
+  });
+  sub.on('ready', () => {
+    if (!subscriberLost || draining) return;
+    subscriberLost = false;
+    const sockets = router.sockets() as Connection[];
+    for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: Math.floor(Math.random() * (options.reconnectSpreadMs + 1)) });
+    setTimeout(() => {
+      for (const conn of sockets) conn.close(1012, 'routing was interrupted: reconnect and sync', 'resync');
+    }, 100);
+  });
   const server = createOpsServer({
     registry: metrics.registry,
     healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
