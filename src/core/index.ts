@@ -8,3 +8,4 @@ export * from './paths.js';
 export * from './metrics.js';
 export * from './service-config.js';
 export * from './ops-server.js';
+export * from './service-main.js';

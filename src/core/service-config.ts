@@ -40,3 +40,12 @@ export function loadServiceConfig(argv: string[] = process.argv): ServiceConfig 
   if (!file) throw new ChatlabError(ErrorCodes.CONFIG, 'usage: <service> --config FILE');
   return parseServiceConfig(JSON.parse(fs.readFileSync(file, 'utf8')));
 }
+
+/** A service's `options`, validated once with its schema (defaults filled), or CHATLAB_E_CONFIG. */
+export function parseOptions<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
+  const parsed = schema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ChatlabError(ErrorCodes.CONFIG, `bad ${what} options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes, FRAME_LIMIT_DEFAULT_BYTES, FRAME_LIMIT_MAX_BYTES } from '../core/index.js';
+import { FRAME_LIMIT_DEFAULT_BYTES, FRAME_LIMIT_MAX_BYTES, parseOptions } from '../core/index.js';
 
 /** Gateway tuning, from the service config's `options` (validated once, with defaults). */
 export const gatewayOptionsSchema = z.object({
@@ -39,9 +39,5 @@ export const gatewayOptionsSchema = z.object({
 export type GatewayOptions = z.infer<typeof gatewayOptionsSchema>;
 
 export function parseGatewayOptions(raw: unknown): GatewayOptions {
-  const parsed = gatewayOptionsSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new ChatlabError(ErrorCodes.CONFIG, `bad gateway options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  return parseOptions(gatewayOptionsSchema, raw, 'gateway');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes } from '../core/index.js';
+import { parseOptions } from '../core/index.js';
 
 /**
  * Presence server tuning, from the service config's `options`. The defaults are short so a
@@ -29,9 +29,5 @@ export const presenceOptionsSchema = z
 export type PresenceOptions = z.infer<typeof presenceOptionsSchema>;
 
 export function parsePresenceOptions(raw: unknown): PresenceOptions {
-  const parsed = presenceOptionsSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new ChatlabError(ErrorCodes.CONFIG, `bad presence options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  return parseOptions(presenceOptionsSchema, raw, 'presence');
 }

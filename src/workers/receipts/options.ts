@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes } from '../../core/index.js';
+import { parseOptions } from '../../core/index.js';
 
 /** Receipts worker tuning, from the service config's `options` (short defaults: tests wait on them). */
 export const receiptsOptionsSchema = z.object({
@@ -20,9 +20,5 @@ export const receiptsOptionsSchema = z.object({
 export type ReceiptsOptions = z.infer<typeof receiptsOptionsSchema>;
 
 export function parseReceiptsOptions(raw: unknown): ReceiptsOptions {
-  const parsed = receiptsOptionsSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new ChatlabError(ErrorCodes.CONFIG, `bad receipts options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  return parseOptions(receiptsOptionsSchema, raw, 'receipts');
 }
