@@ -35,8 +35,15 @@ export function counter(registry: client.Registry, name: string, help: string, l
   return new client.Counter({ name, help, labelNames, registers: [registry] });
 }
 
-export function gauge(registry: client.Registry, name: string, help: string, labelNames: string[] = []): client.Gauge {
-  return new client.Gauge({ name, help, labelNames, registers: [registry] });
+/** `collect` runs at scrape time, for values read from elsewhere (e.g. a generator's stats). */
+export function gauge(registry: client.Registry, name: string, help: string, labelNames: string[] = [], collect?: (g: client.Gauge) => void): client.Gauge {
+  return new client.Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    ...(collect ? { collect(this: client.Gauge) { collect(this); } } : {}),
+  });
 }
 
 export function histogram(registry: client.Registry, name: string, help: string, buckets = LATENCY_BUCKETS): client.Histogram {

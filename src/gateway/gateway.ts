@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { SnowflakeGenerator, createOpsServer, listen, systemClock, type ServiceConfig } from '../core/index.js';
+import { SnowflakeGenerator, createOpsServer, gauge, listen, systemClock, type ServiceConfig } from '../core/index.js';
 import {
   ConversationStore,
   MessageStore,
@@ -65,6 +65,11 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     inFlight: new Set(),
     events,
   };
+  // the Snowflake clock guard's outcomes, read at scrape time
+  gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
+    g.set({ outcome: 'waited' }, ctx.snowflake.stats.backwardsWaits);
+    g.set({ outcome: 'refused' }, ctx.snowflake.stats.backwardsRefusals);
+  });
   router.onControl = (userId, msg) => {
     if (msg.op === 'joined' && usesGroupChannel(options, msg.size)) void router.joinGroup(userId, msg.conversationId);
   };
