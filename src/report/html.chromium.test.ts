@@ -10,7 +10,7 @@ import { writeReport } from './write.js';
 /**
  * Opens report.html in Debian's headless Chromium and asserts what a reader sees. Skipped
  * (with the reason in the test name) only where /usr/bin/chromium is not installed; CI
- * installs it. With CHATLAB_SCREENSHOTS=1 it also refreshes docs/report-screenshot.png.
+ * installs it. With CHATLAB_SCREENSHOTS=1 it also refreshes docs/report-fixture-screenshot.png.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
@@ -132,7 +132,7 @@ describe.skipIf(!hasChromium)(`report.html in headless Chromium${hasChromium ? '
     expect(parsed).toEqual({ error: null, cases: 6, failures: 3 });
   });
 
-  it.runIf(process.env['CHATLAB_SCREENSHOTS'] === '1')('refreshes docs/report-screenshot.png', async () => {
-    await page.screenshot({ path: path.resolve('docs/report-screenshot.png'), fullPage: true });
+  it.runIf(process.env['CHATLAB_SCREENSHOTS'] === '1')('refreshes docs/report-fixture-screenshot.png', async () => {
+    await page.screenshot({ path: path.resolve('docs/report-fixture-screenshot.png'), fullPage: true });
   });
 });
