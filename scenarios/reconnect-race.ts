@@ -8,7 +8,10 @@ const FAULTS = ['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'res
 const params = z.object({
   clients: z.coerce.number().int().min(4).max(20_000).default(24),
   groupSize: z.coerce.number().int().min(3).max(1000).default(6),
+  /** open: sends follow `ratePerSec` whatever happens; closed: each client waits for its ack, then `thinkMs`. */
+  model: z.enum(['open', 'closed']).default('open'),
   ratePerSec: z.coerce.number().min(1).default(40),
+  thinkMs: z.coerce.number().int().min(0).default(500),
   durationSec: z.coerce.number().min(2).default(10),
   /** Fraction of connected clients dropped (no close frame) every flap period. */
   flapFraction: z.coerce.number().min(0).max(1).default(0.15),
@@ -40,8 +43,10 @@ export const scenario: ScenarioDefinition<Params> = {
     });
     ctx.phase(`connect ${p.clients} clients`);
     await pool.all({ type: 'connect', perSecond: 500 });
-    ctx.phase(`flow ${p.ratePerSec} msg/s, flapping ${Math.round(p.flapFraction * 100)}% every ${p.flapEveryMs} ms`);
-    await pool.all({ type: 'rate', perSecond: p.ratePerSec / p.workers });
+    const flow = p.model === 'open' ? `${p.ratePerSec} msg/s (open model)` : `closed model, ${p.thinkMs} ms think time`;
+    ctx.phase(`flow ${flow}, flapping ${Math.round(p.flapFraction * 100)}% every ${p.flapEveryMs} ms`);
+    if (p.model === 'open') await pool.all({ type: 'rate', perSecond: p.ratePerSec / p.workers });
+    else await pool.all({ type: 'closed', thinkMs: p.thinkMs });
     await pool.all({ type: 'flap', fraction: p.flapFraction, everyMs: p.flapEveryMs, untilMs: p.durationSec * 1000 });
     const half = (p.durationSec * 1000) / 2;
     await ctx.sleep(half);

@@ -118,7 +118,7 @@ export class VariantContext implements ScenarioContext {
   }
 
   async quiesce(pool: LoadPool, timeoutMs = 60_000): Promise<boolean> {
-    await pool.all({ type: 'rate', perSecond: 0 });
+    await pool.all({ type: 'rate', perSecond: 0 }); // also ends a closed-model loop
     const deadline = Date.now() + timeoutMs;
     let calm = 0;
     while (Date.now() < deadline) {

@@ -28,6 +28,8 @@ export type EngineToWorker =
   | { type: 'connect'; perSecond: number }
   /** Open model: `perSecond` new messages, each from a random client to one of its conversations. */
   | { type: 'rate'; perSecond: number; senders?: string[] }
+  /** Closed model: each sender sends its next message `thinkMs` after the previous one was acked. */
+  | { type: 'closed'; thinkMs: number; senders?: string[] }
   | { type: 'send'; userId: string; conversationId: string; count: number }
   | { type: 'drop'; fraction: number }
   | { type: 'flap'; fraction: number; everyMs: number; untilMs: number }

@@ -30,6 +30,9 @@ async function handle(msg: EngineToWorker): Promise<void> {
     case 'rate':
       worker.setRate(msg.perSecond, msg.senders);
       break;
+    case 'closed':
+      worker.setClosed(msg.thinkMs, msg.senders);
+      break;
     case 'send':
       worker.sendFrom(msg.userId, msg.conversationId, msg.count);
       break;

@@ -89,6 +89,34 @@ export class LoadWorker {
     }
   }
 
+  /**
+   * Closed model: a sender with nothing unacked sends again once its think time has passed
+   * since it saw the ack (checked on the same 10 ms tick; 0 turns it off).
+   */
+  setClosed(thinkMs: number, senders?: string[]): void {
+    this.setRate(0);
+    const pool = senders ? senders.map((u) => this.byUser.get(u)).filter((c): c is SimClient => !!c) : this.clients;
+    const readyAt = new Map<SimClient, number>();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (thinkMs < 0) return;
+    this.timer = setInterval(() => {
+      const now = this.recorder.now();
+      for (const c of pool) {
+        if (c.state !== 'connected' || c.pendingAcks > 0) {
+          readyAt.delete(c);
+          continue;
+        }
+        const at = readyAt.get(c);
+        if (at === undefined) readyAt.set(c, now + thinkMs);
+        else if (now >= at) {
+          readyAt.delete(c);
+          this.sendOne(c, undefined, now);
+        }
+      }
+    }, 10);
+  }
+
   /** Open model: sends owed since the last tick go out now, each stamped with its intended time. */
   private pump(): void {
     const now = this.recorder.now();
