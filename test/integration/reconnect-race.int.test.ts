@@ -24,3 +24,24 @@ describe('scenario reconnect-race on the real stack', () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe('reconnect-race under infrastructure faults (each once found losses, now fixed)', () => {
+  for (const fault of ['restart-redis', 'restart-cassandra'] as const) {
+    it(`with ${fault}: lost = 0, duplicates = 0`, async () => {
+      const result = await runScenario(scenario, {
+        stateDir: inject('stateDir'),
+        sets: { clients: ['16'], durationSec: ['8'], ratePerSec: ['30'], fault: [fault] },
+        seed: 11,
+        config: {},
+      });
+      const v = result.variants[0]!;
+      console.log(`reconnect-race ${fault}: sent=${v.checker.sent} acked=${v.checker.acked} delivered=${v.checker.delivered}/${v.checker.expectedDeliveries} lost=${v.checker.lost}`);
+      expect(v.errors).toEqual([]);
+      expect(v.timeline.some((e) => e.kind === 'fault')).toBe(true);
+      expect(v.checker.acked).toBeGreaterThan(50);
+      expect(v.checker.lost).toBe(0);
+      expect(v.checker.duplicates).toBe(0);
+      expect(v.checker.hot.ackedNotStored).toBe(0);
+    });
+  }
+});
