@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { MetricsPoller, emptyDashboardState, mergeDashboardState, pushHistory, renderDashboard, type DashboardMetric, type DashboardState } from '../dashboard/index.js';
 import type { EngineEvents } from '../scenario/index.js';
+import { checkInfraHealth } from '../infra/index.js';
 import { readState } from '../stack/index.js';
 
 export interface LiveViewOptions {
@@ -25,11 +26,25 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
   let state: DashboardState = mergeDashboardState(emptyDashboardState(), {
     header: { uptimeMs: 0, provider: stack?.provider ?? '?', gateways: stack?.services.filter((s) => s.kind === 'gateway').length ?? 0, scenario: o.scenario },
   });
-  const infra = () => [
+  // real checks (PING, Kafka metadata, CQL), every few seconds: they cost more than a scrape
+  let infraHealth = [
     { name: 'redis', ok: true },
     { name: 'kafka', ok: true },
     { name: 'cassandra', ok: true },
   ];
+  const checkInfra = async () => {
+    const e = readState(o.stateDir)?.endpoints;
+    if (!e) return;
+    const h = await checkInfraHealth(e);
+    infraHealth = [
+      { name: 'redis', ok: h.redis },
+      { name: 'kafka', ok: h.kafka },
+      { name: 'cassandra', ok: h.cassandra },
+    ];
+  };
+  void checkInfra();
+  const infraTimer = setInterval(() => void checkInfra(), 5000);
+  const infra = () => infraHealth;
   const poller = new MetricsPoller({ services: () => readState(o.stateDir)?.services ?? [] });
   poller.start(1000, (update) => {
     const engineOwns = Boolean(o.events);
@@ -77,6 +92,7 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
   const view = renderDashboard(() => state, { tty: o.tty, write: (line) => void process.stderr.write(`${line}\n`), onQuit: o.onQuit });
   return {
     stop() {
+      clearInterval(infraTimer);
       poller.stop();
       view.stop();
     },

@@ -54,8 +54,13 @@ export interface InfraHealth {
 }
 
 /** One round of all three checks, none throwing: what `status` shows. */
-export async function checkInfraHealth(endpoints: InfraEndpoints): Promise<InfraHealth> {
-  const ok = (p: Promise<unknown>) => p.then(() => true, () => false);
+export async function checkInfraHealth(endpoints: InfraEndpoints, timeoutMs = 3000): Promise<InfraHealth> {
+  // a paused process still accepts connections and never answers: only a deadline tells
+  const ok = (p: Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    return Promise.race([p.then(() => true, () => false), deadline]).finally(() => clearTimeout(timer));
+  };
   const [redis, kafka, cass] = await Promise.all([
     ok(pingRedis(endpoints.redis.url)),
     ok(kafkaMetadata(endpoints.kafka.brokers)),
