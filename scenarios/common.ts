@@ -37,9 +37,4 @@ export function clientsFor(users: string[], convs: Array<{ conversationId: strin
   return users.map((u) => ({ userId: u, conversations: of.get(u) ?? [] }));
 }
 
-/** Ring lattice: each user befriends the next ⌈friends/2⌉ around the ring (about `friends` each). */
-export function ringPairs(users: string[], friends: number): string[][] {
-  const pairs: string[][] = [];
-  for (let i = 0; i < users.length; i++) for (let j = 1; j <= Math.ceil(friends / 2); j++) pairs.push([users[i]!, users[(i + j) % users.length]!]);
-  return pairs;
-}
+export { ringPairs } from '../src/stack/index.js';

@@ -9,3 +9,5 @@ export * from './metrics.js';
 export * from './service-config.js';
 export * from './ops-server.js';
 export * from './service-main.js';
+export * from './prom.js';
+export * from './concurrency.js';

@@ -1,4 +1,4 @@
-import { bucketDeltas, histogramBuckets, parsePrometheusText, quantileFromBuckets, sumMetric, type PromSample } from './prom.js';
+import { bucketDeltas, histogramBuckets, parsePrometheusText, quantileFromBuckets, sumMetric, type PromSample } from '../core/index.js';
 import { CLOCK_TICKS_PER_SEC, readProcSample, type ProcSample } from './proc.js';
 import { fmtClock } from './format.js';
 import { pushHistory, type DashboardProcess, type DashboardUpdate } from './state.js';

@@ -6,6 +6,6 @@ export { selectProvider, type ProviderFactory } from './select.js';
 export { externalEndpoints, parseInfraChoice, type ExternalFlags } from './config.js';
 export { bootstrapInfra } from './bootstrap.js';
 export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth } from './checks.js';
-export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, tailFile } from './process.js';
+export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, signalGroup, tailFile } from './process.js';
 export { startAll } from './start-all.js';
 export { freePort, freePorts } from './ports.js';

@@ -22,7 +22,7 @@ const live = new Map<number, OwnedProcess>();
  * promise will be awaited. Each child leads its own process group, so the group goes too.
  */
 export function killAllSpawnedSync(): void {
-  for (const pid of live.keys()) killGroup(pid, 'SIGKILL');
+  for (const pid of live.keys()) signalGroup(pid, 'SIGKILL');
   live.clear();
 }
 
@@ -78,7 +78,7 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
     waitExit: () => exitPromise,
     async stop(graceMs = 10_000) {
       if (exitState !== null || pid <= 0) return;
-      killGroup(pid, 'SIGTERM');
+      signalGroup(pid, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         exitPromise.then(() => false),
@@ -86,14 +86,15 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
       ]);
       clearTimeout(timer);
       if (timedOut) {
-        killGroup(pid, 'SIGKILL');
+        signalGroup(pid, 'SIGKILL');
         await exitPromise;
       }
     },
   };
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals a process's whole group (our children lead their own), or the process alone. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {
@@ -118,13 +119,13 @@ export function isOwnedAlive(proc: Pick<OwnedProcess, 'pid' | 'marker'>): boolea
 /** Stops a process started by another chatlab invocation: TERM, wait, then KILL. */
 export async function stopOwned(proc: Pick<OwnedProcess, 'pid' | 'marker'>, graceMs = 10_000): Promise<void> {
   if (!isOwnedAlive(proc)) return;
-  killGroup(proc.pid, 'SIGTERM');
+  signalGroup(proc.pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isOwnedAlive(proc)) return;
     await sleep(100);
   }
-  killGroup(proc.pid, 'SIGKILL');
+  signalGroup(proc.pid, 'SIGKILL');
   for (let i = 0; i < 50 && isOwnedAlive(proc); i++) await sleep(100);
 }
 

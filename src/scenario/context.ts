@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createLatencyHistogram, type LatencyHistogram } from '../core/index.js';
+import { createLatencyHistogram, mapLimited, sumMetricText, type LatencyHistogram } from '../core/index.js';
 import { signToken } from '../gateway/index.js';
 import type { BackoffOptions } from '../client/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
@@ -73,17 +73,11 @@ export class VariantContext implements ScenarioContext {
   async createConversations(memberLists: string[][]): Promise<Conversation[]> {
     const { redis, cassandra } = this.clients();
     const store = new ConversationStore(redis, cassandra, this.keyspace, redisKeys(''));
-    const out: Conversation[] = [];
-    let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < memberLists.length) {
-        const i = next++;
-        const c = await store.create(memberLists[i]!, memberLists[i]!.length > 2 ? `group ${i}` : undefined);
-        out[i] = c;
-        this.members.set(c.conversationId, c);
-      }
-    }));
-    return out;
+    return mapLimited(memberLists, 16, async (members, i) => {
+      const c = await store.create(members, members.length > 2 ? `group ${i}` : undefined);
+      this.members.set(c.conversationId, c);
+      return c;
+    });
   }
 
   async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean }> = {}): Promise<LoadPool> {
@@ -188,7 +182,7 @@ export class VariantContext implements ScenarioContext {
       if (kind && svc.kind !== kind) continue;
       try {
         const text = await (await fetch(`${svc.url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-        sum += sumMetric(text, metric, labels);
+        sum += sumMetricText(text, metric, labels);
       } catch {
         // a killed service counts nothing
       }
@@ -214,15 +208,4 @@ export class VariantContext implements ScenarioContext {
     this.redis?.disconnect();
     await this.cassandra?.shutdown().catch(() => {});
   }
-}
-
-export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:]+)(\{[^}]*\})?\s+([0-9.eE+-]+|NaN)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    if (Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) sum += Number(m[3]) || 0;
-  }
-  return sum;
 }

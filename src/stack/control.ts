@@ -1,6 +1,6 @@
 import { ChatlabError, ErrorCodes } from '../core/errors.js';
 import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../infra/checks.js';
-import { isOwnedAlive, spawnOwned, stopOwned } from '../infra/process.js';
+import { isOwnedAlive, signalGroup, spawnOwned, stopOwned } from '../infra/process.js';
 import { waitUntil } from '../infra/readiness.js';
 import type { ComponentName } from '../infra/types.js';
 import { launchService } from './services.js';
@@ -25,27 +25,19 @@ function infraProcess(state: StackState, component: ComponentName) {
   return proc;
 }
 
-function groupSignal(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    process.kill(pid, signal);
-  }
-}
-
 /** SIGSTOP / SIGCONT a backing process (e.g. pause Kafka). */
 export function pauseComponent(stateDir: string, component: ComponentName): void {
-  groupSignal(infraProcess(load(stateDir), component).pid, 'SIGSTOP');
+  signalGroup(infraProcess(load(stateDir), component).pid, 'SIGSTOP');
 }
 
 export function resumeComponent(stateDir: string, component: ComponentName): void {
-  groupSignal(infraProcess(load(stateDir), component).pid, 'SIGCONT');
+  signalGroup(infraProcess(load(stateDir), component).pid, 'SIGCONT');
 }
 
 /** Stops a backing process (SIGTERM, or SIGKILL with `kill`), leaving its data in place. */
 export async function stopComponent(stateDir: string, component: ComponentName, how: 'term' | 'kill' = 'term'): Promise<void> {
   const proc = infraProcess(load(stateDir), component);
-  if (how === 'kill') groupSignal(proc.pid, 'SIGKILL');
+  if (how === 'kill') signalGroup(proc.pid, 'SIGKILL');
   await stopOwned(proc, 30_000);
 }
 
@@ -82,7 +74,7 @@ export async function restartComponent(stateDir: string, component: ComponentNam
 export async function stopService(stateDir: string, name: string, how: 'term' | 'kill'): Promise<void> {
   const svc = load(stateDir).services.find((s) => s.name === name);
   if (!svc) throw new ChatlabError(ErrorCodes.SCENARIO, `no service named ${name}`);
-  if (how === 'kill') groupSignal(svc.pid, 'SIGKILL');
+  if (how === 'kill') signalGroup(svc.pid, 'SIGKILL');
   await stopOwned(svc, 30_000);
 }
 

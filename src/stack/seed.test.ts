@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGroupSpec, userIds } from './seed.js';
+import { parseGroupSpec, ringPairs, userIds } from './seed.js';
 
 describe('seed options', () => {
   it('parses group specs', () => {
@@ -13,5 +13,13 @@ describe('seed options', () => {
   });
   it('names users with a fixed width so they sort', () => {
     expect(userIds('u', 12)).toEqual(expect.arrayContaining(['u-01', 'u-12']));
+  });
+  it('friends form a ring lattice without repeating a pair, even on a tiny ring', () => {
+    const users = userIds('u', 6);
+    const pairs = ringPairs(users, 4);
+    expect(pairs).toHaveLength(12);
+    expect(new Set(pairs.map((p) => [...p].sort().join())).size).toBe(12);
+    expect(ringPairs(['a', 'b'], 10)).toEqual([['a', 'b']]);
+    expect(ringPairs(users, 0)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes, createRng } from '../core/index.js';
+import { ChatlabError, ErrorCodes, createRng, mapLimited } from '../core/index.js';
 import { ConversationStore, createCassandraClient, redisKeys } from '../store/index.js';
 import type { InfraEndpoints } from '../infra/types.js';
 
@@ -51,27 +51,14 @@ export async function seedStack(endpoints: InfraEndpoints, keyspace: string, opt
   const store = new ConversationStore(redis, cassandra, keyspace, redisKeys(''));
   const result: SeedResult = { users, directs: [], groups: [] };
   try {
-    const pairs: Array<[string, string]> = [];
-    const half = Math.min(Math.ceil(opts.friends / 2), Math.floor((users.length - 1) / 2) || 1);
-    for (let i = 0; i < users.length && opts.friends > 0; i++) {
-      for (let j = 1; j <= half; j++) {
-        const k = (i + j) % users.length;
-        if (k !== i && !(users.length === 2 && i === 1)) pairs.push([users[i]!, users[k]!]);
-      }
-    }
+    const pairs = ringPairs(users, opts.friends);
     const total = pairs.length + groupsSpec.reduce((n, g) => n + g.count, 0);
     let done = 0;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < pairs.length) {
-          const pair = pairs[next++]!;
-          const c = await store.create(pair);
-          result.directs.push({ conversationId: c.conversationId, members: pair });
-          onProgress(++done, total);
-        }
-      }),
-    );
+    result.directs = await mapLimited(pairs, 16, async (pair) => {
+      const c = await store.create(pair);
+      onProgress(++done, total);
+      return { conversationId: c.conversationId, members: pair };
+    });
     for (const g of groupsSpec) {
       for (let i = 0; i < g.count; i++) {
         const members = sample(users, g.size, rng);
@@ -85,6 +72,23 @@ export async function seedStack(endpoints: InfraEndpoints, keyspace: string, opt
     await cassandra.shutdown();
   }
   return result;
+}
+
+/**
+ * Friendships as a ring lattice: each user befriends the next ⌈K/2⌉ around the ring, so each
+ * has about K friends; never the same pair twice, however small the ring.
+ */
+export function ringPairs(users: readonly string[], friends: number): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  if (friends <= 0) return pairs;
+  const half = Math.min(Math.ceil(friends / 2), Math.floor((users.length - 1) / 2) || 1);
+  for (let i = 0; i < users.length; i++) {
+    for (let j = 1; j <= half; j++) {
+      const k = (i + j) % users.length;
+      if (k !== i && !(users.length === 2 && i === 1)) pairs.push([users[i]!, users[k]!]);
+    }
+  }
+  return pairs;
 }
 
 function sample(users: string[], n: number, rng: { next(): number }): string[] {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { conversationKind, type ConversationKind } from '../core/index.js';
+import { conversationKind, mapLimited, type ConversationKind } from '../core/index.js';
 import type { CassandraClient } from './cassandra.js';
 import type { RedisKeys } from './keys.js';
 
@@ -50,7 +50,7 @@ export class ConversationStore {
       `INSERT INTO ${this.keyspace}.conversations (conversation_id, kind, name, members, created_at) VALUES (?, ?, ?, ?, ?)`,
       [conversation.conversationId, conversation.kind, conversation.name, conversation.members, new Date(conversation.createdAt)],
     );
-    await runLimited(members, 64, (user) =>
+    await mapLimited(members, 64, (user) =>
       this.cassandra.execute(`INSERT INTO ${this.keyspace}.user_conversations (user_id, conversation_id) VALUES (?, ?)`, [user, conversation.conversationId]),
     );
     await this.cache(conversation, true);
@@ -101,13 +101,4 @@ export class ConversationStore {
     if (withUserIndex) for (const m of c.members) pipeline.sadd(this.keys.userConversations(m), c.conversationId);
     await pipeline.exec();
   }
-}
-
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { sumMetricText } from '../../src/core/index.js';
 
 export interface TestSocket {
   ws: WebSocket;
@@ -57,13 +58,5 @@ export function connect(baseUrl: string, token: string | null): Promise<TestSock
 
 /** Sum of a Prometheus counter (all label sets matching `labels`) scraped from `url`/metrics. */
 export async function scrapeMetric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    if (Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) sum += Number(m[3]);
-  }
-  return sum;
+  return sumMetricText(await (await fetch(`${url}/metrics`)).text(), name, labels);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricNames, counter, createRegistry, gauge, histogram } from '../core/index.js';
+import { MetricNames, counter, createRegistry, gauge, histogram } from './index.js';
 import { bucketDeltas, histogramBuckets, parsePrometheusText, quantileFromBuckets, sumMetric } from './prom.js';
 
 describe('parsePrometheusText', () => {

@@ -121,3 +121,9 @@ export function quantileFromBuckets(buckets: Map<number, number>, q: number): nu
   }
   return prevLe;
 }
+
+/** Sum of a metric in a /metrics text, over the label sets carrying all of `labels` (0 when absent). */
+export function sumMetricText(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels);
+  return sumMetric(parsePrometheusText(text), name, (l) => wanted.every(([k, v]) => l[k] === v)) ?? 0;
+}
