@@ -71,10 +71,3 @@ export class CachedConversations {
     return this.store;
   }
 }
-
-/** Large conversations are routed through one group channel; `routing` may force either way. */
-export function usesGroupChannel(options: GatewayOptions, memberCount: number): boolean {
-  if (options.routing === 'group') return true;
-  if (options.routing === 'inbox') return false;
-  return memberCount > options.groupThreshold;
-}

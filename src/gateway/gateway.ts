@@ -7,14 +7,15 @@ import {
   ConversationStore,
   MessageStore,
   createCassandraClient,
-  defineSendScript,
+  definePublishScript,
   leaseWorkerId,
   redisKeys,
+  usesGroupChannel,
   type WorkerLease,
 } from '../store/index.js';
 import { tokenFromRequest, verifyToken } from './auth.js';
 import { Connection } from './connection.js';
-import { CachedConversations, usesGroupChannel, type GatewayContext, type GatewayEvents } from './context.js';
+import { CachedConversations, type GatewayContext, type GatewayEvents } from './context.js';
 import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -38,7 +39,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => {});
   sub.on('error', () => {});
-  defineSendScript(redis);
+  definePublishScript(redis);
   const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
   const metrics = createGatewayMetrics(config.name);
   const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => metrics.produced.inc(n), config.name);

@@ -8,10 +8,9 @@ import {
   type CreateConversationResponse,
   type RouteHandler,
 } from '../core/index.js';
-import { readHistory } from '../store/index.js';
+import { encodeControl, publishBatched, readHistory } from '../store/index.js';
 import { tokenFromRequest, verifyToken } from './auth.js';
 import type { GatewayContext } from './context.js';
-import { encodePayload, type ControlMessage } from './router.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const STATUS: Partial<Record<string, number>> = {
@@ -68,11 +67,8 @@ export function gatewayApi(ctx: GatewayContext, secret: string): RouteHandler {
 
 /** Members already connected somewhere learn of the new conversation (group routing needs it). */
 async function announceJoined(ctx: GatewayContext, conversationId: string, members: string[]): Promise<void> {
-  const control: ControlMessage = { op: 'joined', conversationId, size: members.length };
-  const payload = encodePayload('!ctl', JSON.stringify(control));
-  const pipeline = ctx.redis.pipeline();
-  for (const m of members) pipeline.publish(ctx.keys.inbox(m), payload);
-  await pipeline.exec();
+  const payload = encodeControl({ op: 'joined', conversationId, size: members.length });
+  await publishBatched(ctx.redis, members.map((m) => [ctx.keys.inbox(m), payload] as const), Math.max(1, members.length));
 }
 
 function authenticate(req: http.IncomingMessage, secret: string): string {

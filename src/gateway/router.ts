@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../store/index.js';
+import { decodeRouted, isEcho, type ControlMessage, type RedisKeys } from '../store/index.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What the router needs of a connection. */
@@ -7,20 +7,6 @@ export interface RoutedSocket {
   readonly id: string;
   readonly userId: string;
   push(frame: string): void;
-}
-
-/**
- * Published payloads are `<origin>\n<frame JSON>`: origin is the id of the sending socket (it
- * gets an ack, not the message). Control payloads start with `!` and never reach a socket.
- */
-export function encodePayload(origin: string, frameJson: string): string {
-  return `${origin}\n${frameJson}`;
-}
-
-export interface ControlMessage {
-  op: 'joined';
-  conversationId: string;
-  size: number;
 }
 
 /**
@@ -137,38 +123,34 @@ export class Router {
     return isNew;
   }
 
+  /** Payloads are decoded by the store's fanout module, which owns their format. */
   private dispatch(channel: string, payload: string): void {
-    const nl = payload.indexOf('\n');
-    if (nl < 0) return;
-    const origin = payload.slice(0, nl);
-    const body = payload.slice(nl + 1);
-    let targets: Set<RoutedSocket> | undefined;
-    if (channel.startsWith(this.keys.inboxPrefix)) {
-      const userId = channel.slice(this.keys.inboxPrefix.length);
-      if (origin.startsWith('!')) return this.onControl(userId, JSON.parse(body) as ControlMessage);
-      targets = this.byUser.get(userId);
-    } else if (channel.startsWith(this.keys.groupPrefix)) {
-      targets = this.byGroup.get(channel.slice(this.keys.groupPrefix.length));
+    const routed = decodeRouted(payload);
+    if (!routed) return;
+    if (routed.kind === 'control') {
+      // control messages address a user's gateways, so they come on inbox channels only
+      if (channel.startsWith(this.keys.inboxPrefix)) this.onControl(channel.slice(this.keys.inboxPrefix.length), routed.control);
+      return;
     }
+    const targets = this.socketsOf(channel);
     if (!targets || targets.size === 0) return;
-    const sentAt = extractSentAt(body);
     const now = Date.now();
     let pushed = 0;
     for (const socket of targets) {
-      if (socket.id === origin) continue;
-      socket.push(body);
+      if (isEcho(routed, socket.id)) continue;
+      socket.push(routed.frameJson);
       pushed++;
     }
     if (pushed > 0) {
       this.metrics.delivered.inc(pushed);
+      const { sentAt } = routed;
       if (sentAt > 0) for (let i = 0; i < pushed; i++) this.metrics.latency.observe(Math.max(0, now - sentAt) / 1000);
     }
   }
-}
 
-/** `"sentAt":<n>` without parsing the whole frame (the router forwards frames as they came). */
-function extractSentAt(frameJson: string): number {
-  const i = frameJson.lastIndexOf('"sentAt":');
-  if (i < 0) return 0;
-  return Number.parseInt(frameJson.slice(i + 9, i + 24), 10) || 0;
+  private socketsOf(channel: string): Set<RoutedSocket> | undefined {
+    if (channel.startsWith(this.keys.inboxPrefix)) return this.byUser.get(channel.slice(this.keys.inboxPrefix.length));
+    if (channel.startsWith(this.keys.groupPrefix)) return this.byGroup.get(channel.slice(this.keys.groupPrefix.length));
+    return undefined;
+  }
 }

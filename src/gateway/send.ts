@@ -1,7 +1,6 @@
 import { errorMessage, type Message, type SendFrame } from '../core/index.js';
-import { RECENT_MAXLEN, runSendScript } from '../store/index.js';
-import { encodePayload } from './router.js';
-import { usesGroupChannel, type GatewayContext } from './context.js';
+import { conversationChannels, publishMessage } from '../store/index.js';
+import type { GatewayContext } from './context.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -17,42 +16,27 @@ export async function handleSend(ctx: GatewayContext, conn: Connection, frame: S
     return conn.error('not_member', `you are not a member of ${frame.conversationId}`, frame.clientMsgId);
   }
   const candidateId = ctx.snowflake.tryNextSync() ?? (await ctx.snowflake.next());
-  const sentAt = Date.now();
   const message: Message = {
     conversationId: frame.conversationId,
     messageId: candidateId,
     senderId: conn.userId,
     clientMsgId: frame.clientMsgId,
     body: frame.body,
-    sentAt,
+    sentAt: Date.now(),
   };
-  const messageJson = JSON.stringify(message);
-  // sentAt last: the router reads it without parsing the frame
-  const frameJson = `{"type":"message",${messageJson.slice(1)}`;
-  const group = usesGroupChannel(ctx.options, conversation.members.length);
-  const channels = group ? [ctx.keys.group(conversation.conversationId)] : conversation.members.map((m) => ctx.keys.inbox(m));
+  const { kind, channels } = conversationChannels(ctx.keys, ctx.options, conversation);
 
   let result;
   try {
-    result = await runSendScript(ctx.redis, {
-      dedupeKey: ctx.keys.dedupe(frame.conversationId, frame.clientMsgId),
-      recentKey: ctx.keys.recent(frame.conversationId),
-      messageId: candidateId,
-      ttlSec: ctx.options.dedupeTtlSec,
-      messageJson,
-      payload: encodePayload(conn.id, frameJson),
-      maxlen: RECENT_MAXLEN,
-      channels,
-    });
+    result = await publishMessage(ctx.redis, ctx.keys, { message, origin: conn.id, channels, dedupeTtlSec: ctx.options.dedupeTtlSec });
   } catch (err) {
     return conn.error('unavailable', `could not route the message: ${errorMessage(err)}`, frame.clientMsgId);
   }
   if (result.published) {
     ctx.metrics.sent.inc();
-    ctx.metrics.publishes.inc({ channel: group ? 'group' : 'inbox' }, channels.length);
+    ctx.metrics.publishes.inc({ channel: kind }, channels.length);
   }
-  const stored = result.published ? messageJson : JSON.stringify({ ...message, messageId: result.messageId });
-  const durable = ctx.producer.send(frame.conversationId, stored).then(
+  const durable = ctx.producer.send(frame.conversationId, result.messageJson).then(
     () => conn.sendFrame({ type: 'ack', clientMsgId: frame.clientMsgId, conversationId: frame.conversationId, messageId: result.messageId }),
     (err: unknown) => conn.error('unavailable', `not durable, send again with the same clientMsgId: ${errorMessage(err)}`, frame.clientMsgId),
   );

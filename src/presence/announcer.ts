@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock, type PresenceFrame } from '../core/index.js';
-import type { PresenceScripts, RedisKeys } from '../store/index.js';
+import { encodeServiceFrame, publishBatched, type PresenceScripts, type RedisKeys } from '../store/index.js';
 import type { FriendsCache } from './friends.js';
 import type { PresenceMetrics } from './metrics.js';
-import { inboxPayload, publishBatched } from './publish.js';
 
 export interface Announcement {
   userId: string;
@@ -46,7 +45,7 @@ export class Announcer {
     const messages: Array<[string, string]> = [];
     changes.forEach((c, i) => {
       const frame: PresenceFrame = { type: 'presence', userId: c.userId, status: c.status, at: c.at };
-      const payload = inboxPayload('presence', JSON.stringify(frame));
+      const payload = encodeServiceFrame('presence', JSON.stringify(frame));
       for (const friend of lists[i]!) if (online.has(friend)) messages.push([this.keys.inbox(friend), payload]);
     });
     await publishBatched(this.redis, messages, this.batch);

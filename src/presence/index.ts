@@ -2,7 +2,6 @@ export * from './options.js';
 export * from './model.js';
 export * from './codec.js';
 export * from './friends.js';
-export * from './publish.js';
 export * from './metrics.js';
 export * from './announcer.js';
 export * from './engine.js';

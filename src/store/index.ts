@@ -4,7 +4,7 @@ export * from './schema.js';
 export * from './recent.js';
 export * from './cassandra.js';
 export * from './conversations.js';
-export * from './send-script.js';
+export * from './fanout.js';
 export * from './messages.js';
 export * from './history.js';
 export * from './presence-scripts.js';

@@ -6,12 +6,13 @@
  */
 import { Redis } from 'ioredis';
 import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, systemClock, type Clock, type ReceiptFrame, type Registry, type ServiceConfig } from '../../core/index.js';
-import { inboxPayload, publishBatched } from '../../presence/index.js';
 import {
   ConversationStore,
   ReceiptScripts,
   WatermarkStore,
   createCassandraClient,
+  encodeServiceFrame,
+  publishBatched,
   redisKeys,
   type Conversation,
   type ReceiptEntry,
@@ -128,7 +129,7 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: { registr
             const messageId = values[i];
             if (!messageId) return;
             const frame: ReceiptFrame = { type: 'receipt', conversationId, userId, messageId };
-            const payload = inboxPayload('receipts', JSON.stringify(frame));
+            const payload = encodeServiceFrame('receipts', JSON.stringify(frame));
             for (const m of all) if (m !== userId) messages.push([keys.inbox(m), payload]);
           });
         }),

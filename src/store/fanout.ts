@@ -1,0 +1,184 @@
+import type { Redis } from 'ioredis';
+import type { Message } from '../core/index.js';
+import type { RedisKeys } from './keys.js';
+import { RECENT_MAXLEN } from './recent.js';
+
+/**
+ * The hot-path wire: what goes over Redis Pub/Sub between the senders (gateways, presence
+ * server, receipts worker) and the gateways that hold the recipients' sockets. Everyone who
+ * publishes or receives a routed payload goes through this file, so the format lives here only.
+ *
+ * A routed payload is `<origin> <sentAt>\n<frame JSON>`. The header lets a gateway forward the
+ * frame as it came, without parsing it: `origin` is the socket that sent it (it gets an ack, not
+ * its own message back), `sentAt` the send time of a chat message for the delivery-latency
+ * metric (0 for frames that are not chat messages). An origin starting with `!` marks a control
+ * message for the gateway itself; it never reaches a socket.
+ */
+const HEADER_END = '\n';
+const FIELD_SEP = ' ';
+const CONTROL_MARK = '!';
+const CONTROL_ORIGIN = `${CONTROL_MARK}ctl`;
+
+/** Origins of frames that come from no socket, so every socket of the recipient gets them. */
+export type ServiceOrigin = 'presence' | 'receipts';
+
+/** A gateway-to-gateway notice on a user's inbox channel. */
+export interface ControlMessage {
+  op: 'joined';
+  conversationId: string;
+  size: number;
+}
+
+export type RoutedPayload =
+  | { kind: 'frame'; origin: string; sentAt: number; frameJson: string }
+  | { kind: 'control'; control: ControlMessage };
+
+export function encodeRouted(origin: string, frameJson: string, sentAt = 0): string {
+  return `${origin}${FIELD_SEP}${sentAt}${HEADER_END}${frameJson}`;
+}
+
+export function encodeControl(control: ControlMessage): string {
+  return encodeRouted(CONTROL_ORIGIN, JSON.stringify(control));
+}
+
+/** Undefined for a payload that is not ours (or is malformed): the receiver drops it. */
+export function decodeRouted(payload: string): RoutedPayload | undefined {
+  const end = payload.indexOf(HEADER_END);
+  if (end < 0) return undefined;
+  const body = payload.slice(end + HEADER_END.length);
+  // the sentAt field is a number, so the last separator ends the origin whatever it contains
+  const sep = payload.lastIndexOf(FIELD_SEP, end);
+  if (sep < 0) return undefined;
+  const origin = payload.slice(0, sep);
+  if (origin.startsWith(CONTROL_MARK)) {
+    try {
+      return { kind: 'control', control: JSON.parse(body) as ControlMessage };
+    } catch {
+      return undefined;
+    }
+  }
+  const sentAt = Number(payload.slice(sep + 1, end));
+  return { kind: 'frame', origin, sentAt: Number.isFinite(sentAt) ? sentAt : 0, frameJson: body };
+}
+
+/** The socket a message came from is answered with an ack, never with its own message. */
+export function isEcho(routed: { origin: string }, socketId: string): boolean {
+  return routed.origin === socketId;
+}
+
+/** The `message` frame of docs/protocol.md, built from the message JSON without a second stringify. */
+export function messageFrameJson(messageJson: string): string {
+  return `{"type":"message",${messageJson.slice(1)}`;
+}
+
+// --- channel choice ---
+
+/** `hybrid` picks by size; `inbox` and `group` force one way (the large-group scenario compares them). */
+export type Routing = 'hybrid' | 'inbox' | 'group';
+
+export interface RoutingPolicy {
+  routing: Routing;
+  /** Conversations with more members than this publish once to `group:<conv>`. */
+  groupThreshold: number;
+}
+
+/**
+ * Small conversations fan out on write (one publish per member's `inbox:<user>`); large ones
+ * publish once to `group:<conv>`, which every gateway holding a member subscribes to (fan-out
+ * on read). Senders and subscribers must agree, so this is the only place that decides.
+ */
+export function usesGroupChannel(policy: RoutingPolicy, memberCount: number): boolean {
+  if (policy.routing === 'group') return true;
+  if (policy.routing === 'inbox') return false;
+  return memberCount > policy.groupThreshold;
+}
+
+export interface ConversationChannels {
+  kind: 'group' | 'inbox';
+  channels: string[];
+}
+
+export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, conversation: { conversationId: string; members: readonly string[] }): ConversationChannels {
+  if (usesGroupChannel(policy, conversation.members.length)) return { kind: 'group', channels: [keys.group(conversation.conversationId)] };
+  return { kind: 'inbox', channels: conversation.members.map((m) => keys.inbox(m)) };
+}
+
+// --- publishing a chat message ---
+
+/**
+ * The whole Redis side of a send in one atomic round trip: claim the clientMsgId (dedupe);
+ * if it is new, append the message to `recent:<conv>` and publish it to every channel. If it
+ * was seen before, publish nothing and return the first messageId.
+ *
+ * KEYS[1] dedupe key, KEYS[2] recent stream; ARGV[1] messageId, ARGV[2] dedupe ttl (s),
+ * ARGV[3] message JSON (for the stream), ARGV[4] payload to publish, ARGV[5] stream maxlen,
+ * ARGV[6..] channels.
+ */
+const PUBLISH_LUA = `
+local prev = redis.call('GET', KEYS[1])
+if prev then return {prev, 0} end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'm', ARGV[3])
+for i = 6, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[4]) end
+return {ARGV[1], 1}
+`;
+
+type WithPublishScript = { chatlabSend(...args: Array<string | number>): Promise<[string, number]> };
+
+/** Once per connection, before the first publishMessage. */
+export function definePublishScript(redis: Redis): void {
+  redis.defineCommand('chatlabSend', { lua: PUBLISH_LUA });
+}
+
+export interface PublishedMessage {
+  /** The messageId that stands: this one, or the first one of a re-sent clientMsgId. */
+  messageId: string;
+  /** False for a re-send: nothing was appended or published again. */
+  published: boolean;
+  /** The message as it stands, as JSON (the id the conversation keeps). */
+  messageJson: string;
+}
+
+export async function publishMessage(
+  redis: Redis,
+  keys: RedisKeys,
+  p: { message: Message; origin: string; channels: readonly string[]; dedupeTtlSec: number },
+): Promise<PublishedMessage> {
+  const { message } = p;
+  const messageJson = JSON.stringify(message);
+  const payload = encodeRouted(p.origin, messageFrameJson(messageJson), message.sentAt);
+  const [messageId, published] = await (redis as unknown as WithPublishScript).chatlabSend(
+    2,
+    keys.dedupe(message.conversationId, message.clientMsgId),
+    keys.recent(message.conversationId),
+    message.messageId,
+    p.dedupeTtlSec,
+    messageJson,
+    payload,
+    RECENT_MAXLEN,
+    ...p.channels,
+  );
+  return {
+    messageId,
+    published: published === 1,
+    messageJson: published === 1 ? messageJson : JSON.stringify({ ...message, messageId }),
+  };
+}
+
+// --- frames from services to users' sockets ---
+
+/** A frame from a service (not from a socket), so every socket of the inbox's user gets it. */
+export function encodeServiceFrame(origin: ServiceOrigin, frameJson: string): string {
+  return encodeRouted(origin, frameJson);
+}
+
+/** PUBLISHes in pipelines of `batch` commands: one round trip per batch, not per frame. */
+export async function publishBatched(redis: Redis, messages: ReadonlyArray<readonly [channel: string, payload: string]>, batch: number): Promise<void> {
+  for (let i = 0; i < messages.length; i += batch) {
+    const pipeline = redis.pipeline();
+    for (const [channel, payload] of messages.slice(i, i + batch)) pipeline.publish(channel, payload);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+}
