@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { CloseCodes, errorMessage, parseClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
 import { readHistory } from '../store/index.js';
-import { handleSend } from './send.js';
+import { handleSend, type SendOutcome, type SendReply } from './send.js';
 import type { GatewayContext } from './context.js';
 import type { RoutedSocket } from './router.js';
 
@@ -90,7 +90,10 @@ export class Connection implements RoutedSocket {
     switch (frame.type) {
       case 'send':
         this.sendChain = this.sendChain.then(() =>
-          handleSend(this.ctx, this, frame).catch((err: unknown) => this.error('internal', errorMessage(err), frame.clientMsgId)),
+          handleSend(this.ctx, this, frame)
+            .then((outcome) => this.answerSend(outcome))
+            // never rejects: a rejected chain would skip every later send of this socket
+            .catch((err: unknown) => this.error('internal', errorMessage(err), frame.clientMsgId)),
         );
         return;
       case 'sync':
@@ -107,6 +110,19 @@ export class Connection implements RoutedSocket {
         this.ctx.events.heartbeat(this.userId, this.id);
         return;
     }
+  }
+
+  private answerSend(outcome: SendOutcome): void {
+    if (!outcome.routed) return this.reply(outcome.reply);
+    // graceful shutdown waits until every routed send has been answered
+    const answered = outcome.reply.then((reply) => this.reply(reply));
+    this.ctx.inFlight.add(answered);
+    void answered.finally(() => this.ctx.inFlight.delete(answered));
+  }
+
+  private reply(reply: SendReply): void {
+    if (reply.ok) this.sendFrame(reply.ack);
+    else this.error(reply.code, reply.message, reply.ref);
   }
 
   private async member(conversationId: string): Promise<boolean> {
