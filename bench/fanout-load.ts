@@ -12,8 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { createLatencyHistogram } from '../src/core/histogram.js';
-import { signToken } from '../src/gateway/auth.js';
+import { createLatencyHistogram, signToken } from '../src/core/index.js';
 
 export interface ConnSpec {
   user: string;
