@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { SnowflakeGenerator, defaultStateDir, packageRoot, signToken } from '../src/core/index.js';
+import { MetricNames, SnowflakeGenerator, defaultStateDir, packageRoot, signToken } from '../src/core/index.js';
 import { freePort } from '../src/infra/ports.js';
 import { launchService, readState } from '../src/stack/index.js';
 import { serviceConfigFile } from '../src/stack/services.js';
@@ -103,18 +103,18 @@ async function presenceRun(variant: string, urls: string[], metricsUrls: string[
   for (const s of sockets) s.close();
   await sleep(4000); // flap window + the last offline announcements
   const after = await scrapeAll(metricsUrls);
-  const events = delta(before, after, 'chatlab_presence_events_total');
-  const writes = delta(before, after, 'chatlab_presence_redis_writes_total');
+  const events = delta(before, after, MetricNames.presenceEvents);
+  const writes = delta(before, after, MetricNames.presenceRedisWrites);
   return {
     variant,
     users: users.length,
     'events handled': events,
     'redis writes': writes,
     'events / write': (events / Math.max(1, writes)).toFixed(1),
-    'frames published': delta(before, after, 'chatlab_presence_notifications_total'),
+    'frames published': delta(before, after, MetricNames.presenceNotifications),
     'frames received': frames,
-    'fan-out p50 ms': quantileMs(before, after, 'chatlab_presence_fanout_seconds', 0.5),
-    'fan-out p99 ms': quantileMs(before, after, 'chatlab_presence_fanout_seconds', 0.99),
+    'fan-out p50 ms': quantileMs(before, after, MetricNames.presenceFanout, 0.5),
+    'fan-out p99 ms': quantileMs(before, after, MetricNames.presenceFanout, 0.99),
   };
 }
 
@@ -132,8 +132,8 @@ async function receiptsRun(variant: string, urls: string[], readsFrom: string[],
   await sleep(2000); // the last flush
   for (const s of sockets) s.close();
   const [a1, a2] = await Promise.all([scrapeAll(readsFrom), scrapeAll(writesFrom)]);
-  const reads = delta(b1, a1, 'chatlab_receipt_updates_total');
-  const writes = delta(b2, a2, 'chatlab_receipt_db_writes_total');
+  const reads = delta(b1, a1, MetricNames.receiptUpdates);
+  const writes = delta(b2, a2, MetricNames.receiptDbWrites);
   return { variant, readers: readers.length, 'reads/s': (reads / secs).toFixed(0), 'read frames': reads, 'cassandra writes': writes, 'reads / write': (reads / Math.max(1, writes)).toFixed(1) };
 }
 
