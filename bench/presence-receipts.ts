@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { MetricNames, SnowflakeGenerator, defaultStateDir, packageRoot, signToken } from '../src/core/index.js';
+import { MetricNames, SnowflakeGenerator, defaultStateDir, mapLimited, packageRoot, signToken } from '../src/core/index.js';
 import { freePort } from '../src/infra/ports.js';
 import { launchService, readState } from '../src/stack/index.js';
 import { serviceConfigFile } from '../src/stack/services.js';
@@ -71,20 +71,17 @@ function quantileMs(a: Map<string, number>, b: Map<string, number>, name: string
 }
 
 async function openSockets(urls: string[], users: string[], secret: string, onFrame: (f: any) => void): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < users.length; i += 50) {
-    const batch = users.slice(i, i + 50).map(
-      (u, j) =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const ws = new WebSocket(`${urls[(i + j) % urls.length]!.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${signToken(u, secret)}` } });
-          ws.on('message', (d) => onFrame(JSON.parse(d.toString())));
-          ws.once('open', () => resolve(ws));
-          ws.once('error', reject);
-        }),
-    );
-    sockets.push(...(await Promise.all(batch)));
-  }
-  return sockets;
+  return mapLimited(
+    users,
+    50,
+    (u, i) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`${urls[i % urls.length]!.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${signToken(u, secret)}` } });
+        ws.on('message', (d) => onFrame(JSON.parse(d.toString())));
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      }),
+  );
 }
 
 interface Row {
