@@ -12,3 +12,4 @@ export * from './service-main.js';
 export * from './prom.js';
 export * from './concurrency.js';
 export * from './token.js';
+export * from './proc.js';

@@ -1,5 +1,15 @@
-import { MetricNames, bucketDeltas, histogramBuckets, parsePrometheusText, quantileFromBuckets, sumMetric, type PromSample } from '../core/index.js';
-import { CLOCK_TICKS_PER_SEC, readProcSample, type ProcSample } from './proc.js';
+import {
+  CLOCK_TICKS_PER_SEC,
+  MetricNames,
+  bucketDeltas,
+  histogramBuckets,
+  parsePrometheusText,
+  quantileFromBuckets,
+  readProcSample,
+  sumMetric,
+  type ProcSample,
+  type PromSample,
+} from '../core/index.js';
 import { fmtClock } from './format.js';
 import { pushHistory, type DashboardProcess, type DashboardUpdate } from './state.js';
 
