@@ -7,7 +7,17 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServiceConfig, snowflakeFromTime, type Message, type ServiceConfig } from '../../src/core/index.js';
 import { ensureKeyspace, ensureTopics } from '../../src/infra/bootstrap.js';
-import { MESSAGE_BUCKET_MS, MessageStore, tableDdl, appendRecent, createCassandraClient, readHistory, type CassandraClient } from '../../src/store/index.js';
+import {
+  MESSAGE_BUCKET_MS,
+  MessageStore,
+  RECENT_MAXLEN,
+  tableDdl,
+  createCassandraClient,
+  defineSendScript,
+  readHistory,
+  runSendScript,
+  type CassandraClient,
+} from '../../src/store/index.js';
 import { startPersistWorker, type StartedPersistWorker } from '../../src/workers/index.js';
 import { endpoints, uniqueName } from './support.js';
 
@@ -176,9 +186,12 @@ describe('persist worker: Kafka chat.messages → Cassandra, idempotent and at-l
     await store.insertMany(msgs.slice(0, 5));
     const redis = new Redis(e.redis.url);
     try {
-      const pipeline = redis.pipeline();
-      for (const m of msgs.slice(3)) appendRecent(pipeline, key, JSON.stringify(m));
-      await pipeline.exec();
+      // into the stream the way a gateway's send puts them there (no channels: nobody listens)
+      defineSendScript(redis);
+      for (const m of msgs.slice(3)) {
+        const json = JSON.stringify(m);
+        await runSendScript(redis, { dedupeKey: `${key}:dedupe:${m.clientMsgId}`, recentKey: key, messageId: m.messageId, ttlSec: 60, messageJson: json, payload: json, maxlen: RECENT_MAXLEN, channels: [] });
+      }
       const base = { store, redis, recentKey: key, conversationId: conv, fromMs: t0 - DAY };
       const ids = (ms: Message[]) => ms.map((m) => m.messageId);
 
@@ -198,7 +211,7 @@ describe('persist worker: Kafka chat.messages → Cassandra, idempotent and at-l
       expect(ids(rest.messages)).toEqual(ids(msgs.slice(5)));
       expect(rest.hasMore).toBe(false);
     } finally {
-      await redis.del(key);
+      await redis.del(key, ...msgs.map((m) => `${key}:dedupe:${m.clientMsgId}`));
       redis.disconnect();
     }
   });
