@@ -12,8 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { createLatencyHistogram } from '../src/core/histogram.js';
-import { signToken } from '../src/gateway/auth.js';
+import { createLatencyHistogram, mapLimited, signToken } from '../src/core/index.js';
 
 export interface ConnSpec {
   user: string;
@@ -184,24 +183,19 @@ function openOne(spec: ConnSpec): Promise<void> {
 }
 
 async function connectAll(conns: ConnSpec[], concurrency: number): Promise<ConnectReply> {
-  let next = 0;
   let connected = 0;
   let failed = 0;
   let firstError: string | undefined;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, conns.length) }, async () => {
-      while (next < conns.length) {
-        const spec = conns[next++]!;
-        try {
-          await openOne(spec);
-          connected++;
-        } catch (err) {
-          failed++;
-          firstError ??= `${spec.user} → ${spec.url.split('?')[0]}${spec.localAddress ? ` from ${spec.localAddress}` : ''}: ${(err as Error).message}`;
-        }
-      }
-    }),
-  );
+  // a failed handshake is counted, not thrown: the reply reports how many and the first reason
+  await mapLimited(conns, concurrency, async (spec) => {
+    try {
+      await openOne(spec);
+      connected++;
+    } catch (err) {
+      failed++;
+      firstError ??= `${spec.user} → ${spec.url.split('?')[0]}${spec.localAddress ? ` from ${spec.localAddress}` : ''}: ${(err as Error).message}`;
+    }
+  });
   return { connected, failed, firstError, open: openCount() };
 }
 

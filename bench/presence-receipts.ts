@@ -15,9 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { SnowflakeGenerator } from '../src/core/index.js';
-import { defaultStateDir, packageRoot } from '../src/core/paths.js';
-import { signToken } from '../src/gateway/auth.js';
+import { MetricNames, SnowflakeGenerator, defaultStateDir, mapLimited, packageRoot, signToken } from '../src/core/index.js';
 import { freePort } from '../src/infra/ports.js';
 import { launchService, readState } from '../src/stack/index.js';
 import { serviceConfigFile } from '../src/stack/services.js';
@@ -73,20 +71,17 @@ function quantileMs(a: Map<string, number>, b: Map<string, number>, name: string
 }
 
 async function openSockets(urls: string[], users: string[], secret: string, onFrame: (f: any) => void): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < users.length; i += 50) {
-    const batch = users.slice(i, i + 50).map(
-      (u, j) =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const ws = new WebSocket(`${urls[(i + j) % urls.length]!.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${signToken(u, secret)}` } });
-          ws.on('message', (d) => onFrame(JSON.parse(d.toString())));
-          ws.once('open', () => resolve(ws));
-          ws.once('error', reject);
-        }),
-    );
-    sockets.push(...(await Promise.all(batch)));
-  }
-  return sockets;
+  return mapLimited(
+    users,
+    50,
+    (u, i) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`${urls[i % urls.length]!.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${signToken(u, secret)}` } });
+        ws.on('message', (d) => onFrame(JSON.parse(d.toString())));
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      }),
+  );
 }
 
 interface Row {
@@ -105,18 +100,18 @@ async function presenceRun(variant: string, urls: string[], metricsUrls: string[
   for (const s of sockets) s.close();
   await sleep(4000); // flap window + the last offline announcements
   const after = await scrapeAll(metricsUrls);
-  const events = delta(before, after, 'chatlab_presence_events_total');
-  const writes = delta(before, after, 'chatlab_presence_redis_writes_total');
+  const events = delta(before, after, MetricNames.presenceEvents);
+  const writes = delta(before, after, MetricNames.presenceRedisWrites);
   return {
     variant,
     users: users.length,
     'events handled': events,
     'redis writes': writes,
     'events / write': (events / Math.max(1, writes)).toFixed(1),
-    'frames published': delta(before, after, 'chatlab_presence_notifications_total'),
+    'frames published': delta(before, after, MetricNames.presenceNotifications),
     'frames received': frames,
-    'fan-out p50 ms': quantileMs(before, after, 'chatlab_presence_fanout_seconds', 0.5),
-    'fan-out p99 ms': quantileMs(before, after, 'chatlab_presence_fanout_seconds', 0.99),
+    'fan-out p50 ms': quantileMs(before, after, MetricNames.presenceFanout, 0.5),
+    'fan-out p99 ms': quantileMs(before, after, MetricNames.presenceFanout, 0.99),
   };
 }
 
@@ -134,8 +129,8 @@ async function receiptsRun(variant: string, urls: string[], readsFrom: string[],
   await sleep(2000); // the last flush
   for (const s of sockets) s.close();
   const [a1, a2] = await Promise.all([scrapeAll(readsFrom), scrapeAll(writesFrom)]);
-  const reads = delta(b1, a1, 'chatlab_receipt_updates_total');
-  const writes = delta(b2, a2, 'chatlab_receipt_db_writes_total');
+  const reads = delta(b1, a1, MetricNames.receiptUpdates);
+  const writes = delta(b2, a2, MetricNames.receiptDbWrites);
   return { variant, readers: readers.length, 'reads/s': (reads / secs).toFixed(0), 'read frames': reads, 'cassandra writes': writes, 'reads / write': (reads / Math.max(1, writes)).toFixed(1) };
 }
 

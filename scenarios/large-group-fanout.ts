@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { createLatencyHistogram } from '../src/core/index.js';
+import { MetricNames, createLatencyHistogram } from '../src/core/index.js';
 import type { FanoutRow, ScenarioDefinition } from '../src/scenario/index.js';
 import { clientsFor, userIds } from './common.js';
 
@@ -38,14 +38,14 @@ export const scenario: ScenarioDefinition<Params> = {
       for (const g of groups) {
         const sender = g.members[0]!;
         ctx.phase(`group of ${g.members.length}: ${p.messages} messages (${p.routing})`);
-        const pubBefore = await ctx.scrape('chatlab_redis_publishes_total', {}, 'gateway');
+        const pubBefore = await ctx.scrape(MetricNames.redisPublishes, {}, 'gateway');
         const bytesBefore = await netOutput(redis);
         for (let i = 0; i < p.messages; i++) {
           await pool.to(sender, { type: 'send', userId: sender, conversationId: g.conversationId, count: 1 });
           await ctx.sleep(1000 / p.ratePerSec);
         }
         await ctx.sleep(1000);
-        const publishes = (await ctx.scrape('chatlab_redis_publishes_total', {}, 'gateway')) - pubBefore;
+        const publishes = (await ctx.scrape(MetricNames.redisPublishes, {}, 'gateway')) - pubBefore;
         const bytes = (await netOutput(redis)) - bytesBefore;
         rows.push({ groupSize: g.members.length, routing: p.routing, messages: p.messages, publishesPerMessage: publishes / p.messages, bytesPerMessage: Math.round(bytes / p.messages), firstRecipient: createLatencyHistogram().summary(), lastRecipient: createLatencyHistogram().summary() });
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createLatencyHistogram } from '../src/core/index.js';
+import { MetricNames, createLatencyHistogram } from '../src/core/index.js';
 import type { PoolSecond, ScenarioDefinition } from '../src/scenario/index.js';
 import { chunk, clientsFor, ringPairs, userIds } from './common.js';
 
@@ -43,9 +43,9 @@ export const scenario: ScenarioDefinition<Params> = {
     await pool.all({ type: 'connect', perSecond: 1000 / p.workers });
     await pool.all({ type: 'rate', perSecond: p.chatRatePerSec / p.workers });
     const before = {
-      events: await ctx.scrape('chatlab_presence_events_total'),
-      writes: await ctx.scrape('chatlab_presence_redis_writes_total'),
-      notes: await ctx.scrape('chatlab_presence_notifications_total'),
+      events: await ctx.scrape(MetricNames.presenceEvents),
+      writes: await ctx.scrape(MetricNames.presenceRedisWrites),
+      notes: await ctx.scrape(MetricNames.presenceNotifications),
     };
     ctx.phase('baseline chat');
     await ctx.sleep(5000);
@@ -81,8 +81,8 @@ export const scenario: ScenarioDefinition<Params> = {
       for (const s of seconds) h.merge(s.latency);
       return h.summary().p99;
     };
-    const events = (await ctx.scrape('chatlab_presence_events_total')) - before.events;
-    const writes = (await ctx.scrape('chatlab_presence_redis_writes_total')) - before.writes;
+    const events = (await ctx.scrape(MetricNames.presenceEvents)) - before.events;
+    const writes = (await ctx.scrape(MetricNames.presenceRedisWrites)) - before.writes;
     return {
       checker,
       measures: {
@@ -93,7 +93,7 @@ export const scenario: ScenarioDefinition<Params> = {
         presenceEvents: events,
         presenceRedisWrites: writes,
         presenceWriteReduction: writes > 0 ? Math.round((events / writes) * 10) / 10 : 0,
-        presenceNotifications: (await ctx.scrape('chatlab_presence_notifications_total')) - before.notes,
+        presenceNotifications: (await ctx.scrape(MetricNames.presenceNotifications)) - before.notes,
         presenceNotificationsReceived: pool.seconds.reduce((s, x) => s + x.totals.presence, 0),
       },
     };

@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { z } from 'zod';
-import { compareIds } from '../src/core/index.js';
+import { MetricNames, compareIds } from '../src/core/index.js';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { chunk, clientsFor, userIds } from './common.js';
 
@@ -33,8 +33,8 @@ export const scenario: ScenarioDefinition<Params> = {
     const pool = await ctx.startClients(clientsFor(users, convs), { workers: p.workers, autoRead: true });
     ctx.phase(`connect ${p.users} readers`);
     await pool.all({ type: 'connect', perSecond: 1000 });
-    const reads0 = await ctx.scrape('chatlab_receipt_updates_total');
-    const writes0 = await ctx.scrape('chatlab_receipt_db_writes_total');
+    const reads0 = await ctx.scrape(MetricNames.receiptUpdates);
+    const writes0 = await ctx.scrape(MetricNames.receiptDbWrites);
     ctx.phase(`${p.ratePerSec} msg/s, every recipient reads each (${p.receipts})`);
     await pool.all({ type: 'rate', perSecond: p.ratePerSec / p.workers });
     await ctx.sleep(p.durationSec * 1000);
@@ -68,8 +68,8 @@ export const scenario: ScenarioDefinition<Params> = {
     } finally {
       await client.shutdown();
     }
-    const reads = (await ctx.scrape('chatlab_receipt_updates_total')) - reads0;
-    const writes = (await ctx.scrape('chatlab_receipt_db_writes_total')) - writes0;
+    const reads = (await ctx.scrape(MetricNames.receiptUpdates)) - reads0;
+    const writes = (await ctx.scrape(MetricNames.receiptDbWrites)) - writes0;
     ctx.phase(`${reads} reads → ${writes} Cassandra writes; ${correct}/${expected.size} watermarks right`);
     return {
       checker,

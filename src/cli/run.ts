@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
-import { ContainersProvider, ExternalProvider, NativeProvider, externalEndpoints, killAllSpawnedSync, parseInfraChoice } from '../infra/index.js';
+import { killAllSpawnedSync, parseInfraChoice, providerFactory } from '../infra/index.js';
 import { runScenario, parseSets, type EngineEvents, type RunResult, type ScenarioDefinition } from '../scenario/index.js';
 import { readState, startStack, type RunningStack } from '../stack/index.js';
 import { scenarios } from '../../scenarios/index.js';
@@ -118,11 +118,7 @@ export async function startRunStack(stateDir: string, infra: string, gateways: n
   return startStack({
     stateDir,
     infra: parseInfraChoice(infra),
-    factory: {
-      native: () => new NativeProvider(),
-      containers: () => new ContainersProvider(),
-      external: () => new ExternalProvider(externalEndpoints({})),
-    },
+    factory: providerFactory(),
     detached: false,
     services: { gateways },
     onProgress: (e) => {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { ChatlabError, ErrorCodes, userIdSchema } from '../core/index.js';
-import { signToken } from '../gateway/index.js';
+import { ChatlabError, ErrorCodes, signToken, userIdSchema } from '../core/index.js';
 import { readState } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { out, reportError } from './output.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes } from '../core/errors.js';
-import { ContainersProvider, ExternalProvider, NativeProvider, externalEndpoints, killAllSpawnedSync, parseInfraChoice } from '../infra/index.js';
+import { killAllSpawnedSync, parseInfraChoice, providerFactory } from '../infra/index.js';
 import { startStack, collectStatus, type RunningStack } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
@@ -73,16 +73,11 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
   try {
     const infra = parseInfraChoice(opts.infra);
     const flags = { redisUrl: opts.redisUrl, kafkaBrokers: opts.kafkaBrokers, cassandraContactPoints: opts.cassandraContactPoints, cassandraDc: opts.cassandraDc };
-    const factory = {
-      native: () => new NativeProvider({ kafkaHeap: process.env['CHATLAB_KAFKA_HEAP'], cassandraHeap: process.env['CHATLAB_CASSANDRA_HEAP'] }),
-      containers: () => new ContainersProvider(),
-      external: () => new ExternalProvider(externalEndpoints(flags)),
-    };
     const t0 = Date.now();
     stack = await startStack({
       stateDir,
       infra,
-      factory,
+      factory: providerFactory(flags),
       detached: opts.detach,
       services: { gateways: opts.gateways },
       signal: controller.signal,

@@ -17,3 +17,22 @@ describe('mapLimited', () => {
     expect(await mapLimited([], 4, async () => 1)).toEqual([]);
   });
 });
+
+describe('mapLimited after a failure', () => {
+  it('starts nothing new and rejects with the first error once the calls in flight have settled', async () => {
+    const started: number[] = [];
+    let slowSettled = false;
+    const run = mapLimited([0, 1, 2, 3, 4], 2, async (n) => {
+      started.push(n);
+      if (n === 0) {
+        await new Promise((r) => setTimeout(r, 30));
+        slowSettled = true;
+        return n;
+      }
+      throw new Error(`boom ${n}`);
+    });
+    await expect(run).rejects.toThrow('boom 1');
+    expect(slowSettled).toBe(true);
+    expect(started).toEqual([0, 1]);
+  });
+});

@@ -11,3 +11,5 @@ export * from './ops-server.js';
 export * from './service-main.js';
 export * from './prom.js';
 export * from './concurrency.js';
+export * from './token.js';
+export * from './proc.js';

@@ -19,6 +19,11 @@ export const MetricNames = {
   deliveryLatency: 'chatlab_delivery_latency_seconds',
   /** Status change announceable → presence frames published to the online friends. */
   presenceFanout: 'chatlab_presence_fanout_seconds',
+  // persist worker extensions (docs/protocol.md "Metrics (beyond the contract's names)")
+  persistRejected: 'chatlab_persist_rejected_total',
+  persistWriteFailures: 'chatlab_persist_write_failures_total',
+  /** Records of the messages topic not yet committed by the persist group. */
+  persistLag: 'chatlab_persist_lag',
 } as const;
 
 /** Buckets for latencies from 0.1 ms to 10 s. */

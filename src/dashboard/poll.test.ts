@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MetricNames, counter, createRegistry, gauge } from '../core/index.js';
 import { MetricsPoller, type PolledService } from './poll.js';
-import type { ProcSample } from './proc.js';
+import type { ProcSample } from '../core/index.js';
 import { emptyDashboardState, mergeDashboardState } from './state.js';
 
 /** Prometheus text as a gateway would expose it (only the lines the poller reads). */

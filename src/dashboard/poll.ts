@@ -1,5 +1,15 @@
-import { bucketDeltas, histogramBuckets, parsePrometheusText, quantileFromBuckets, sumMetric, type PromSample } from '../core/index.js';
-import { CLOCK_TICKS_PER_SEC, readProcSample, type ProcSample } from './proc.js';
+import {
+  CLOCK_TICKS_PER_SEC,
+  MetricNames,
+  bucketDeltas,
+  histogramBuckets,
+  parsePrometheusText,
+  quantileFromBuckets,
+  readProcSample,
+  sumMetric,
+  type ProcSample,
+  type PromSample,
+} from '../core/index.js';
 import { fmtClock } from './format.js';
 import { pushHistory, type DashboardProcess, type DashboardUpdate } from './state.js';
 
@@ -25,36 +35,20 @@ export interface MetricsPollerOptions {
   timeoutMs?: number;
 }
 
-const M = {
-  conns: 'chatlab_ws_connections',
-  sent: 'chatlab_messages_sent_total',
-  delivered: 'chatlab_messages_delivered_total',
-  publishes: 'chatlab_redis_publishes_total',
-  produced: 'chatlab_kafka_produced_total',
-  persisted: 'chatlab_persisted_total',
-  lag: 'chatlab_persist_lag',
-  presenceEvents: 'chatlab_presence_events_total',
-  presenceWrites: 'chatlab_presence_redis_writes_total',
-  presenceNotifications: 'chatlab_presence_notifications_total',
-  receiptUpdates: 'chatlab_receipt_updates_total',
-  receiptDbWrites: 'chatlab_receipt_db_writes_total',
-  latency: 'chatlab_delivery_latency_seconds',
-} as const;
-
 /** The counters rated per second; `publishes` is split by its `channel` label. */
 const COUNTERS = {
-  sent: (s: PromSample[]) => sumMetric(s, M.sent),
-  delivered: (s: PromSample[]) => sumMetric(s, M.delivered),
-  publishes: (s: PromSample[]) => sumMetric(s, M.publishes),
-  inbox: (s: PromSample[]) => sumMetric(s, M.publishes, (l) => l['channel'] === 'inbox'),
-  group: (s: PromSample[]) => sumMetric(s, M.publishes, (l) => l['channel'] === 'group'),
-  produced: (s: PromSample[]) => sumMetric(s, M.produced),
-  persisted: (s: PromSample[]) => sumMetric(s, M.persisted),
-  presenceEvents: (s: PromSample[]) => sumMetric(s, M.presenceEvents),
-  presenceWrites: (s: PromSample[]) => sumMetric(s, M.presenceWrites),
-  presenceNotifications: (s: PromSample[]) => sumMetric(s, M.presenceNotifications),
-  receiptUpdates: (s: PromSample[]) => sumMetric(s, M.receiptUpdates),
-  receiptDbWrites: (s: PromSample[]) => sumMetric(s, M.receiptDbWrites),
+  sent: (s: PromSample[]) => sumMetric(s, MetricNames.messagesSent),
+  delivered: (s: PromSample[]) => sumMetric(s, MetricNames.messagesDelivered),
+  publishes: (s: PromSample[]) => sumMetric(s, MetricNames.redisPublishes),
+  inbox: (s: PromSample[]) => sumMetric(s, MetricNames.redisPublishes, (l) => l['channel'] === 'inbox'),
+  group: (s: PromSample[]) => sumMetric(s, MetricNames.redisPublishes, (l) => l['channel'] === 'group'),
+  produced: (s: PromSample[]) => sumMetric(s, MetricNames.kafkaProduced),
+  persisted: (s: PromSample[]) => sumMetric(s, MetricNames.persisted),
+  presenceEvents: (s: PromSample[]) => sumMetric(s, MetricNames.presenceEvents),
+  presenceWrites: (s: PromSample[]) => sumMetric(s, MetricNames.presenceRedisWrites),
+  presenceNotifications: (s: PromSample[]) => sumMetric(s, MetricNames.presenceNotifications),
+  receiptUpdates: (s: PromSample[]) => sumMetric(s, MetricNames.receiptUpdates),
+  receiptDbWrites: (s: PromSample[]) => sumMetric(s, MetricNames.receiptDbWrites),
 };
 type CounterKey = keyof typeof COUNTERS;
 
@@ -128,12 +122,12 @@ export class MetricsPoller {
             rates[key] = (rates[key] ?? 0) + (v >= before ? v - before : v) / dt;
           }
         }
-        snap.buckets = histogramBuckets(samples, M.latency);
+        snap.buckets = histogramBuckets(samples, MetricNames.deliveryLatency);
         if (prev && prev.buckets.size > 0) {
           for (const [le, d] of bucketDeltas(prev.buckets, snap.buckets)) intervalBuckets.set(le, (intervalBuckets.get(le) ?? 0) + d);
         }
-        conns += sumMetric(samples, M.conns) ?? 0;
-        const svcLag = sumMetric(samples, M.lag);
+        conns += sumMetric(samples, MetricNames.wsConnections) ?? 0;
+        const svcLag = sumMetric(samples, MetricNames.persistLag);
         if (svcLag !== null) lag = (lag ?? 0) + svcLag;
       }
       this.#prev.set(svc.name, snap);
@@ -181,10 +175,10 @@ export class MetricsPoller {
       name: svc.name,
       cpuPct,
       rssMB: proc.rssBytes === null ? null : proc.rssBytes / (1024 * 1024),
-      conns: samples ? sumMetric(samples, M.conns) : null,
+      conns: samples ? sumMetric(samples, MetricNames.wsConnections) : null,
       health: samples ? 'healthy' : 'unreachable',
     };
-    const lag = samples ? sumMetric(samples, M.lag) : null;
+    const lag = samples ? sumMetric(samples, MetricNames.persistLag) : null;
     if (lag !== null) row.lag = lag;
     return row;
   }

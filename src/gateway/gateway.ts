@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { SnowflakeGenerator, createOpsServer, gauge, listen, systemClock, type ServiceConfig } from '../core/index.js';
+import { SnowflakeGenerator, createOpsServer, gauge, listen, systemClock, verifyToken, type ServiceConfig } from '../core/index.js';
 import {
   ConversationStore,
   MessageStore,
@@ -13,7 +13,7 @@ import {
   usesGroupChannel,
   type WorkerLease,
 } from '../store/index.js';
-import { tokenFromRequest, verifyToken } from './auth.js';
+import { tokenFromRequest } from './auth.js';
 import { Connection } from './connection.js';
 import { CachedConversations, type GatewayContext, type GatewayEvents } from './context.js';
 import { createGatewayEvents, type GatewayEventSink } from './events.js';

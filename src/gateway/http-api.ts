@@ -5,11 +5,12 @@ import {
   parseCreateConversationBody,
   parseHistoryQuery,
   sendJson,
+  verifyToken,
   type CreateConversationResponse,
   type RouteHandler,
 } from '../core/index.js';
 import { encodeControl, publishBatched, readHistory } from '../store/index.js';
-import { tokenFromRequest, verifyToken } from './auth.js';
+import { tokenFromRequest } from './auth.js';
 import type { GatewayContext } from './context.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;

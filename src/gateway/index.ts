@@ -1,1 +1,2 @@
-export * from './auth.js';
+// Token signing and verification live in core (the CLI, scenarios and bench mint tokens too).
+export { startGateway, type RunningGateway } from './gateway.js';

@@ -9,12 +9,17 @@ import type { GatewayContext } from './context.js';
  * `reconnectSpreadMs` (no thundering herd on the other gateways), let accepted sends reach
  * Kafka and queued frames leave, then close with 1012.
  */
-export async function drainAndClose(p: { server: http.Server; ctx: GatewayContext; sockets: () => Connection[] }): Promise<void> {
-  const { server, ctx } = p;
+export async function drainAndClose(p: {
+  server: http.Server;
+  ctx: GatewayContext;
+  sockets: () => Connection[];
+  /** Uniform in [0, 1); injected (DESIGN.md §Conventions 3) so a test can pin the spread. */
+  random?: () => number;
+}): Promise<void> {
+  const { server, ctx, random = Math.random } = p;
   server.close();
   const sockets = p.sockets();
-  const spread = ctx.options.reconnectSpreadMs;
-  for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: Math.floor(Math.random() * (spread + 1)) });
+  for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(ctx.options.reconnectSpreadMs, random) });
   const deadline = Date.now() + ctx.options.drainTimeoutMs;
   // a client may still send until it acts on `reconnect`: everything accepted gets its ack
   await sleep(Math.min(200, ctx.options.drainTimeoutMs));
@@ -22,4 +27,9 @@ export async function drainAndClose(p: { server: http.Server; ctx: GatewayContex
   while (sockets.some((c) => !c.closed && c.bufferedAmount > 0) && Date.now() < deadline) await sleep(20);
   for (const conn of sockets) conn.close(CloseCodes.RESTARTING, 'gateway restarting', 'restarting');
   server.closeAllConnections?.();
+}
+
+/** A delay uniform over [0, spreadMs], whole milliseconds, both ends possible. */
+export function reconnectDelayMs(spreadMs: number, random: () => number): number {
+  return Math.floor(random() * (spreadMs + 1));
 }

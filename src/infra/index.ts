@@ -1,8 +1,9 @@
 export * from './types.js';
-export { NativeProvider } from './native/provider.js';
+export { NativeProvider, type NativeProviderOptions } from './native/provider.js';
 export { ContainersProvider, containerRuntimeAnswers } from './containers/provider.js';
 export { ExternalProvider } from './external/provider.js';
 export { selectProvider, type ProviderFactory } from './select.js';
+export { providerFactory, nativeOptionsFromEnv } from './factory.js';
 export { externalEndpoints, parseInfraChoice, type ExternalFlags } from './config.js';
 export { bootstrapInfra } from './bootstrap.js';
 export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth } from './checks.js';

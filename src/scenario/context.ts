@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { createLatencyHistogram, mapLimited, sumMetricText, type LatencyHistogram } from '../core/index.js';
-import { signToken } from '../gateway/index.js';
+import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
 import type { BackoffOptions } from '../client/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, stopService, type StackState } from '../stack/index.js';

@@ -6,6 +6,7 @@
 import { CHATLAB_EPOCH_MS, parseSnowflake, systemClock, type Clock, type Message } from '../core/index.js';
 import { Long, type CassandraClient } from './cassandra.js';
 import { MESSAGE_BUCKET_MS } from './schema.js';
+import { writeUnloggedBatches } from './unlogged-batch.js';
 
 /**
  * Ids come from gateway clocks, reads bound their scan with this process's clock; a little
@@ -15,8 +16,8 @@ export const BUCKET_CLOCK_SLACK_MS = 60_000;
 /** Buckets read in parallel at most, while walking a long empty stretch of days. */
 const MAX_SCAN_WINDOW = 16;
 /**
- * Single-partition unlogged batches are kept well under Cassandra's default 50 KiB batch fail
- * threshold (bodies are up to 4096 UTF-16 units, i.e. up to ~12 KiB of UTF-8 each).
+ * Batches are kept well under Cassandra's default 50 KiB batch fail threshold (bodies are up
+ * to 4096 UTF-16 units, i.e. up to ~12 KiB of UTF-8 each).
  */
 const BATCH_MAX_ROWS = 50;
 const BATCH_MAX_BYTES = 32 * 1024;
@@ -74,14 +75,14 @@ export class MessageStore {
    * a write still in flight from the failed attempt.
    */
   async insertMany(messages: readonly Message[]): Promise<void> {
-    const partitions = new Map<string, Message[]>();
-    for (const m of messages) {
-      const key = `${m.conversationId}\u0000${bucketOfId(m.messageId)}`;
-      const list = partitions.get(key);
-      if (list) list.push(m);
-      else partitions.set(key, [m]);
-    }
-    await forEachLimit([...partitions.values()], this.#writeConcurrency, (group) => this.#writePartition(group));
+    await writeUnloggedBatches(this.#client, messages, {
+      partitionOf: (m) => `${m.conversationId}\u0000${bucketOfId(m.messageId)}`,
+      statementOf: (m) => ({ query: this.#insertCql, params: this.#insertParams(m) }),
+      maxRows: BATCH_MAX_ROWS,
+      maxBytes: BATCH_MAX_BYTES,
+      sizeOf: estimateBytes,
+      concurrency: this.#writeConcurrency,
+    });
   }
 
   /** Messages with id > afterId, oldest first; hasMore when at least one more exists. */
@@ -120,16 +121,6 @@ export class MessageStore {
     }));
   }
 
-  async #writePartition(group: Message[]): Promise<void> {
-    for (const chunk of chunkBySize(group)) {
-      const queries = chunk.map((m) => ({ query: this.#insertCql, params: this.#insertParams(m) }));
-      if (queries.length === 1) await this.#client.execute(queries[0]!.query, queries[0]!.params, { prepare: true });
-      // Unlogged is right here: every row of the batch is in the same partition, so the batch
-      // is applied atomically by one replica without the batchlog.
-      else await this.#client.batch(queries, { prepare: true, logged: false });
-    }
-  }
-
   #insertParams(m: Message): unknown[] {
     return [m.conversationId, bucketOfId(m.messageId), Long.fromString(m.messageId), m.senderId, m.clientMsgId, m.body, new Date(m.sentAt)];
   }
@@ -137,42 +128,4 @@ export class MessageStore {
 
 function estimateBytes(m: Message): number {
   return 64 + 3 * (m.body.length + m.clientMsgId.length + m.senderId.length + m.conversationId.length);
-}
-
-function chunkBySize(group: Message[]): Message[][] {
-  const chunks: Message[][] = [];
-  let current: Message[] = [];
-  let bytes = 0;
-  for (const m of group) {
-    const size = estimateBytes(m);
-    if (current.length > 0 && (current.length >= BATCH_MAX_ROWS || bytes + size > BATCH_MAX_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-/** Runs fn over items, `limit` at a time; stops starting new ones after a failure. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let firstError: unknown;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        if (!failed) firstError = err;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed) throw firstError;
 }

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { compareIds, parseSnowflake, type Message } from '../core/index.js';
 
 /**
@@ -6,11 +6,6 @@ import { compareIds, parseSnowflake, type Message } from '../core/index.js';
  * beside Cassandra, so a message acked a moment ago is never missing while persistence lags.
  */
 export const RECENT_MAXLEN = 2000;
-
-/** Appends to the stream inside the caller's pipeline (one round trip with the publishes). */
-export function appendRecent(pipeline: ChainableCommander, key: string, messageJson: string): void {
-  pipeline.xadd(key, 'MAXLEN', '~', String(RECENT_MAXLEN), '*', 'm', messageJson);
-}
 
 /** How far a gateway's clock may run ahead of Redis's without a stream read missing a message. */
 export const RECENT_CLOCK_SLACK_MS = 5000;

@@ -8,6 +8,7 @@
  * a write with a normal (microsecond clock) timestamp would lose to every Snowflake id.
  */
 import { Long, type CassandraClient } from './cassandra.js';
+import { writeUnloggedBatches } from './unlogged-batch.js';
 
 export interface WatermarkRow {
   conversationId: string;
@@ -15,7 +16,7 @@ export interface WatermarkRow {
   messageId: string;
 }
 
-/** Rows of one partition per unlogged batch: a single-partition batch is one mutation. */
+/** Rows per unlogged batch (all of one partition). */
 const BATCH_MAX_ROWS = 100;
 
 export class WatermarkStore {
@@ -38,27 +39,12 @@ export class WatermarkStore {
   /** Writes rows grouped by conversation (one batch per partition chunk), a few partitions at once. */
   async writeMany(rows: readonly WatermarkRow[]): Promise<void> {
     const now = new Date();
-    const byConv = new Map<string, WatermarkRow[]>();
-    for (const r of rows) {
-      const list = byConv.get(r.conversationId) ?? [];
-      list.push(r);
-      byConv.set(r.conversationId, list);
-    }
-    const chunks: WatermarkRow[][] = [];
-    for (const list of byConv.values()) for (let i = 0; i < list.length; i += BATCH_MAX_ROWS) chunks.push(list.slice(i, i + BATCH_MAX_ROWS));
-    let next = 0;
-    const run = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++]!;
-        if (chunk.length === 1) await this.client.execute(this.insertCql, this.params(chunk[0]!, now), { prepare: true });
-        else
-          await this.client.batch(
-            chunk.map((r) => ({ query: this.insertCql, params: this.params(r, now) })),
-            { prepare: true, logged: false },
-          );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, run));
+    await writeUnloggedBatches(this.client, rows, {
+      partitionOf: (r) => r.conversationId,
+      statementOf: (r) => ({ query: this.insertCql, params: this.params(r, now) }),
+      maxRows: BATCH_MAX_ROWS,
+      concurrency: this.concurrency,
+    });
   }
 
   /** user → watermark, for one conversation. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ContainersProvider, ExternalProvider, NativeProvider, externalEndpoints, parseInfraChoice } from '../../src/infra/index.js';
+import { parseInfraChoice, providerFactory } from '../../src/infra/index.js';
 import { startStack, type RunningStack } from '../../src/stack/index.js';
 
 /**
@@ -19,11 +19,7 @@ export async function setup(project: TestProject): Promise<void> {
   stack = await startStack({
     stateDir,
     infra: parseInfraChoice(process.env['CHATLAB_TEST_INFRA'] ?? 'auto'),
-    factory: {
-      native: () => new NativeProvider(),
-      containers: () => new ContainersProvider(),
-      external: () => new ExternalProvider(externalEndpoints({})),
-    },
+    factory: providerFactory(),
     detached: false,
     services: { gateways: 2 },
     onProgress: (e) => {

@@ -7,7 +7,17 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServiceConfig, snowflakeFromTime, type Message, type ServiceConfig } from '../../src/core/index.js';
 import { ensureKeyspace, ensureTopics } from '../../src/infra/bootstrap.js';
-import { MESSAGE_BUCKET_MS, MessageStore, tableDdl, appendRecent, createCassandraClient, readHistory, type CassandraClient } from '../../src/store/index.js';
+import {
+  MESSAGE_BUCKET_MS,
+  MessageStore,
+  tableDdl,
+  createCassandraClient,
+  definePublishScript,
+  publishMessage,
+  readHistory,
+  redisKeys,
+  type CassandraClient,
+} from '../../src/store/index.js';
 import { startPersistWorker, type StartedPersistWorker } from '../../src/workers/index.js';
 import { endpoints, uniqueName } from './support.js';
 
@@ -170,15 +180,16 @@ describe('persist worker: Kafka chat.messages → Cassandra, idempotent and at-l
 
   it('readHistory merges Cassandra with the recent stream, de-duplicated and in id order', async () => {
     const conv = uniqueName('hist');
-    const key = uniqueName('it:recent');
+    const keys = redisKeys(`${uniqueName('it')}:`);
+    const key = keys.recent(conv);
     const msgs = Array.from({ length: 8 }, (_, i) => message(conv, t0 - 50, i));
     // 0..4 only in Cassandra... 3,4 in both, 5..7 only in the stream (not yet persisted).
     await store.insertMany(msgs.slice(0, 5));
     const redis = new Redis(e.redis.url);
     try {
-      const pipeline = redis.pipeline();
-      for (const m of msgs.slice(3)) appendRecent(pipeline, key, JSON.stringify(m));
-      await pipeline.exec();
+      // into the stream the way a gateway's send puts them there (no channels: nobody listens)
+      definePublishScript(redis);
+      for (const m of msgs.slice(3)) await publishMessage(redis, keys, { message: m, origin: 'it', channels: [], dedupeTtlSec: 60 });
       const base = { store, redis, recentKey: key, conversationId: conv, fromMs: t0 - DAY };
       const ids = (ms: Message[]) => ms.map((m) => m.messageId);
 
@@ -198,7 +209,7 @@ describe('persist worker: Kafka chat.messages → Cassandra, idempotent and at-l
       expect(ids(rest.messages)).toEqual(ids(msgs.slice(5)));
       expect(rest.hasMore).toBe(false);
     } finally {
-      await redis.del(key);
+      await redis.del(key, ...msgs.map((m) => `${key}:dedupe:${m.clientMsgId}`));
       redis.disconnect();
     }
   });

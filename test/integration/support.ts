@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { afterEach, inject } from 'vitest';
 import { connect, type TestSocket } from '../support/ws-client.js';
 import type { ServiceConfig } from '../../src/core/index.js';
-import { signToken } from '../../src/gateway/auth.js';
+import { signToken } from '../../src/core/index.js';
 
 /** A name no other test uses: for key prefixes, topics, keyspaces, consumer groups and users. */
 export function uniqueName(prefix: string): string {

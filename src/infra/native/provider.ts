@@ -20,7 +20,8 @@ export class NativeProvider implements InfraProvider {
   readonly name = 'native' as const;
   private readonly cacheDir: string;
 
-  constructor(private readonly options: NativeProviderOptions = {}) {
+  /** Public so a test can see what a factory passed (heaps from the environment). */
+  constructor(readonly options: NativeProviderOptions = {}) {
     this.cacheDir = options.cacheDir ?? defaultCacheDir();
   }
 

@@ -23,11 +23,6 @@ import {
 import { MessageStore, createCassandraClient, type CassandraClient } from '../../store/index.js';
 
 export const PERSIST_GROUP_ID = 'chatlab-persist';
-export const PersistMetricNames = {
-  rejected: 'chatlab_persist_rejected_total',
-  writeFailures: 'chatlab_persist_write_failures_total',
-  lag: 'chatlab_persist_lag',
-} as const;
 
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5000;
@@ -105,9 +100,9 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
   const topic = config.topics.messages;
 
   const persistedTotal = counter(registry, MetricNames.persisted, 'Message rows written to Cassandra');
-  const rejectedTotal = counter(registry, PersistMetricNames.rejected, 'Kafka records skipped as malformed');
-  const writeFailuresTotal = counter(registry, PersistMetricNames.writeFailures, 'Failed Cassandra write attempts (retried)');
-  const lagGauge = gauge(registry, PersistMetricNames.lag, 'Records of the messages topic not yet committed by the persist group');
+  const rejectedTotal = counter(registry, MetricNames.persistRejected, 'Kafka records skipped as malformed');
+  const writeFailuresTotal = counter(registry, MetricNames.persistWriteFailures, 'Failed Cassandra write attempts (retried)');
+  const lagGauge = gauge(registry, MetricNames.persistLag, 'Records of the messages topic not yet committed by the persist group');
 
   const stats: PersistWorkerStats = { persisted: 0, rejected: 0, batches: 0, writeFailures: 0, writeFailing: false, lag: null };
   let joined = false;

@@ -1,0 +1,24 @@
+import { externalEndpoints, type ExternalFlags } from './config.js';
+import { ContainersProvider } from './containers/provider.js';
+import { ExternalProvider } from './external/provider.js';
+import { NativeProvider, type NativeProviderOptions } from './native/provider.js';
+import type { ProviderFactory } from './select.js';
+
+/** The native provider's settings that come from the environment (README: "Heaps"). */
+export function nativeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NativeProviderOptions {
+  return { kafkaHeap: env['CHATLAB_KAFKA_HEAP'], cassandraHeap: env['CHATLAB_CASSANDRA_HEAP'] };
+}
+
+/**
+ * The one way to build providers from flags + environment: `chatlab up`, `chatlab run` and the
+ * integration tests' stack all start through it, so a setting the README documents (heaps,
+ * external endpoints) reaches every stack, not only the one `up` starts. Each provider is built
+ * only when selected: the external one validates its endpoints on construction.
+ */
+export function providerFactory(flags: ExternalFlags = {}, env: NodeJS.ProcessEnv = process.env): ProviderFactory {
+  return {
+    native: () => new NativeProvider(nativeOptionsFromEnv(env)),
+    containers: () => new ContainersProvider(),
+    external: () => new ExternalProvider(externalEndpoints(flags, env)),
+  };
+}
