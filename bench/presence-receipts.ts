@@ -16,10 +16,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { MetricNames, SnowflakeGenerator, defaultStateDir, mapLimited, packageRoot, signToken } from '../src/core/index.js';
-import { freePort } from '../src/infra/ports.js';
+import { freePort } from '../src/infra/index.js';
 import { launchService, readState } from '../src/stack/index.js';
-import { serviceConfigFile } from '../src/stack/services.js';
-import { seedStack } from '../src/stack/seed.js';
+import { serviceConfigFile } from '../src/stack/index.js';
+import { seedStack } from '../src/stack/index.js';
 
 const { values: flags } = parseArgs({
   options: {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { z } from 'zod';
 import { createLatencyHistogram } from '../src/core/index.js';
-import { ensureTopics } from '../src/infra/bootstrap.js';
+import { ensureTopics } from '../src/infra/index.js';
 import { checkDeliveries, type DeliveryRecord, type ScenarioDefinition, type SendRecord } from '../src/scenario/index.js';
 
 const params = z.object({
@@ -83,7 +83,7 @@ async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
 }
 
-function makeRouter(p: Params, prefix: string, e: import('../src/infra/types.js').InfraEndpoints, onMessage: (payload: string) => void): Router {
+function makeRouter(p: Params, prefix: string, e: import('../src/infra/index.js').InfraEndpoints, onMessage: (payload: string) => void): Router {
   const names = Array.from({ length: p.channels }, (_, i) => `hot:${prefix}:${p.router}:${i}`);
   if (p.router === 'pubsub') {
     const pub = new Redis(e.redis.url);

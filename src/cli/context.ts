@@ -1,4 +1,4 @@
-import { defaultStateDir } from '../core/paths.js';
+import { defaultStateDir } from '../core/index.js';
 
 export interface GlobalOptions {
   stateDir?: string;

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { ChatlabError, errorMessage } from '../core/errors.js';
+import { ChatlabError, errorMessage } from '../core/index.js';
 
 /** Colour only on a TTY, never with NO_COLOR or TERM=dumb; FORCE_COLOR wins (terminal manners). */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {

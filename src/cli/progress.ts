@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { ProgressEvent } from '../infra/types.js';
+import type { ProgressEvent } from '../infra/index.js';
 
 /**
  * Prints start-up progress, one line per real change. Repetitive lines (jar downloads) are

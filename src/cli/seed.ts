@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { readState } from '../stack/index.js';
-import { seedOptionsSchema, seedStack } from '../stack/seed.js';
+import { seedOptionsSchema, seedStack } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
 

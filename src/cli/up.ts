@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { killAllSpawnedSync, parseInfraChoice, providerFactory } from '../infra/index.js';
 import { startStack, collectStatus, type RunningStack } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';

@@ -22,7 +22,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
-import { drainAndClose } from './shutdown.js';
+import { drainAndClose, reconnectDelayMs } from './shutdown.js';
 
 export interface RunningGateway {
   port: number;
@@ -31,8 +31,11 @@ export interface RunningGateway {
   shutdown(): Promise<void>;
 }
 
-/** `events` replaces the presence/receipts handling (by default built from the options). */
-export async function startGateway(config: ServiceConfig, customEvents?: GatewayEvents): Promise<RunningGateway> {
+/**
+ * `events` replaces the presence/receipts handling (by default built from the options);
+ * `random` spreads the reconnect delays it hands out (injected for tests).
+ */
+export async function startGateway(config: ServiceConfig, customEvents?: GatewayEvents, random: () => number = Math.random): Promise<RunningGateway> {
   const options = parseGatewayOptions(config.options);
   const keys = redisKeys(config.redisPrefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
@@ -87,7 +90,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     if (!subscriberLost || draining) return;
     subscriberLost = false;
     const sockets = router.sockets() as Connection[];
-    for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: Math.floor(Math.random() * (options.reconnectSpreadMs + 1)) });
+    for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(options.reconnectSpreadMs, random) });
     setTimeout(() => {
       for (const conn of sockets) conn.close(1012, 'routing was interrupted: reconnect and sync', 'resync');
     }, 100);
@@ -151,7 +154,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     ctx,
     async shutdown() {
       draining = true;
-      await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[] });
+      await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[], random });
       // Sockets whose close has not completed yet are reported gone now, while Redis is up.
       await sink?.close().catch(() => {});
       await producer.disconnect().catch(() => {});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../core/errors.js';
+import { ErrorCodes } from '../core/index.js';
 import { externalEndpoints, parseInfraChoice } from './config.js';
 
 describe('infra configuration', () => {

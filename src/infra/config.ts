@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { ChatlabError, ErrorCodes } from '../core/index.js';
 import type { InfraEndpoints, InfraChoice } from './types.js';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9._-]+:\d{1,5}$/, 'expected host:port');

@@ -1,12 +1,13 @@
 export * from './types.js';
 export { NativeProvider, type NativeProviderOptions } from './native/provider.js';
-export { ContainersProvider, containerRuntimeAnswers } from './containers/provider.js';
+export { ContainersProvider, containerRuntimeAnswers, stopContainers } from './containers/provider.js';
 export { ExternalProvider } from './external/provider.js';
 export { selectProvider, type ProviderFactory } from './select.js';
 export { providerFactory, nativeOptionsFromEnv } from './factory.js';
 export { externalEndpoints, parseInfraChoice, type ExternalFlags } from './config.js';
-export { bootstrapInfra } from './bootstrap.js';
+export { bootstrapInfra, ensureKeyspace, ensureTopics } from './bootstrap.js';
 export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth } from './checks.js';
-export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, signalGroup, tailFile } from './process.js';
+export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, signalGroup, tailFile, type RunningProcess } from './process.js';
+export { waitUntil } from './readiness.js';
 export { startAll } from './start-all.js';
 export { freePort, freePorts } from './ports.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChatlabError, ErrorCodes, errorMessage } from '../core/errors.js';
+import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
 
 export interface WaitOptions {
   /** What is awaited, in words: it ends up in the timeout message. */

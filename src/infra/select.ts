@@ -1,4 +1,4 @@
-import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { ChatlabError, ErrorCodes } from '../core/index.js';
 import type { InfraChoice, InfraProvider, ProviderName } from './types.js';
 
 export type ProviderFactory = Record<ProviderName, () => InfraProvider>;

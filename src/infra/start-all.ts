@@ -1,4 +1,4 @@
-import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { ChatlabError, ErrorCodes } from '../core/index.js';
 import type { ProgressFn } from './types.js';
 
 export interface Stoppable {

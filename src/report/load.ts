@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes, errorMessage } from '../core/errors.js';
+import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
 import { REPORT_SCHEMA_VERSION, type RunResult } from '../scenario/index.js';
 
 /**

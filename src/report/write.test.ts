@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureRunResult } from '../../test/fixtures/run-result.js';
-import { isChatlabError } from '../core/errors.js';
+import { isChatlabError } from '../core/index.js';
 import { loadRunResult, parseRunResult } from './load.js';
 import { writeReport } from './write.js';
 

@@ -73,5 +73,5 @@ export interface ScenarioContext {
     stopService(name: string): Promise<void>;
     startService(name: string): Promise<void>;
   };
-  readonly endpoints: import('../infra/types.js').InfraEndpoints;
+  readonly endpoints: import('../infra/index.js').InfraEndpoints;
 }

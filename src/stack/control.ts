@@ -1,8 +1,8 @@
-import { ChatlabError, ErrorCodes } from '../core/errors.js';
-import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../infra/checks.js';
-import { isOwnedAlive, signalGroup, spawnOwned, stopOwned } from '../infra/process.js';
-import { waitUntil } from '../infra/readiness.js';
-import type { ComponentName } from '../infra/types.js';
+import { ChatlabError, ErrorCodes } from '../core/index.js';
+import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../infra/index.js';
+import { isOwnedAlive, signalGroup, spawnOwned, stopOwned } from '../infra/index.js';
+import { waitUntil } from '../infra/index.js';
+import type { ComponentName } from '../infra/index.js';
 import { launchService } from './services.js';
 import { readState, writeState, type StackState } from './state.js';
 

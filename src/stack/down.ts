@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopContainers } from '../infra/containers/provider.js';
-import { stopOwned } from '../infra/process.js';
+import { stopContainers } from '../infra/index.js';
+import { stopOwned } from '../infra/index.js';
 import { pidAlive, stopStrays } from './liveness.js';
 import { readState, removeState } from './state.js';
 

@@ -5,4 +5,4 @@ export { readState, type StackState, type ServiceKind, type ServiceRecord } from
 export * from './control.js';
 export { launchService } from './services.js';
 export { serviceConfigFile } from './services.js';
-export { ringPairs, seedStack } from './seed.js';
+export { ringPairs, seedStack, seedOptionsSchema } from './seed.js';

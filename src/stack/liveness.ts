@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isOwnedAlive, stopOwned } from '../infra/process.js';
+import { isOwnedAlive, stopOwned } from '../infra/index.js';
 import type { StackState } from './state.js';
 
 export function pidAlive(pid: number): boolean {

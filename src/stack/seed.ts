@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes, createRng, mapLimited } from '../core/index.js';
 import { ConversationStore, createCassandraClient, redisKeys } from '../store/index.js';
-import type { InfraEndpoints } from '../infra/types.js';
+import type { InfraEndpoints } from '../infra/index.js';
 
 /** `--groups 3x50,1x500` (or `50,500`): how many groups of which size. */
 export function parseGroupSpec(spec: string | undefined): Array<{ count: number; size: number }> {

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChatlabError, ErrorCodes, errorMessage } from '../core/errors.js';
-import { packageRoot } from '../core/paths.js';
-import type { ServiceConfig } from '../core/service-config.js';
-import { freePort } from '../infra/ports.js';
-import { spawnOwned, tailFile, type RunningProcess } from '../infra/process.js';
-import { waitUntil } from '../infra/readiness.js';
-import type { InfraEndpoints } from '../infra/types.js';
+import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
+import { packageRoot } from '../core/index.js';
+import type { ServiceConfig } from '../core/index.js';
+import { freePort } from '../infra/index.js';
+import { spawnOwned, tailFile, type RunningProcess } from '../infra/index.js';
+import { waitUntil } from '../infra/index.js';
+import type { InfraEndpoints } from '../infra/index.js';
 import type { ServiceKind, ServiceRecord } from './state.js';
 import { serviceHealthy } from './status.js';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes } from '../core/errors.js';
+import { ChatlabError, ErrorCodes } from '../core/index.js';
 
 export const serviceKinds = ['gateway', 'presence', 'persist-worker', 'receipts-worker'] as const;
 export type ServiceKind = (typeof serviceKinds)[number];

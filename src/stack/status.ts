@@ -1,5 +1,5 @@
-import { checkInfraHealth } from '../infra/checks.js';
-import { isOwnedAlive } from '../infra/process.js';
+import { checkInfraHealth } from '../infra/index.js';
+import { isOwnedAlive } from '../infra/index.js';
 import { stackAlive } from './liveness.js';
 import { readState, type ServiceKind, type StackState } from './state.js';
 

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChatlabError, ErrorCodes } from '../core/errors.js';
-import { bootstrapInfra } from '../infra/bootstrap.js';
-import { selectProvider, type ProviderFactory } from '../infra/select.js';
-import type { InfraChoice, ProgressFn, StartedInfra } from '../infra/types.js';
-import { DEFAULT_KEYSPACE } from '../store/schema.js';
+import { ChatlabError, ErrorCodes } from '../core/index.js';
+import { bootstrapInfra } from '../infra/index.js';
+import { selectProvider, type ProviderFactory } from '../infra/index.js';
+import type { InfraChoice, ProgressFn, StartedInfra } from '../infra/index.js';
+import { DEFAULT_KEYSPACE } from '../store/index.js';
 import { stackAlive, stopStrays } from './liveness.js';
 import { startServices, type ServiceOptions, type StartedServices } from './services.js';
 import { claimState, readState, removeState, writeState, type StackState } from './state.js';

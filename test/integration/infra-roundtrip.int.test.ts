@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { ensureTopics } from '../../src/infra/bootstrap.js';
+import { ensureTopics } from '../../src/infra/index.js';
 import { endpoints, uniqueName } from './support.js';
 
 describe('the stack chatlab up starts answers real round trips', () => {

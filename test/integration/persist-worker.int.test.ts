@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServiceConfig, snowflakeFromTime, type Message, type ServiceConfig } from '../../src/core/index.js';
-import { ensureKeyspace, ensureTopics } from '../../src/infra/bootstrap.js';
+import { ensureKeyspace, ensureTopics } from '../../src/infra/index.js';
 import {
   MESSAGE_BUCKET_MS,
   MessageStore,

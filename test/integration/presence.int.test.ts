@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { createRng, type ServiceConfig } from '../../src/core/index.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../../src/gateway/index.js';
 import { PresenceModel, parsePresenceOptions } from '../../src/presence/index.js';
 import { PresenceScripts, redisKeys } from '../../src/store/index.js';
-import { freePort } from '../../src/infra/ports.js';
+import { freePort } from '../../src/infra/index.js';
 import { launchService } from '../../src/stack/index.js';
-import { serviceConfigFile } from '../../src/stack/services.js';
+import { serviceConfigFile } from '../../src/stack/index.js';
 import { connect, scrapeMetric, type TestSocket } from '../support/ws-client.js';
 import { gatewayConfig, createConversation, endpoints, gateways, token, uniqueName, users } from './support.js';
 

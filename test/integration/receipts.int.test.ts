@@ -2,7 +2,7 @@ import cassandra from 'cassandra-driver';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SnowflakeGenerator, type ServiceConfig } from '../../src/core/index.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../../src/gateway/index.js';
 import { WatermarkStore, receiptEntry, redisKeys } from '../../src/store/index.js';
 import { startService, stopService } from '../../src/stack/index.js';
 import { connect, scrapeMetric, type TestSocket } from '../support/ws-client.js';

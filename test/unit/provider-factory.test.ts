@@ -42,7 +42,7 @@ describe('one provider factory for up, run and the integration stack', () => {
   });
 
   it('the stack `chatlab run` starts for itself honours the heap variables', async () => {
-    const { startRunStack } = await import('../../src/cli/run.js');
+    const { startRunStack } = await import('../../src/cli/index.js');
     await startRunStack('/tmp/chatlab-factory-test', 'native', 1);
     expect(started.factories).toHaveLength(1);
     expect(nativeOptionsOf(started.factories[0])).toEqual({ kafkaHeap: '384m', cassandraHeap: '768m' });

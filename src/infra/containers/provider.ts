@@ -1,4 +1,4 @@
-import { errorMessage } from '../../core/errors.js';
+import { errorMessage } from '../../core/index.js';
 import { startAll } from '../start-all.js';
 import type { InfraProvider, StartOptions, StartedInfra } from '../types.js';
 

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChatlabError, ErrorCodes } from '../../core/errors.js';
-import { packageRoot } from '../../core/paths.js';
+import { ChatlabError, ErrorCodes } from '../../core/index.js';
+import { packageRoot } from '../../core/index.js';
 
 export type JarSet = 'kafka' | 'cassandra';
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChatlabError, ErrorCodes } from '../../core/errors.js';
+import { ChatlabError, ErrorCodes } from '../../core/index.js';
 import { freePorts } from '../ports.js';
 import { kafkaMetadata } from '../checks.js';
 import { launch } from './launch.js';

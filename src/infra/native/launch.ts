@@ -1,4 +1,4 @@
-import { ChatlabError, ErrorCodes, errorMessage, isChatlabError } from '../../core/errors.js';
+import { ChatlabError, ErrorCodes, errorMessage, isChatlabError } from '../../core/index.js';
 import { spawnOwned, tailFile, type RunningProcess, type SpawnSpec } from '../process.js';
 import { waitUntil } from '../readiness.js';
 import type { ComponentName, ProgressFn } from '../types.js';

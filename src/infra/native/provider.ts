@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultCacheDir } from '../../core/paths.js';
+import { defaultCacheDir } from '../../core/index.js';
 import { startAll } from '../start-all.js';
 import { ensureJars, jarDir } from './jars.js';
 import { startNativeRedis } from './redis.js';

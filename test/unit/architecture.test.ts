@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The tree's shape (DESIGN.md §Layout): each folder of src/ is reached through its index.ts,
+ * no file imports itself back through others, and no folder imports one above it.
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+const SPEC = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+
+/** Lower layers never import higher ones; folders of one layer do not import each other. */
+const LAYERS: string[][] = [
+  ['core'],
+  ['store', 'client', 'dashboard'],
+  ['infra', 'presence', 'workers'],
+  ['gateway', 'stack'],
+  ['scenario'],
+  ['report'],
+  ['cli'],
+];
+const layerOf = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sources(p);
+    return /\.tsx?$/.test(e.name) ? [p] : [];
+  });
+}
+
+function resolveSpec(from: string, spec: string): string {
+  const base = path.resolve(path.dirname(from), spec).replace(/\.js$/, '');
+  for (const ext of ['.ts', '.tsx']) if (fs.existsSync(base + ext)) return base + ext;
+  return base;
+}
+
+/** `core` for src/core/x.ts, `test` for test/..., `src` for a file directly in src/. */
+function folderOf(file: string): string {
+  const [top, second, third] = path.relative(root, file).split(path.sep);
+  return top === 'src' && third !== undefined ? second! : top!;
+}
+
+const files = ['src', 'bench', 'scenarios', 'test'].flatMap((d) => sources(path.join(root, d)));
+const imports = new Map(
+  files.map((f) => {
+    const text = fs.readFileSync(f, 'utf8');
+    return [f, [...text.matchAll(SPEC)].map((m) => resolveSpec(f, (m[1] ?? m[2])!))] as const;
+  }),
+);
+const rel = (f: string) => path.relative(root, f);
+
+describe('the tree', () => {
+  it('reaches another folder of src only through its index.ts', () => {
+    const deep = [...imports].flatMap(([from, targets]) =>
+      targets
+        .filter((t) => t.startsWith(path.join(root, 'src') + path.sep) && folderOf(t) !== folderOf(from) && path.basename(t) !== 'index.ts')
+        .map((t) => `${rel(from)} -> ${rel(t)}`),
+    );
+    expect(deep).toEqual([]);
+  });
+
+  it('has no import cycle between files of src', () => {
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (file: string, trail: string[]): void => {
+      state.set(file, 'open');
+      for (const next of imports.get(file) ?? []) {
+        if (!next.startsWith(path.join(root, 'src'))) continue;
+        if (state.get(next) === 'open') cycles.push([...trail.slice(trail.indexOf(next)), next].map(rel).join(' -> '));
+        else if (!state.has(next)) visit(next, [...trail, next]);
+      }
+      state.set(file, 'done');
+    };
+    for (const f of files) if (f.startsWith(path.join(root, 'src')) && !state.has(f)) visit(f, [f]);
+    expect(cycles).toEqual([]);
+  });
+
+  it('has no folder of src importing one above it or beside it', () => {
+    const wrong = new Set<string>();
+    for (const [from, targets] of imports) {
+      const a = layerOf.get(folderOf(from));
+      if (a === undefined || !from.startsWith(path.join(root, 'src'))) continue;
+      for (const t of targets) {
+        const b = layerOf.get(folderOf(t));
+        if (b !== undefined && folderOf(t) !== folderOf(from) && b >= a) {
+          wrong.add(`${folderOf(from)} -> ${folderOf(t)}`);
+        }
+      }
+    }
+    expect([...wrong]).toEqual([]);
+  });
+
+  it('knows every folder of src', () => {
+    const folders = fs.readdirSync(path.join(root, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.filter((f) => !layerOf.has(f))).toEqual([]);
+  });
+});
