@@ -24,6 +24,10 @@ export const MetricNames = {
   persistWriteFailures: 'chatlab_persist_write_failures_total',
   /** Records of the messages topic not yet committed by the persist group. */
   persistLag: 'chatlab_persist_lag',
+  /** Send (the gateway's sentAt) → written in Cassandra. */
+  persistLatency: 'chatlab_persist_latency_seconds',
+  /** Write requests (batches) the persist worker sent to Cassandra. */
+  persistDbRequests: 'chatlab_persist_db_requests_total',
 } as const;
 
 /** Buckets for latencies from 0.1 ms to 10 s. */
