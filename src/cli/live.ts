@@ -45,7 +45,10 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
   void checkInfra();
   const infraTimer = setInterval(() => void checkInfra(), 5000);
   const infra = () => infraHealth;
-  const poller = new MetricsPoller({ services: () => readState(o.stateDir)?.services ?? [] });
+  const poller = new MetricsPoller({
+    services: () => readState(o.stateDir)?.services ?? [],
+    coldProcesses: () => (readState(o.stateDir)?.processes ?? []).filter((p) => p.name === 'kafka' || p.name === 'cassandra'),
+  });
   poller.start(1000, (update) => {
     // during a run the clients' own numbers are the honest ones for connections and latency
     if (o.events) {

@@ -98,7 +98,10 @@ export function ColdPathPanel({ state, width }: PanelProps) {
       <Text wrap="truncate">
         produced {fmtInt(c.producedPerSec)}/s lag <Num state={state} metric="lag">{fmtInt(c.lag)}</Num>
       </Text>
-      <Text wrap="truncate">persisted {fmtInt(c.persistedPerSec)}/s</Text>
+      <Text wrap="truncate">
+        persisted {fmtInt(c.persistedPerSec)}/s{c.persistP99Ms != null ? ` p99 ${fmtMs(c.persistP99Ms)} ms` : ''}
+        {c.cpuMsPerMessage != null ? ` · ${c.cpuMsPerMessage.toFixed(2)} ms cpu/msg` : ''}
+      </Text>
     </Panel>
   );
 }

@@ -155,4 +155,35 @@ describe('MetricsPoller', () => {
       server.close();
     }
   });
+
+  it('gives the cold path its send→stored p99 and its CPU (Kafka, Cassandra, persist worker) per persisted message', async () => {
+    let now = 1_000_000;
+    const ticks = new Map<number, number>([[103, 0], [201, 0], [202, 0]]);
+    let text = '';
+    const poller = new MetricsPoller({
+      services: [{ name: 'persist-worker', kind: 'persist-worker', url: 'http://p', pid: 103 }],
+      coldProcesses: () => [{ name: 'kafka', pid: 201 }, { name: 'cassandra', pid: 202 }],
+      now: () => now,
+      fetchText: async () => text,
+      readProc: (pid) => ({ cpuTicks: ticks.get(pid) ?? 0, rssBytes: 1 }),
+    });
+    const persist = (n: number, fast: number) =>
+      [
+        `chatlab_persisted_total ${n}`,
+        `chatlab_persist_latency_seconds_bucket{le="0.1"} ${fast}`,
+        `chatlab_persist_latency_seconds_bucket{le="0.5"} ${n}`,
+        `chatlab_persist_latency_seconds_bucket{le="+Inf"} ${n}`,
+      ].join('\n');
+    text = persist(0, 0);
+    await poller.poll();
+    now += 1000;
+    // 100 messages in a second, 10 of them slower than 100 ms; 10% + 5% + 5% of a core
+    text = persist(100, 90);
+    ticks.set(201, 10).set(202, 5).set(103, 5);
+    const u = await poller.poll();
+    expect(u.cold?.persistedPerSec).toBe(100);
+    expect(u.cold?.cpuMsPerMessage).toBeCloseTo(2, 5); // 20% of a core = 200 ms/s over 100 msg/s
+    expect(u.cold?.persistP99Ms).toBeGreaterThan(100);
+    expect(u.cold?.persistP99Ms).toBeLessThanOrEqual(500);
+  });
 });

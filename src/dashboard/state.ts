@@ -50,7 +50,11 @@ export interface DashboardState {
   messages: { sentPerSec: number; deliveredPerSec: number; history: number[] };
   latency: { p50: number | null; p99: number | null; p999: number | null; max: number | null; p99History: number[] };
   hot: { publishesPerSec: number; inboxPerSec: number; groupPerSec: number };
-  cold: { producedPerSec: number; persistedPerSec: number; lag: number | null };
+  /**
+   * persistP99Ms: send → stored over the last poll; cpuMsPerMessage: Kafka + Cassandra +
+   * persist worker CPU per persisted message (idle burn included).
+   */
+  cold: { producedPerSec: number; persistedPerSec: number; lag: number | null; persistP99Ms?: number | null; cpuMsPerMessage?: number | null };
   presence: { eventsPerSec: number; redisWritesPerSec: number; notificationsPerSec: number };
   receipts: { readsPerSec: number; dbWritesPerSec: number };
   processes: DashboardProcess[];

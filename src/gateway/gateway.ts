@@ -45,7 +45,10 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   definePublishScript(redis);
   const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
   const metrics = createGatewayMetrics(config.name);
-  const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => metrics.produced.inc(n), config.name);
+  const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => {
+    metrics.produced.inc(n);
+    metrics.produceRequests.inc();
+  }, config.name, options.kafkaLingerMs);
   const lease: WorkerLease = await leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: 10_000, owner: `${config.name}:${process.pid}` });
   await Promise.all([cassandra.connect(), producer.connect()]);
 

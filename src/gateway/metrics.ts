@@ -9,6 +9,7 @@ export function createGatewayMetrics(service: string) {
     delivered: counter(registry, MetricNames.messagesDelivered, 'message frames pushed to sockets'),
     publishes: counter(registry, MetricNames.redisPublishes, 'Redis PUBLISH commands issued', ['channel']),
     produced: counter(registry, MetricNames.kafkaProduced, 'messages acknowledged by Kafka'),
+    produceRequests: counter(registry, MetricNames.kafkaProduceRequests, 'produce requests acknowledged by Kafka'),
     latency: histogram(registry, MetricNames.deliveryLatency, 'sentAt at the sending gateway to push at the recipient gateway'),
     errors: counter(registry, 'chatlab_gateway_errors_total', 'error frames sent, by code', ['code']),
     closes: counter(registry, 'chatlab_gateway_closes_total', 'sockets closed by the gateway, by reason', ['reason']),

@@ -18,6 +18,8 @@ export const gatewayOptionsSchema = z.object({
   reconnectSpreadMs: z.number().int().min(0).default(2000),
   drainTimeoutMs: z.number().int().min(0).default(10_000),
   kafkaBatchMax: z.number().int().min(1).default(500),
+  /** Kafka's linger.ms: how long the first message of a request waits for company (bench/cold-path.ts). */
+  kafkaLingerMs: z.number().int().min(0).max(1000).default(5),
   /**
    * decoupled: the gateway only appends presence events to a Redis stream; the presence server
    * does the state and the fan-out. inline: the gateway does both itself, on the chat path.

@@ -51,12 +51,15 @@ export interface MessageStoreOptions {
   clock?: Clock;
   /** Partitions written at once by insertMany. */
   writeConcurrency?: number;
+  /** insertMany packs several partitions into one batch (see unlogged-batch.ts). */
+  mixPartitions?: boolean;
 }
 
 export class MessageStore {
   readonly #client: CassandraClient;
   readonly #clock: Clock;
   readonly #writeConcurrency: number;
+  readonly #mixPartitions: boolean;
   readonly #insertCql: string;
   readonly #selectCql: string;
 
@@ -64,6 +67,7 @@ export class MessageStore {
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
     this.#writeConcurrency = Math.max(1, options.writeConcurrency ?? 8);
+    this.#mixPartitions = options.mixPartitions ?? false;
     this.#insertCql = `INSERT INTO ${keyspace}.messages (conversation_id, bucket, message_id, sender_id, client_msg_id, body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
     this.#selectCql = `SELECT message_id, sender_id, client_msg_id, body, sent_at FROM ${keyspace}.messages WHERE conversation_id = ? AND bucket = ? AND message_id > ? LIMIT ?`;
   }
@@ -71,17 +75,19 @@ export class MessageStore {
   /**
    * Idempotent: a message's primary key is fully determined by the message, so writing it
    * again overwrites the row with the same values (Kafka redelivery after a crash is harmless).
+   * Returns the number of requests made.
    * Rejects with the first error once every started write has settled, so a retry never races
    * a write still in flight from the failed attempt.
    */
-  async insertMany(messages: readonly Message[]): Promise<void> {
-    await writeUnloggedBatches(this.#client, messages, {
+  async insertMany(messages: readonly Message[]): Promise<number> {
+    return writeUnloggedBatches(this.#client, messages, {
       partitionOf: (m) => `${m.conversationId}\u0000${bucketOfId(m.messageId)}`,
       statementOf: (m) => ({ query: this.#insertCql, params: this.#insertParams(m) }),
       maxRows: BATCH_MAX_ROWS,
       maxBytes: BATCH_MAX_BYTES,
       sizeOf: estimateBytes,
       concurrency: this.#writeConcurrency,
+      mixPartitions: this.#mixPartitions,
     });
   }
 

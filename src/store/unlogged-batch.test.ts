@@ -28,6 +28,19 @@ describe('writeUnloggedBatches', () => {
     ]);
   });
 
+  it('with mixPartitions packs whole partitions together up to the bound, and counts the requests', async () => {
+    const { client, calls } = recordingClient();
+    const rows: Row[] = [{ p: 'a', n: 1 }, { p: 'b', n: 2 }, { p: 'a', n: 3 }, { p: 'c', n: 4 }, { p: 'b', n: 5 }];
+    const plan = { partitionOf: (r: Row) => r.p, statementOf: (r: Row) => ({ query: `q${r.p}`, params: [r.n] }), maxRows: 3, concurrency: 1 };
+    expect(await writeUnloggedBatches(recordingClient().client, rows, plan)).toBe(3);
+    expect(await writeUnloggedBatches(client, rows, { ...plan, mixPartitions: true })).toBe(2);
+    // the rows of a partition stay adjacent; one straddles two batches only at the bound
+    expect(calls.map((c) => c.statements.map((s) => `${s.query}${String(s.params[0])}`))).toEqual([
+      ['qa1', 'qa3', 'qb2'],
+      ['qb5', 'qc4'],
+    ]);
+  });
+
   it('closes a chunk before it would pass maxBytes, but always takes at least one row', () => {
     const sizes = [10, 10, 25, 5];
     expect(chunkPartition(sizes, { maxRows: 50, maxBytes: 20, sizeOf: (s) => s })).toEqual([[10, 10], [25], [5]]);

@@ -35,6 +35,8 @@ concurrent_reads: 8
 concurrent_writes: 16
 batch_size_warn_threshold: 64KiB
 batch_size_fail_threshold: 640KiB
+# the persist worker packs rows of many partitions into one unlogged batch (one request)
+unlogged_batch_across_partitions_warn_threshold: 1000
 `;
 }
 

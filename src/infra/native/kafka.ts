@@ -42,6 +42,12 @@ export function kafkaServerProperties(p: { brokerPort: number; controllerPort: n
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
+    // Sized for a small machine: at chatlab's rates one network thread and two request handlers
+    // keep up, and fewer idle threads means fewer wake-ups (bench/cold-path.ts).
+    'num.network.threads=1',
+    'num.io.threads=2',
+    'background.threads=2',
+    'num.recovery.threads.per.data.dir=1',
     '',
   ].join('\n');
 }

@@ -12,6 +12,7 @@ import {
   createRegistry,
   errorMessage,
   gauge,
+  histogram,
   messageSchema,
   describeIssue,
   systemClock,
@@ -21,8 +22,39 @@ import {
   type ServiceConfig,
 } from '../../core/index.js';
 import { MessageStore, createCassandraClient, type CassandraClient } from '../../store/index.js';
+import { WriteCoalescer } from './coalescer.js';
 
 export const PERSIST_GROUP_ID = 'chatlab-persist';
+
+/**
+ * The cold path's batching, chosen by measurement on a 2-core machine (bench/cold-path.ts):
+ * Kafka and Cassandra burn CPU per request far more than per byte, so the worker asks for
+ * fewer, fuller fetches, commits on an interval instead of after every batch, and writes what
+ * arrives within a short window together. The price is about `coalesceMs` of send → stored
+ * latency, well inside what the recent stream covers.
+ */
+export const PERSIST_DEFAULTS = {
+  /** The broker answers a fetch once this many bytes are there... */
+  fetchMinBytes: 1,
+  /** ...or after this long (an idle worker asks once a second). */
+  fetchMaxWaitMs: 1000,
+  /** Offsets of written records are committed at most this often (and on stop). */
+  commitIntervalMs: 1000,
+  /**
+   * Records handed over within this window go to Cassandra together, and the next fetch waits
+   * for that write: under load this paces fetches and writes to about 1000 / coalesceMs a
+   * second, whatever the message rate.
+   */
+  coalesceMs: 100,
+} as const;
+
+function numberOption(options: Record<string, unknown>, key: keyof typeof PERSIST_DEFAULTS): number {
+  const v = options[key];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : PERSIST_DEFAULTS[key];
+}
+
+/** Send → stored: tens of ms when idle (the fetch wait), seconds while Cassandra is down. */
+const PERSIST_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30];
 
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5000;
@@ -103,6 +135,8 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
   const rejectedTotal = counter(registry, MetricNames.persistRejected, 'Kafka records skipped as malformed');
   const writeFailuresTotal = counter(registry, MetricNames.persistWriteFailures, 'Failed Cassandra write attempts (retried)');
   const lagGauge = gauge(registry, MetricNames.persistLag, 'Records of the messages topic not yet committed by the persist group');
+  const latency = histogram(registry, MetricNames.persistLatency, 'Send (gateway sentAt) to written in Cassandra, seconds', PERSIST_LATENCY_BUCKETS);
+  const dbRequests = counter(registry, MetricNames.persistDbRequests, 'Write requests (batches) sent to Cassandra');
 
   const stats: PersistWorkerStats = { persisted: 0, rejected: 0, batches: 0, writeFailures: 0, writeFailing: false, lag: null };
   let joined = false;
@@ -112,9 +146,17 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
   let lagTimer: NodeJS.Timeout | undefined;
 
   const client: CassandraClient = createCassandraClient(config.cassandra);
-  const store = new MessageStore(client, config.keyspace);
+  const store = new MessageStore(client, config.keyspace, { mixPartitions: config.options['mixPartitions'] !== false });
   const kafka = new Kafka({ clientId: config.name, brokers: config.kafkaBrokers, logLevel: logLevel.WARN, logCreator: kafkaLogs(log) });
-  const consumer: Consumer = kafka.consumer({ groupId });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    minBytes: numberOption(config.options, 'fetchMinBytes'),
+    maxWaitTimeInMs: numberOption(config.options, 'fetchMaxWaitMs'),
+  });
+  const commitIntervalMs = numberOption(config.options, 'commitIntervalMs');
+  const coalescer = new WriteCoalescer<Message>(async (messages) => {
+    dbRequests.inc(await store.insertMany(messages));
+  }, numberOption(config.options, 'coalesceMs'));
   const admin: Admin = kafka.admin();
 
   /** Retries until written, or until the batch is no longer ours to finish (stop, rebalance). */
@@ -122,7 +164,9 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
     for (let attempt = 0; ; attempt++) {
       if (!p.isRunning() || p.isStale()) return false;
       try {
-        await store.insertMany(messages);
+        await coalescer.add(messages);
+        const now = clock.now();
+        for (const m of messages) latency.observe(Math.max(0, now - m.sentAt) / 1000);
         if (stats.writeFailing) log(`Cassandra writes succeed again after ${attempt} failed attempt(s)`);
         stats.writeFailing = false;
         return true;
@@ -162,8 +206,8 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
     persistedTotal.inc(messages.length);
     stats.batches++;
     for (const record of batch.messages) p.resolveOffset(record.offset);
-    // With no autoCommit interval/threshold set this defers to the runner, which commits the
-    // resolved offsets right after eachBatch returns; either way, only after the write.
+    // Commits what is resolved once the interval has passed (and on stop); either way only
+    // offsets whose records are written.
     await p.commitOffsetsIfNecessary();
     await p.heartbeat();
   }
@@ -226,7 +270,7 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
     await consumer.connect();
     // From the beginning for a new group: records produced before the first start are persisted too.
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch });
+    await consumer.run({ eachBatchAutoResolve: false, autoCommitInterval: commitIntervalMs, partitionsConsumedConcurrently: 8, eachBatch });
     const timeoutMs = deps.joinTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
