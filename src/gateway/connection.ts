@@ -49,13 +49,14 @@ export class Connection implements RoutedSocket {
   }
 
   /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
-  push(frame: string): void {
+  push(frame: string | Buffer): void {
     if (this.closed) return;
     if (this.ws.bufferedAmount > this.ctx.options.outboundLimitBytes) {
       this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
       return;
     }
-    this.ws.send(frame);
+    // a Buffer is already the frame's UTF-8: sent as a text frame without another encoding
+    this.ws.send(frame, { binary: false });
   }
 
   sendFrame(frame: ServerFrame): void {

@@ -6,7 +6,8 @@ import type { GatewayMetrics } from './metrics.js';
 export interface RoutedSocket {
   readonly id: string;
   readonly userId: string;
-  push(frame: string): void;
+  /** A serialized frame; a Buffer is the UTF-8 of a text frame, encoded once for every socket. */
+  push(frame: string | Buffer): void;
 }
 
 /**
@@ -135,10 +136,12 @@ export class Router {
     const targets = this.socketsOf(channel);
     if (!targets || targets.size === 0) return;
     const now = Date.now();
+    // one UTF-8 encoding for all the sockets, not one per socket inside ws
+    const frame = targets.size > 1 ? Buffer.from(routed.frameJson) : routed.frameJson;
     let pushed = 0;
     for (const socket of targets) {
       if (isEcho(routed, socket.id)) continue;
-      socket.push(routed.frameJson);
+      socket.push(frame);
       pushed++;
     }
     if (pushed > 0) {
