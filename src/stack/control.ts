@@ -1,5 +1,5 @@
 import { ChatlabError, ErrorCodes } from '../core/errors.js';
-import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../infra/checks.js';
+import { cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth } from '../infra/checks.js';
 import { isOwnedAlive, signalGroup, spawnOwned, stopOwned } from '../infra/process.js';
 import { waitUntil } from '../infra/readiness.js';
 import type { ComponentName } from '../infra/types.js';
@@ -53,6 +53,7 @@ export async function startComponent(stateDir: string, component: ComponentName)
     redis: () => pingRedis(e.redis.url),
     kafka: () => kafkaMetadata(e.kafka.brokers),
     cassandra: () => cassandraReleaseVersion(e.cassandra.contactPoints, e.cassandra.localDataCenter),
+    search: () => searchClusterHealth(e.search.url, 2000),
   };
   await waitUntil(ready[component], {
     what: `${component} to be ready again`,

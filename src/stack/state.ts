@@ -28,6 +28,7 @@ export const stackStateSchema = z.object({
       redis: z.object({ url: z.string() }),
       kafka: z.object({ brokers: z.array(z.string()) }),
       cassandra: z.object({ contactPoints: z.array(z.string()), localDataCenter: z.string() }),
+      search: z.object({ url: z.string() }),
     })
     .optional(),
   keyspace: z.string().optional(),
