@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { searchContainerEnvironment } from '../containers/provider.js';
-import { LOG4J2_PROPERTIES, opensearchJvmArgs, opensearchYml } from './opensearch-config.js';
+import { LOG4J2_PROPERTIES, opensearchClasspath, opensearchJvmArgs, opensearchYml } from './opensearch-config.js';
 
 /** Parses the flat `key: value` lines the node reads (comments and blanks skipped). */
 function settings(yml: string): Record<string, string> {
@@ -43,12 +43,16 @@ describe('the native search engine configuration', () => {
     expect(LOG4J2_PROPERTIES).not.toMatch(/RollingFile|type = File/);
   });
 
-  it('runs the compiled launcher with a fixed heap, the jars and the launcher on the class path', () => {
-    const args = opensearchJvmArgs({ dir: '/s/search', jarDir: '/c/jars/opensearch-x', launcherDir: '/c/jars/launcher-y', heap: '384m' });
-    expect(args).toEqual(expect.arrayContaining(['-Xms384m', '-Xmx384m', '-Djava.io.tmpdir=/s/search/tmp']));
-    expect(args.slice(-4)).toEqual(['-cp', '/c/jars/opensearch-x/*:/c/jars/launcher-y', 'Launcher', '/s/search']);
+  it('runs the launcher jar with a fixed heap, only jars on the class path, and the class-data flag when given', () => {
+    const classpath = opensearchClasspath('/c/jars/opensearch-x', '/c/jars/launcher-y/launcher.jar');
+    // class-data sharing refuses directories on the class path
+    expect(classpath).toBe('/c/jars/opensearch-x/*:/c/jars/launcher-y/launcher.jar');
+    const args = opensearchJvmArgs({ dir: '/s/search', classpath, heap: '384m', classData: '-XX:SharedArchiveFile=/c/a.jsa' });
+    expect(args).toEqual(expect.arrayContaining(['-Xms384m', '-Xmx384m', '-Djava.io.tmpdir=/s/search/tmp', '-XX:SharedArchiveFile=/c/a.jsa']));
+    expect(args.slice(-4)).toEqual(['-cp', classpath, 'Launcher', '/s/search']);
     // the whole heap resident from the start would cost RSS on a small machine
     expect(args).not.toContain('-XX:+AlwaysPreTouch');
+    expect(opensearchJvmArgs({ dir: '/s/search', classpath, heap: '384m' }).some((a) => a.includes('SharedArchive') || a.includes('cds'))).toBe(false);
   });
 
   it('gives the container the same single-node, no-security, small-heap settings', () => {

@@ -53,10 +53,18 @@ logger.deprecation.level = error
 
 /**
  * The system and jvm.options flags of a 2.19 distribution that matter here (not AlwaysPreTouch:
- * it would make the whole heap resident at once), then the compiled launcher and the node's home.
+ * it would make the whole heap resident at once), then the launcher and the node's home.
  */
-export function opensearchJvmArgs(p: { dir: string; jarDir: string; launcherDir: string; heap: string }): string[] {
+
+/** Jars only: class-data sharing refuses a class path with a non-empty directory in it. */
+export function opensearchClasspath(jarDir: string, launcherJar: string): string {
+  return `${jarDir}/*:${launcherJar}`;
+}
+
+export function opensearchJvmArgs(p: { dir: string; classpath: string; heap: string; classData?: string }): string[] {
   return [
+    // the class-data archive (see classDataArchive): a third of the start's CPU and ~80 MB of RSS
+    ...(p.classData ? [p.classData, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'] : []),
     `-Xms${p.heap}`,
     `-Xmx${p.heap}`,
     '-Xss1m',
@@ -76,7 +84,7 @@ export function opensearchJvmArgs(p: { dir: string; jarDir: string; launcherDir:
     '-Dlog4j2.disable.jmx=true',
     `-Djava.io.tmpdir=${path.join(p.dir, 'tmp')}`,
     '-cp',
-    `${p.jarDir}/*:${p.launcherDir}`,
+    p.classpath,
     'Launcher',
     p.dir,
   ];

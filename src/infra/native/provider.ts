@@ -18,6 +18,17 @@ export interface NativeProviderOptions {
   searchHeap?: string;
 }
 
+function onPath(command: string): boolean {
+  return (process.env['PATH'] ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Runs the real processes on this machine: redis-server, and Kafka/Cassandra/OpenSearch jars on Java 17. */
 export class NativeProvider implements InfraProvider {
   readonly name = 'native' as const;
@@ -34,8 +45,8 @@ export class NativeProvider implements InfraProvider {
     if (java.error || javaMajor < 17) missing.push(`Java 17 or newer (${java.error ? 'java not found' : `found ${javaMajor}`}) — apt-get install -y openjdk-17-jre-headless`);
     const jarsCached = (['kafka', 'cassandra', 'opensearch'] as const).every((s) => fs.existsSync(path.join(jarDir(this.cacheDir, s), '.complete')));
     if (!jarsCached && spawnSync('mvn', ['-v'], { encoding: 'utf8' }).error) missing.push('Maven, to fetch the Kafka, Cassandra and OpenSearch jars once — apt-get install -y maven');
-    // the OpenSearch launcher is one Java file, compiled once
-    if (!java.error && spawnSync('javac', ['-version'], { encoding: 'utf8' }).error) missing.push('a JDK 17 (javac), for the OpenSearch launcher — apt-get install -y openjdk-17-jdk-headless');
+    // the OpenSearch launcher is one Java file, compiled once (looked up on PATH: no extra JVM start)
+    if (!java.error && !onPath('javac')) missing.push('a JDK 17 (javac), for the OpenSearch launcher — apt-get install -y openjdk-17-jdk-headless');
     if (spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).error) missing.push('redis-server — apt-get install -y redis-server');
     return missing.length ? `the native provider needs: ${missing.join('; ')}` : null;
   }
