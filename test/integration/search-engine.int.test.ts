@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { searchClusterHealth, searchRequest } from '../../src/infra/search-http.js';
+import { readState, startComponent, stopComponent } from '../../src/stack/index.js';
 import { endpoints, uniqueName } from './support.js';
 
 /**
@@ -82,4 +83,23 @@ describe('the search engine chatlab up starts', () => {
     const health = await searchRequest<{ status: string }>(url, 'GET', `/_cluster/health/${index}?wait_for_status=green&timeout=10s`, { timeoutMs: 15_000 });
     expect(health.body.status).toBe('green');
   });
+
+  // the restart fault of a later scenario: same port, same data
+  it(
+    'comes back after a stop on the same URL with its indexed documents (native: a process chatlab owns)',
+    async (ctx) => {
+      const stateDir = inject('stateDir');
+      if (readState(stateDir)?.provider !== 'native') ctx.skip();
+      const { url } = endpoints().search;
+      const index = uniqueName('it-search-restart');
+      await createIndex(url, index);
+      const put = await searchRequest(url, 'PUT', `/${index}/_doc/7?refresh=true`, { body: { id: 7, conversationId: 'c', body: '重启以后还在 still here' } });
+      expect(put.status).toBe(201);
+      await stopComponent(stateDir, 'search');
+      await expect(searchClusterHealth(url)).rejects.toThrow(/ECONNREFUSED/);
+      await startComponent(stateDir, 'search');
+      expect((await search(url, index, { match_phrase: { body: '还在' } })).hits.map((h) => h._id)).toEqual(['7']);
+    },
+    180_000,
+  );
 });
