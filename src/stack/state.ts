@@ -28,7 +28,8 @@ export const stackStateSchema = z.object({
       redis: z.object({ url: z.string() }),
       kafka: z.object({ brokers: z.array(z.string()) }),
       cassandra: z.object({ contactPoints: z.array(z.string()), localDataCenter: z.string() }),
-      search: z.object({ url: z.string() }),
+      // absent in a state file written before the search engine existed: shown unhealthy, not refused
+      search: z.object({ url: z.string() }).default({ url: '' }),
     })
     .optional(),
   keyspace: z.string().optional(),

@@ -67,6 +67,19 @@ export async function ensureLauncher(cacheDir: string, jarDir: string): Promise<
   return jar;
 }
 
+/** The real path and mtime of the `java` on PATH (no JVM start needed). */
+function javaIdentity(): string {
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    try {
+      const real = fs.realpathSync(path.join(dir, 'java'));
+      return `${real}@${fs.statSync(real).mtimeMs}`;
+    } catch {
+      // not in this folder
+    }
+  }
+  return 'java';
+}
+
 /**
  * Class-data sharing (AppCDS): the first node dumps the classes it loaded into an archive when
  * it exits; later nodes map it instead of parsing and verifying ~20k classes. Measured here:
@@ -75,7 +88,8 @@ export async function ensureLauncher(cacheDir: string, jarDir: string): Promise<
  * the JVM accepts it with -Xshare:on and its checksums verified.
  */
 export async function classDataArchive(cacheDir: string, classpath: string): Promise<{ flag: string; dumping: boolean }> {
-  const hash = crypto.createHash('sha256').update(classpath).digest('hex').slice(0, 12);
+  // an archive belongs to one JVM build: a JDK update must record a new one, not silently ignore the old
+  const hash = crypto.createHash('sha256').update(classpath).update(javaIdentity()).digest('hex').slice(0, 12);
   const jarsDir = path.join(cacheDir, 'jars');
   const archive = path.join(jarsDir, `opensearch-cds-${hash}.jsa`);
   if (fs.existsSync(archive)) return { flag: `-XX:SharedArchiveFile=${archive}`, dumping: false };
