@@ -19,6 +19,8 @@ export interface OwnedProcess {
   /** A string that must appear in /proc/<pid>/cmdline, so a recycled pid is never killed. */
   marker: string;
   logFile?: string;
+  /** How long a graceful stop may take before SIGKILL, when not the default (a JVM recording its class-data archive at exit needs longer). */
+  stopGraceMs?: number;
   /** How to start it again with the same ports and data (restart faults). */
   spawn?: { command: string; args: string[]; cwd?: string; logFile: string };
 }

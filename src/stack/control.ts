@@ -38,7 +38,7 @@ export function resumeComponent(stateDir: string, component: ComponentName): voi
 export async function stopComponent(stateDir: string, component: ComponentName, how: 'term' | 'kill' = 'term'): Promise<void> {
   const proc = infraProcess(load(stateDir), component);
   if (how === 'kill') signalGroup(proc.pid, 'SIGKILL');
-  await stopOwned(proc, 30_000);
+  await stopOwned(proc, Math.max(30_000, proc.stopGraceMs ?? 0));
 }
 
 /** Starts a stopped backing process again on the same ports and data; waits until it is ready. */

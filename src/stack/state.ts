@@ -11,6 +11,7 @@ const ownedProcess = z.object({
   pid: z.number().int(),
   marker: z.string(),
   logFile: z.string().optional(),
+  stopGraceMs: z.number().int().positive().optional(),
   spawn: z.object({ command: z.string(), args: z.array(z.string()), cwd: z.string().optional(), logFile: z.string() }).optional(),
 });
 

@@ -128,19 +128,19 @@ export async function startNativeSearch(options: NativeSearchOptions): Promise<S
     logFile: path.join(dir, 'opensearch.log'),
     // the node's home, its one argument
     marker: dir,
+    // a node that records the class-data archive writes it while exiting: minutes on a loaded machine
+    stopGraceMs: classData.dumping ? 120_000 : 20_000,
     ready: () => searchClusterHealth(url, 2000),
     readyWhat: `OpenSearch cluster health yellow on ${url}${classData.dumping ? ' (first start: slower, it records a class-data archive)' : ''}`,
     timeoutMs: 180_000,
     signal: options.signal,
     onProgress: options.onProgress,
   });
-  // a node that records the archive writes it while exiting: give it the time
-  const stopGraceMs = classData.dumping ? 60_000 : 20_000;
   try {
     await applySingleNodeDefaults(url);
   } catch (err) {
-    await proc.stop(stopGraceMs);
+    await proc.stop(5000);
     throw new ChatlabError(ErrorCodes.INFRA_START, `search engine started but refused its single-node settings: ${(err as Error).message}`);
   }
-  return { name: 'search', url, version: result, processes: [proc], containerIds: [], stop: () => proc.stop(stopGraceMs) };
+  return { name: 'search', url, version: result, processes: [proc], containerIds: [], stop: () => proc.stop() };
 }

@@ -94,7 +94,7 @@ export class NativeProvider implements InfraProvider {
         cassandra: { contactPoints: started.cassandra.contactPoints, localDataCenter: started.cassandra.localDataCenter },
         search: { url: started.search.url },
       },
-      processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile, spawn }) => ({ name, pid, marker, logFile, spawn }))),
+      processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile, stopGraceMs, spawn }) => ({ name, pid, marker, logFile, stopGraceMs, spawn }))),
       containerIds: [],
       versions: { redis: started.redis.version, kafka: started.kafka.version, cassandra: started.cassandra.version, search: `opensearch ${started.search.version}` },
       stop: async () => {
