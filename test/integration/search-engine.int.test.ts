@@ -36,7 +36,8 @@ async function search(url: string, index: string, query: object): Promise<{ hits
     url,
     'POST',
     `/${index}/_search`,
-    { body: { query, highlight: { fields: { body: {} } } } },
+    // a JVM just restarted on a loaded 2-core machine answers its first query slowly: correctness, not speed, here
+    { body: { query, highlight: { fields: { body: {} } } }, timeoutMs: 60_000 },
   );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return { hits: res.body.hits.hits, total: res.body.hits.total.value };
