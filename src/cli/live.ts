@@ -26,11 +26,12 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
   let state: DashboardState = mergeDashboardState(emptyDashboardState(), {
     header: { uptimeMs: 0, provider: stack?.provider ?? '?', gateways: stack?.services.filter((s) => s.kind === 'gateway').length ?? 0, scenario: o.scenario },
   });
-  // real checks (PING, Kafka metadata, CQL), every few seconds: they cost more than a scrape
+  // real checks (PING, Kafka metadata, CQL, cluster health), every few seconds: they cost more than a scrape
   let infraHealth = [
     { name: 'redis', ok: true },
     { name: 'kafka', ok: true },
     { name: 'cassandra', ok: true },
+    { name: 'search', ok: true },
   ];
   const checkInfra = async () => {
     const e = readState(o.stateDir)?.endpoints;
@@ -40,6 +41,7 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
       { name: 'redis', ok: h.redis },
       { name: 'kafka', ok: h.kafka },
       { name: 'cassandra', ok: h.cassandra },
+      { name: 'search', ok: h.search },
     ];
   };
   void checkInfra();

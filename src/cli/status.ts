@@ -36,5 +36,6 @@ export function printStatus(s: StackStatus, c: ChalkInstance): void {
   out(
     `  ${'cassandra'.padEnd(16)} ${mark(s.infra.cassandra.healthy)} ${s.infra.cassandra.contactPoints.join(',')} (${s.infra.cassandra.localDataCenter})  ${c.dim(s.versions['cassandra'] ?? '')}`,
   );
+  out(`  ${'search'.padEnd(16)} ${mark(s.infra.search.healthy)} ${s.infra.search.url}  ${c.dim(s.versions['search'] ?? '')}`);
   for (const svc of s.services) out(`  ${svc.name.padEnd(16)} ${mark(svc.healthy)} ${svc.url}  ${c.dim(`pid ${svc.pid}`)}`);
 }

@@ -18,12 +18,13 @@ const upOptionsSchema = z.object({
   kafkaBrokers: z.string().optional(),
   cassandraContactPoints: z.string().optional(),
   cassandraDc: z.string().optional(),
+  searchUrl: z.string().optional(),
 });
 
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('start Redis, Kafka, Cassandra and the chat services')
+    .description('start Redis, Kafka, Cassandra, OpenSearch and the chat services')
     .option('--infra <provider>', 'auto | native | containers | external', 'auto')
     .option('--gateways <n>', 'number of gateway processes', '2')
     .option('--detach', 'return once everything is healthy, leaving the stack running')
@@ -32,6 +33,7 @@ export function registerUp(program: Command): void {
     .option('--kafka-brokers <list>', 'with --infra external: host:port,... (or CHATLAB_KAFKA_BROKERS)')
     .option('--cassandra-contact-points <list>', 'with --infra external: host:port,... (or CHATLAB_CASSANDRA_CONTACT_POINTS)')
     .option('--cassandra-dc <name>', 'with --infra external: local data centre (default datacenter1)')
+    .option('--search-url <url>', 'with --infra external: OpenSearch/Elasticsearch http://host:port (or CHATLAB_SEARCH_URL)')
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       process.exitCode = await up(raw, cmd.optsWithGlobals() as GlobalOptions);
     });
@@ -72,7 +74,7 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
 
   try {
     const infra = parseInfraChoice(opts.infra);
-    const flags = { redisUrl: opts.redisUrl, kafkaBrokers: opts.kafkaBrokers, cassandraContactPoints: opts.cassandraContactPoints, cassandraDc: opts.cassandraDc };
+    const flags = { redisUrl: opts.redisUrl, kafkaBrokers: opts.kafkaBrokers, cassandraContactPoints: opts.cassandraContactPoints, cassandraDc: opts.cassandraDc, searchUrl: opts.searchUrl };
     const t0 = Date.now();
     stack = await startStack({
       stateDir,

@@ -1,9 +1,14 @@
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import cassandra from 'cassandra-driver';
+import { searchClusterHealth } from './search-http.js';
 import type { InfraEndpoints } from './types.js';
 
-/** The readiness checks of DESIGN.md: Redis PING, a Kafka metadata request, a CQL query. */
+/**
+ * The readiness checks of DESIGN.md: Redis PING, a Kafka metadata request, a CQL query, and the
+ * search engine's cluster health (searchClusterHealth, in search-http.ts).
+ */
+export { searchClusterHealth };
 
 export async function pingRedis(url: string): Promise<string> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
@@ -51,9 +56,10 @@ export interface InfraHealth {
   redis: boolean;
   kafka: boolean;
   cassandra: boolean;
+  search: boolean;
 }
 
-/** One round of all three checks, none throwing: what `status` shows. */
+/** One round of all four checks, none throwing: what `status` shows. */
 export async function checkInfraHealth(endpoints: InfraEndpoints, timeoutMs = 3000): Promise<InfraHealth> {
   // a paused process still accepts connections and never answers: only a deadline tells
   const ok = (p: Promise<unknown>) => {
@@ -61,10 +67,11 @@ export async function checkInfraHealth(endpoints: InfraEndpoints, timeoutMs = 30
     const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     return Promise.race([p.then(() => true, () => false), deadline]).finally(() => clearTimeout(timer));
   };
-  const [redis, kafka, cass] = await Promise.all([
+  const [redis, kafka, cass, search] = await Promise.all([
     ok(pingRedis(endpoints.redis.url)),
     ok(kafkaMetadata(endpoints.kafka.brokers)),
     ok(cassandraReleaseVersion(endpoints.cassandra.contactPoints, endpoints.cassandra.localDataCenter)),
+    ok(searchClusterHealth(endpoints.search.url, Math.min(1000, timeoutMs / 3))),
   ]);
-  return { redis, kafka, cassandra: cass };
+  return { redis, kafka, cassandra: cass, search };
 }

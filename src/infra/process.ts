@@ -12,6 +12,8 @@ export interface SpawnSpec {
   logFile: string;
   /** Must appear in the command line (used to recognise our process later, see OwnedProcess). */
   marker: string;
+  /** See OwnedProcess.stopGraceMs. */
+  stopGraceMs?: number;
 }
 
 /** Every process this chatlab invocation spawned and has not yet seen exit. */
@@ -69,6 +71,7 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
     pid,
     marker: spec.marker,
     logFile: spec.logFile,
+    ...(spec.stopGraceMs === undefined ? {} : { stopGraceMs: spec.stopGraceMs }),
     spawn: { command: spec.command, args: spec.args, cwd: spec.cwd, logFile: spec.logFile },
   };
   if (pid > 0) live.set(pid, owned);
@@ -76,7 +79,7 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
     ...owned,
     exited: () => exitState,
     waitExit: () => exitPromise,
-    async stop(graceMs = 10_000) {
+    async stop(graceMs = spec.stopGraceMs ?? 10_000) {
       if (exitState !== null || pid <= 0) return;
       signalGroup(pid, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;

@@ -1,14 +1,16 @@
-/** What every provider hands back: endpoints of the three backing systems. */
+/** What every provider hands back: endpoints of the four backing systems. */
 export interface InfraEndpoints {
   redis: { url: string };
   kafka: { brokers: string[] };
   cassandra: { contactPoints: string[]; localDataCenter: string };
+  /** The search engine (OpenSearch, Elasticsearch-compatible REST): base URL, no trailing slash. */
+  search: { url: string };
 }
 
 export type ProviderName = 'native' | 'containers' | 'external';
 export type InfraChoice = ProviderName | 'auto';
-export type ComponentName = 'redis' | 'kafka' | 'cassandra';
-export const COMPONENTS: readonly ComponentName[] = ['redis', 'kafka', 'cassandra'];
+export type ComponentName = 'redis' | 'kafka' | 'cassandra' | 'search';
+export const COMPONENTS: readonly ComponentName[] = ['redis', 'kafka', 'cassandra', 'search'];
 
 /** A process chatlab owns and may have to stop from another invocation (`chatlab down`). */
 export interface OwnedProcess {
@@ -17,6 +19,8 @@ export interface OwnedProcess {
   /** A string that must appear in /proc/<pid>/cmdline, so a recycled pid is never killed. */
   marker: string;
   logFile?: string;
+  /** How long a graceful stop may take before SIGKILL, when not the default (a JVM recording its class-data archive at exit needs longer). */
+  stopGraceMs?: number;
   /** How to start it again with the same ports and data (restart faults). */
   spawn?: { command: string; args: string[]; cwd?: string; logFile: string };
 }

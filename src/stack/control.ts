@@ -1,8 +1,5 @@
 import { ChatlabError, ErrorCodes } from '../core/index.js';
-import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../infra/index.js';
-import { isOwnedAlive, signalGroup, spawnOwned, stopOwned } from '../infra/index.js';
-import { waitUntil } from '../infra/index.js';
-import type { ComponentName } from '../infra/index.js';
+import { cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth, isOwnedAlive, signalGroup, spawnOwned, stopOwned, waitUntil, type ComponentName } from '../infra/index.js';
 import { launchService } from './services.js';
 import { readState, writeState, type StackState } from './state.js';
 
@@ -38,7 +35,7 @@ export function resumeComponent(stateDir: string, component: ComponentName): voi
 export async function stopComponent(stateDir: string, component: ComponentName, how: 'term' | 'kill' = 'term'): Promise<void> {
   const proc = infraProcess(load(stateDir), component);
   if (how === 'kill') signalGroup(proc.pid, 'SIGKILL');
-  await stopOwned(proc, 30_000);
+  await stopOwned(proc, Math.max(30_000, proc.stopGraceMs ?? 0));
 }
 
 /** Starts a stopped backing process again on the same ports and data; waits until it is ready. */
@@ -53,6 +50,7 @@ export async function startComponent(stateDir: string, component: ComponentName)
     redis: () => pingRedis(e.redis.url),
     kafka: () => kafkaMetadata(e.kafka.brokers),
     cassandra: () => cassandraReleaseVersion(e.cassandra.contactPoints, e.cassandra.localDataCenter),
+    search: () => searchClusterHealth(e.search.url, 2000),
   };
   await waitUntil(ready[component], {
     what: `${component} to be ready again`,

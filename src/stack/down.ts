@@ -35,7 +35,7 @@ export async function stopStack(stateDir: string, onStep: (line: string) => void
     await Promise.all(
       state.processes.map(async (p) => {
         onStep(`stopping ${p.name} (pid ${p.pid})`);
-        await stopOwned(p, 20_000);
+        await stopOwned(p, p.stopGraceMs ?? 20_000);
         stopped.push(p.name);
       }),
     );

@@ -11,6 +11,7 @@ const ownedProcess = z.object({
   pid: z.number().int(),
   marker: z.string(),
   logFile: z.string().optional(),
+  stopGraceMs: z.number().int().positive().optional(),
   spawn: z.object({ command: z.string(), args: z.array(z.string()), cwd: z.string().optional(), logFile: z.string() }).optional(),
 });
 
@@ -28,6 +29,8 @@ export const stackStateSchema = z.object({
       redis: z.object({ url: z.string() }),
       kafka: z.object({ brokers: z.array(z.string()) }),
       cassandra: z.object({ contactPoints: z.array(z.string()), localDataCenter: z.string() }),
+      // absent in a state file written before the search engine existed: shown unhealthy, not refused
+      search: z.object({ url: z.string() }).default({ url: '' }),
     })
     .optional(),
   keyspace: z.string().optional(),

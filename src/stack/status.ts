@@ -9,6 +9,7 @@ export interface StackStatus {
     redis: { url: string; healthy: boolean };
     kafka: { brokers: string[]; healthy: boolean };
     cassandra: { contactPoints: string[]; localDataCenter: string; healthy: boolean };
+    search: { url: string; healthy: boolean };
   };
   services: Array<{ name: string; kind: ServiceKind; pid: number; url: string; healthy: boolean }>;
   provider: string | undefined;
@@ -33,7 +34,7 @@ export async function collectStatus(stateDir: string): Promise<StackStatus | nul
   const state = readState(stateDir);
   if (!state || !stackAlive(state)) return null;
   const e = state.endpoints;
-  const health = e ? await checkInfraHealth(e) : { redis: false, kafka: false, cassandra: false };
+  const health = e ? await checkInfraHealth(e) : { redis: false, kafka: false, cassandra: false, search: false };
   const services = await Promise.all(
     state.services.map(async (s) => ({
       name: s.name,
@@ -48,6 +49,7 @@ export async function collectStatus(stateDir: string): Promise<StackStatus | nul
       redis: { url: e?.redis.url ?? '', healthy: health.redis },
       kafka: { brokers: e?.kafka.brokers ?? [], healthy: health.kafka },
       cassandra: { contactPoints: e?.cassandra.contactPoints ?? [], localDataCenter: e?.cassandra.localDataCenter ?? '', healthy: health.cassandra },
+      search: { url: e?.search.url ?? '', healthy: health.search },
     },
     services,
     provider: state.provider,

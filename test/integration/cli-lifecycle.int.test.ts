@@ -19,12 +19,13 @@ afterEach(async () => {
 });
 
 describe('chatlab up / status / down on the native provider', () => {
-  it('up --detach brings all three up, status reports them, a second up refuses, down leaves nothing', async () => {
+  it('up --detach brings all four up, status reports them, a second up refuses, down leaves nothing', async () => {
     const dir = stateDir();
     const up = await runCli(['--state-dir', dir, 'up', '--detach', '--infra', 'native', '--json']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toMatch(/redis\s+ready/);
     expect(up.stderr).toMatch(/cassandra\s+ready/);
+    expect(up.stderr).toMatch(/search\s+ready/);
 
     const status = await runCli(['--state-dir', dir, 'status', '--json']);
     expect(status.code).toBe(0);
@@ -32,6 +33,7 @@ describe('chatlab up / status / down on the native provider', () => {
     expect(s.infra.redis).toMatchObject({ healthy: true, url: expect.stringMatching(/^redis:\/\/127\.0\.0\.1:\d+$/) });
     expect(s.infra.kafka).toMatchObject({ healthy: true, brokers: [expect.stringMatching(/^127\.0\.0\.1:\d+$/)] });
     expect(s.infra.cassandra).toMatchObject({ healthy: true, localDataCenter: 'datacenter1', contactPoints: [expect.stringMatching(/:\d+$/)] });
+    expect(s.infra.search).toMatchObject({ healthy: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
     expect(Array.isArray(s.services)).toBe(true);
     expect(processesUnder(dir).length).toBeGreaterThanOrEqual(3);
 
@@ -42,6 +44,7 @@ describe('chatlab up / status / down on the native provider', () => {
     const down = await runCli(['--state-dir', dir, 'down']);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain('cassandra');
+    expect(down.stdout).toContain('search');
     expect(processesUnder(dir)).toEqual([]);
 
     const after = await runCli(['--state-dir', dir, 'status']);

@@ -1,7 +1,7 @@
 import { startAll } from '../start-all.js';
-import { cassandraReleaseVersion, kafkaMetadata, pingRedis } from '../checks.js';
+import { cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth } from '../checks.js';
 import { waitUntil } from '../readiness.js';
-import type { InfraEndpoints, InfraProvider, StartOptions, StartedInfra } from '../types.js';
+import type { ComponentName, InfraEndpoints, InfraProvider, StartOptions, StartedInfra } from '../types.js';
 
 /** The user's own clusters: chatlab only checks they answer, and never stops them. */
 export class ExternalProvider implements InfraProvider {
@@ -16,7 +16,7 @@ export class ExternalProvider implements InfraProvider {
   async start(options: StartOptions): Promise<StartedInfra> {
     const e = this.endpoints;
     const nothing = async () => {};
-    const check = <T>(component: 'redis' | 'kafka' | 'cassandra', what: string, fn: () => Promise<T>) => async (signal: AbortSignal) => {
+    const check = <T>(component: ComponentName, what: string, fn: () => Promise<T>) => async (signal: AbortSignal) => {
       options.onProgress?.({ component, phase: 'waiting', detail: what });
       const version = await waitUntil(fn, { what, timeoutMs: 30_000, intervalMs: 1000, signal });
       return { version: String(version), stop: nothing };
@@ -28,6 +28,8 @@ export class ExternalProvider implements InfraProvider {
         cassandra: check('cassandra', `CQL on ${e.cassandra.contactPoints.join(',')}`, () =>
           cassandraReleaseVersion(e.cassandra.contactPoints, e.cassandra.localDataCenter),
         ),
+        // the user's cluster: checked, never reconfigured (no replica default is set on it)
+        search: check('search', `cluster health yellow on ${e.search.url}`, () => searchClusterHealth(e.search.url)),
       },
       { signal: options.signal, onProgress: options.onProgress },
     );
@@ -36,7 +38,7 @@ export class ExternalProvider implements InfraProvider {
       endpoints: e,
       processes: [],
       containerIds: [],
-      versions: { redis: started.redis.version, kafka: `${started.kafka.version} broker(s)`, cassandra: started.cassandra.version },
+      versions: { redis: started.redis.version, kafka: `${started.kafka.version} broker(s)`, cassandra: started.cassandra.version, search: started.search.version },
       stop: nothing,
     };
   }

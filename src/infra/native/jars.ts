@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ChatlabError, ErrorCodes } from '../../core/index.js';
 import { packageRoot } from '../../core/index.js';
 
-export type JarSet = 'kafka' | 'cassandra';
+export type JarSet = 'kafka' | 'cassandra' | 'opensearch';
 
 export function pomPath(set: JarSet): string {
   return path.join(packageRoot(), 'src', 'infra', 'native', 'maven', set, 'pom.xml');

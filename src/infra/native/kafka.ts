@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChatlabError, ErrorCodes } from '../../core/index.js';
@@ -64,8 +64,17 @@ export async function startNativeKafka(options: NativeKafkaOptions): Promise<Sta
   options.onProgress?.({ component: 'kafka', phase: 'preparing', detail: 'formatting KRaft storage' });
   // Kafka's own ids never start with '-' (its argument parser would take one for an option)
   const clusterId = `A${crypto.randomBytes(16).toString('base64url').slice(0, 21)}`;
-  const format = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', config, '--ignore-formatted'], {
-    encoding: 'utf8',
+  // not spawnSync: a JVM run of seconds would stall the other components' parallel start
+  const format = await new Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
+    execFile(
+      'java',
+      ['-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', config, '--ignore-formatted'],
+      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        resolve({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr, error: error ?? undefined });
+      },
+    );
   });
   fs.writeFileSync(logFile, `${format.stdout ?? ''}${format.stderr ?? ''}`);
   if (format.status !== 0) {

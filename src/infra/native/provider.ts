@@ -3,19 +3,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultCacheDir } from '../../core/index.js';
 import { startAll } from '../start-all.js';
-import { ensureJars, jarDir } from './jars.js';
+import { ensureJars, jarDir, type JarSet } from './jars.js';
 import { startNativeRedis } from './redis.js';
 import { startNativeKafka } from './kafka.js';
 import { startNativeCassandra } from './cassandra.js';
-import type { InfraProvider, StartOptions, StartedInfra } from '../types.js';
+import { startNativeSearch } from './opensearch.js';
+import type { ComponentName, InfraProvider, StartOptions, StartedInfra } from '../types.js';
 
 export interface NativeProviderOptions {
   cacheDir?: string;
   kafkaHeap?: string;
   cassandraHeap?: string;
+  /** Default: CHATLAB_SEARCH_HEAP, else 512m. */
+  searchHeap?: string;
 }
 
-/** Runs the real processes on this machine: redis-server, and Kafka/Cassandra jars on Java 17. */
+function onPath(command: string): boolean {
+  return (process.env['PATH'] ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Runs the real processes on this machine: redis-server, and Kafka/Cassandra/OpenSearch jars on Java 17. */
 export class NativeProvider implements InfraProvider {
   readonly name = 'native' as const;
   private readonly cacheDir: string;
@@ -29,9 +43,11 @@ export class NativeProvider implements InfraProvider {
     const missing: string[] = [];
     const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
     const javaMajor = Number(/version "(\d+)/.exec(`${java.stderr}`)?.[1] ?? 0);
-    if (java.error || javaMajor < 17) missing.push(`Java 17 or newer (${java.error ? 'java not found' : `found ${javaMajor}`}) — apt-get install -y openjdk-17-jre-headless`);
-    const jarsCached = ['kafka', 'cassandra'].every((s) => fs.existsSync(path.join(jarDir(this.cacheDir, s as 'kafka'), '.complete')));
-    if (!jarsCached && spawnSync('mvn', ['-v'], { encoding: 'utf8' }).error) missing.push('Maven, to fetch the Kafka and Cassandra jars once — apt-get install -y maven');
+    if (java.error || javaMajor < 17) missing.push(`Java 17 or newer (${java.error ? 'java not found' : `found ${javaMajor}`}) — apt-get install -y openjdk-17-jdk-headless`);
+    const jarsCached = (['kafka', 'cassandra', 'opensearch'] as const).every((s) => fs.existsSync(path.join(jarDir(this.cacheDir, s), '.complete')));
+    if (!jarsCached && spawnSync('mvn', ['-v'], { encoding: 'utf8' }).error) missing.push('Maven, to fetch the Kafka, Cassandra and OpenSearch jars once — apt-get install -y maven');
+    // the OpenSearch launcher is one Java file, compiled once (looked up on PATH: no extra JVM start)
+    if (!java.error && !onPath('javac')) missing.push('a JDK 17 (javac), for the OpenSearch launcher — apt-get install -y openjdk-17-jdk-headless');
     if (spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).error) missing.push('redis-server — apt-get install -y redis-server');
     return missing.length ? `the native provider needs: ${missing.join('; ')}` : null;
   }
@@ -41,9 +57,9 @@ export class NativeProvider implements InfraProvider {
     const root = path.join(options.stateDir, 'native');
     fs.rmSync(root, { recursive: true, force: true });
     fs.mkdirSync(root, { recursive: true });
-    const fetchJars = (set: 'kafka' | 'cassandra') => {
-      progress?.({ component: set, phase: 'preparing', detail: `resolving ${set} jars` });
-      return ensureJars(this.cacheDir, set, (line) => progress?.({ component: set, phase: 'preparing', detail: line }));
+    const fetchJars = (set: JarSet, component: ComponentName = set as ComponentName) => {
+      progress?.({ component, phase: 'preparing', detail: `resolving ${set} jars` });
+      return ensureJars(this.cacheDir, set, (line) => progress?.({ component, phase: 'preparing', detail: line }));
     };
     const started = await startAll(
       {
@@ -58,20 +74,30 @@ export class NativeProvider implements InfraProvider {
             onProgress: progress,
             heap: this.options.cassandraHeap,
           }),
+        search: async (signal) =>
+          startNativeSearch({
+            dir: path.join(root, 'search'),
+            jarDir: await fetchJars('opensearch', 'search'),
+            cacheDir: this.cacheDir,
+            signal,
+            onProgress: progress,
+            heap: this.options.searchHeap,
+          }),
       },
       { signal: options.signal, onProgress: progress },
     );
-    const parts = [started.redis, started.kafka, started.cassandra];
+    const parts = [started.redis, started.kafka, started.cassandra, started.search];
     return {
       provider: 'native',
       endpoints: {
         redis: { url: started.redis.url },
         kafka: { brokers: started.kafka.brokers },
         cassandra: { contactPoints: started.cassandra.contactPoints, localDataCenter: started.cassandra.localDataCenter },
+        search: { url: started.search.url },
       },
-      processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile, spawn }) => ({ name, pid, marker, logFile, spawn }))),
+      processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile, stopGraceMs, spawn }) => ({ name, pid, marker, logFile, stopGraceMs, spawn }))),
       containerIds: [],
-      versions: { redis: started.redis.version, kafka: started.kafka.version, cassandra: started.cassandra.version },
+      versions: { redis: started.redis.version, kafka: started.kafka.version, cassandra: started.cassandra.version, search: `opensearch ${started.search.version}` },
       stop: async () => {
         await Promise.allSettled(parts.map((p) => p.stop()));
       },
