@@ -45,15 +45,16 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   definePublishScript(redis);
   const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
   const metrics = createGatewayMetrics(config.name);
+  const log = (line: string) => void process.stderr.write(`[${config.name}] ${line}\n`);
   const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => metrics.produced.inc(n), config.name);
   const lease: WorkerLease = await leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: 10_000, owner: `${config.name}:${process.pid}` });
   await Promise.all([cassandra.connect(), producer.connect()]);
 
-  const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys));
+  const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys, config.secret));
   const router = new Router(sub, keys, metrics);
   const sink: GatewayEventSink | undefined = customEvents
     ? undefined
-    : createGatewayEvents({ options, redis, keys, conversations, cassandra, keyspace: config.keyspace, registry: metrics.registry, log: (line) => process.stderr.write(`[${config.name}] ${line}\n`) });
+    : createGatewayEvents({ options, redis, keys, conversations, cassandra, keyspace: config.keyspace, registry: metrics.registry, log });
   const events: GatewayEvents = customEvents ?? sink!;
   const ctx: GatewayContext = {
     gatewayId: config.name,
@@ -98,7 +99,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const server = createOpsServer({
     registry: metrics.registry,
     healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
-    extra: gatewayApi(ctx, config.secret),
+    extra: gatewayApi(ctx, config.secret, log),
+    log,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -71,7 +71,7 @@ export class VariantContext implements ScenarioContext {
 
   async createConversations(memberLists: string[][]): Promise<Conversation[]> {
     const { redis, cassandra } = this.clients();
-    const store = new ConversationStore(redis, cassandra, this.keyspace, redisKeys(''));
+    const store = new ConversationStore(redis, cassandra, this.keyspace, redisKeys(''), this.secret);
     return mapLimited(memberLists, 16, async (members, i) => {
       const c = await store.create(members, members.length > 2 ? `group ${i}` : undefined);
       this.members.set(c.conversationId, c);
