@@ -110,7 +110,7 @@ describe('ids and constants', () => {
   });
 
   it('exposes the contract close codes and error codes', () => {
-    expect(CloseCodes).toEqual({ TOO_LARGE: 1009, RESTARTING: 1012, RATE_LIMIT: 4008 });
+    expect(CloseCodes).toEqual({ TOO_LARGE: 1009, RESTARTING: 1012, IDLE: 4000, RATE_LIMIT: 4008 });
     expect(ErrorFrameCodes).toEqual(['bad_json', 'unknown_type', 'invalid_frame', 'not_member', 'unknown_conversation', 'rate_limited', 'internal', 'unavailable']);
   });
 });

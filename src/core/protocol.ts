@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { ChatlabError, ErrorCodes } from './errors.js';
 import { isSnowflakeString } from './snowflake.js';
 
-export const CloseCodes = { TOO_LARGE: 1009, RESTARTING: 1012, RATE_LIMIT: 4008 } as const;
+/** IDLE (extension): no frame from the client within the gateway's idle timeout. */
+export const CloseCodes = { TOO_LARGE: 1009, RESTARTING: 1012, IDLE: 4000, RATE_LIMIT: 4008 } as const;
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
 
 export const FRAME_LIMIT_DEFAULT_BYTES = 64 * 1024;

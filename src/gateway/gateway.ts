@@ -23,6 +23,7 @@ import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
 import { drainAndClose, reconnectDelayMs } from './shutdown.js';
+import { upgradeProblem } from './upgrade-check.js';
 
 export interface RunningGateway {
   port: number;
@@ -120,7 +121,10 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     const token = tokenFromRequest(req);
     const verified = token ? verifyToken(token, config.secret) : null;
     if (!verified?.ok) return refuse(socket, 401, 'Unauthorized');
+    // before anything is reserved: ws drops a bad handshake without calling back
+    if (upgradeProblem(req)) return refuse(socket, 400, 'Bad Request');
     const userId = verified.userId;
+    if (router.countOf(userId) >= options.maxConnectionsPerUser) return refuse(socket, 429, 'Too Many Requests');
     try {
       await router.reserve(userId, await largeGroupsOf(userId));
     } catch {
@@ -130,7 +134,15 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       router.release(userId);
       return refuse(socket, 503, 'Service Unavailable');
     }
+    // the last guard: whatever ends the handshake without a socket releases the reservation
+    let opened = false;
+    const releaseIfDropped = () => {
+      if (!opened) router.release(userId);
+    };
+    socket.once('close', releaseIfDropped);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      socket.off('close', releaseIfDropped);
       const conn = new Connection(ctx, ws, userId);
       router.add(conn);
       metrics.connections.inc();
@@ -145,6 +157,13 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     });
   }
 
+  // One timer for every socket: ping, drop the ones that did not answer the last ping, close the idle.
+  const liveness = setInterval(() => {
+    const now = Date.now();
+    for (const conn of router.sockets() as Connection[]) conn.checkLiveness(now);
+  }, options.pingIntervalMs);
+  liveness.unref();
+
   function refuse(socket: Duplex, status: number, text: string): void {
     metrics.rejectedUpgrades.inc({ status: String(status) });
     if (!socket.destroyed) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -156,6 +175,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     ctx,
     async shutdown() {
       draining = true;
+      clearInterval(liveness);
       await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[], random });
       // Sockets whose close has not completed yet are reported gone now, while Redis is up.
       await sink?.close().catch(() => {});
