@@ -93,7 +93,7 @@ async function main(o: FanoutOptions): Promise<void> {
   const prefix = `fo${Date.now().toString(36)}`;
   if (needGroups) {
     progress(`seeding ${o.users} users and ${o.groupCount} groups of ${o.groupSize} (prefix ${prefix})`);
-    const seeded = await seedStack(state.endpoints!, state.keyspace ?? 'chatlab', { users: o.users, friends: 0, groups: `${o.groupCount}x${o.groupSize}`, prefix, seed: 1 });
+    const seeded = await seedStack(state.endpoints!, state.keyspace ?? 'chatlab', { users: o.users, friends: 0, groups: `${o.groupCount}x${o.groupSize}`, prefix, seed: 1 }, undefined, state.secret);
     groups = seeded.groups.map((g) => ({ conversationId: g.conversationId, members: g.members }));
     userIds = seeded.users;
   }

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   try {
     const prefix = `pr${Date.now().toString(36)}`;
     log(`seeding ${num('users')} users with ${num('friends')} friends each`);
-    const seeded = await seedStack(state.endpoints, state.keyspace ?? 'chatlab', { users: num('users'), friends: num('friends'), prefix, seed: 1 });
+    const seeded = await seedStack(state.endpoints, state.keyspace ?? 'chatlab', { users: num('users'), friends: num('friends'), prefix, seed: 1 }, undefined, state.secret);
     const presence: Row[] = [];
     log(`presence: ${seeded.users.length} users heartbeating every ${num('heartbeat-ms')} ms for ${num('presence-sec')} s, decoupled`);
     presence.push(await presenceRun('decoupled', gateways, [presenceUrl], seeded.users, state.secret));

@@ -1,4 +1,5 @@
 import type { ScenarioDefinition } from '../src/scenario/index.js';
+import { scenario as abuse } from './abuse.js';
 import { scenario as hotPath } from './hot-path.js';
 import { scenario as largeGroupFanout } from './large-group-fanout.js';
 import { scenario as presenceStorm } from './presence-storm.js';
@@ -14,4 +15,5 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [presenceStorm.name]: presenceStorm,
   [readReceipts.name]: readReceipts,
   [hotPath.name]: hotPath,
+  [abuse.name]: abuse,
 };

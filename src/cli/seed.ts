@@ -29,7 +29,7 @@ export function registerSeed(program: Command): void {
             last = Date.now();
             err(c.dim(`seeding: ${done}/${total} conversations`));
           }
-        });
+        }, state.secret);
         if (json) printJson(result);
         else out(`seeded ${result.users.length} users, ${result.directs.length} direct conversations, ${result.groups.length} groups (${result.groups.map((g) => g.size).join(', ') || 'none'})`);
         process.exitCode = 0;

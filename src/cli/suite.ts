@@ -16,6 +16,7 @@ export const SUITES: Record<string, Array<{ scenario: string; set: string[] }>> 
     { scenario: 'presence-storm', set: [] },
     { scenario: 'read-receipts', set: [] },
     { scenario: 'hot-path', set: ['messages=500', 'channels=50'] },
+    { scenario: 'abuse', set: ['clients=8', 'perClass=2', 'flood=50'] },
   ],
   smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'fault=none'] }],
 };

@@ -8,7 +8,7 @@ export function registerToken(program: Command): void {
   program
     .command('token <userId>')
     .description('print a bearer token for that user, for the running stack')
-    .option('--ttl <seconds>', 'lifetime in seconds (default: no expiry)')
+    .option('--ttl <seconds>', 'lifetime in seconds (default: 86400, one day)')
     .action((userId: string, opts: { ttl?: string }, cmd: Command) => {
       try {
         if (!userIdSchema.safeParse(userId).success) {

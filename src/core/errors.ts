@@ -15,6 +15,11 @@ export const ErrorCodes = {
   UNAUTHORIZED: 'CHATLAB_E_UNAUTHORIZED',
   FORBIDDEN: 'CHATLAB_E_FORBIDDEN',
   NOT_FOUND: 'CHATLAB_E_NOT_FOUND',
+  /** 429: a per-user rate (HTTP requests, conversation creations) was exceeded. */
+  RATE_LIMITED: 'CHATLAB_E_RATE_LIMITED',
+  /** 503: a dependency failed; the client may try again (details are logged, never sent). */
+  UNAVAILABLE: 'CHATLAB_E_UNAVAILABLE',
+  INTERNAL: 'CHATLAB_E_INTERNAL',
   CLOCK_BACKWARDS: 'CHATLAB_E_CLOCK_BACKWARDS',
   SCENARIO: 'CHATLAB_E_SCENARIO',
 } as const;

@@ -8,6 +8,7 @@ export * from './paths.js';
 export * from './metrics.js';
 export * from './service-config.js';
 export * from './ops-server.js';
+export * from './last-resort.js';
 export * from './service-main.js';
 export * from './prom.js';
 export * from './concurrency.js';

@@ -110,7 +110,7 @@ describe('ids and constants', () => {
   });
 
   it('exposes the contract close codes and error codes', () => {
-    expect(CloseCodes).toEqual({ TOO_LARGE: 1009, RESTARTING: 1012, RATE_LIMIT: 4008 });
+    expect(CloseCodes).toEqual({ TOO_LARGE: 1009, RESTARTING: 1012, IDLE: 4000, RATE_LIMIT: 4008 });
     expect(ErrorFrameCodes).toEqual(['bad_json', 'unknown_type', 'invalid_frame', 'not_member', 'unknown_conversation', 'rate_limited', 'internal', 'unavailable']);
   });
 });
@@ -119,6 +119,13 @@ describe('HTTP bodies', () => {
   it('accepts a conversation body that includes the caller', () => {
     expect(parseCreateConversationBody({ members: ['alice', 'bob'] }, 'alice')).toEqual({ members: ['alice', 'bob'] });
     expect(parseCreateConversationBody({ members: ['alice', 'bob', 'carol'], name: 'team' }, 'bob').name).toBe('team');
+  });
+
+  it('refuses more members than the cap (10,000 by default, configurable) with BAD_REQUEST', () => {
+    const members = Array.from({ length: 10_001 }, (_, i) => `u${i}`);
+    expect(() => parseCreateConversationBody({ members }, 'u0')).toThrow(/at most 10000 users/);
+    expect(parseCreateConversationBody({ members: members.slice(0, 10_000) }, 'u0').members).toHaveLength(10_000);
+    expect(() => parseCreateConversationBody({ members: ['a', 'b', 'c'] }, 'a', 2)).toThrow(expect.objectContaining({ code: 'CHATLAB_E_BAD_REQUEST' }));
     expect(conversationKind(['alice', 'bob'])).toBe('direct');
     expect(conversationKind(['alice', 'bob', 'carol'])).toBe('group');
   });

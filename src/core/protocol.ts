@@ -8,13 +8,16 @@ import { z } from 'zod';
 import { ChatlabError, ErrorCodes } from './errors.js';
 import { isSnowflakeString } from './snowflake.js';
 
-export const CloseCodes = { TOO_LARGE: 1009, RESTARTING: 1012, RATE_LIMIT: 4008 } as const;
+/** IDLE (extension): no frame from the client within the gateway's idle timeout. */
+export const CloseCodes = { TOO_LARGE: 1009, RESTARTING: 1012, IDLE: 4000, RATE_LIMIT: 4008 } as const;
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
 
 export const FRAME_LIMIT_DEFAULT_BYTES = 64 * 1024;
 export const FRAME_LIMIT_MAX_BYTES = 1024 * 1024;
 export const PAGE_LIMIT_DEFAULT = 50;
 export const PAGE_LIMIT_MAX = 500;
+/** Members per conversation: the default cap, and the most a gateway may be configured for. */
+export const MEMBERS_CAP_DEFAULT = 10_000;
 export const MEMBERS_MAX = 100_000;
 
 export const ErrorFrameCodes = [
@@ -228,9 +231,11 @@ export function conversationKind(members: readonly string[]): ConversationKind {
 }
 
 /** Throws ChatlabError BAD_REQUEST (→ 400) with the first problem found. */
-export function parseCreateConversationBody(raw: unknown, callerId: string): CreateConversationBody {
+export function parseCreateConversationBody(raw: unknown, callerId: string, maxMembers: number = MEMBERS_CAP_DEFAULT): CreateConversationBody {
   const parsed = createConversationBodySchema.safeParse(raw);
   if (!parsed.success) throw new ChatlabError(ErrorCodes.BAD_REQUEST, describeIssue(parsed.error));
+  // the cap is a gateway option, so it is checked here rather than in the static schema
+  if (parsed.data.members.length > maxMembers) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `members: at most ${maxMembers} users (the member cap)`);
   if (!parsed.data.members.includes(callerId)) {
     throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'members: must include the caller');
   }

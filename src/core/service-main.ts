@@ -1,6 +1,7 @@
 import { ChatlabError, ErrorCodes, errorMessage } from './errors.js';
 import type { Registry } from './metrics.js';
 import { createRegistry } from './metrics.js';
+import { installLastResort } from './last-resort.js';
 import { createOpsServer, listen } from './ops-server.js';
 import { loadServiceConfig, type ServiceConfig } from './service-config.js';
 
@@ -23,6 +24,7 @@ export function runServiceProcess<S extends RunningService>(
   const main = async () => {
     const cfg = loadServiceConfig();
     config = cfg;
+    installLastResort(cfg.name);
     if (cfg.kind !== kind) throw new ChatlabError(ErrorCodes.CONFIG, `${kind} started with a config of kind "${cfg.kind}"`);
     const registry = createRegistry(cfg.name);
     let service: S | undefined;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../core/errors.js';
-import { signToken, verifyToken } from './token.js';
+import { DEFAULT_TOKEN_TTL_SEC, signToken, verifyToken } from './token.js';
 
 const SECRET = 'test-secret';
 const NOW = Date.UTC(2025, 0, 1, 12);
@@ -30,9 +30,16 @@ describe('signToken / verifyToken', () => {
     expect(verifyToken(token, SECRET, NOW + 60_000)).toEqual({ ok: false, reason: 'expired' });
   });
 
-  it('a token without ttl does not expire', () => {
+  it('a token signed without a ttl expires after the default lifetime (a day)', () => {
     const token = signToken('bob', SECRET, { now: NOW });
-    expect(verifyToken(token, SECRET, NOW + 10 * 365 * 86_400_000).ok).toBe(true);
+    expect(verifyToken(token, SECRET, NOW + DEFAULT_TOKEN_TTL_SEC * 1000 - 1).ok).toBe(true);
+    expect(verifyToken(token, SECRET, NOW + DEFAULT_TOKEN_TTL_SEC * 1000)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('a token without exp (signed before the default) is held to the default lifetime from iat', () => {
+    const old = forge({ sub: 'bob', iat: NOW / 1000 });
+    expect(verifyToken(old, SECRET, NOW + 1000).ok).toBe(true);
+    expect(verifyToken(old, SECRET, NOW + 10 * 365 * 86_400_000)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('rejects a bad signature: other secret, edited payload, edited signature', () => {

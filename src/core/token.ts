@@ -16,8 +16,15 @@ export interface TokenPayload {
   exp?: number;
 }
 
+/**
+ * Tokens expire by default: a day covers a working session and a `chatlab token` pasted into a
+ * tool; a leaked one stops working by itself. A token signed without `exp` (before this
+ * default) is held to the same lifetime from its `iat`.
+ */
+export const DEFAULT_TOKEN_TTL_SEC = 24 * 3600;
+
 export interface SignOptions {
-  /** Lifetime in seconds; without it the token never expires. */
+  /** Lifetime in seconds (default DEFAULT_TOKEN_TTL_SEC). */
   ttlSec?: number;
   /** ms since the Unix epoch; injected for tests. */
   now?: number;
@@ -41,12 +48,12 @@ export function signToken(userId: string, secret: TokenSecret, options: SignOpti
   if (!userIdSchema.safeParse(userId).success) {
     throw new ChatlabError(ErrorCodes.BAD_REQUEST, `not a valid user id (1..64 characters of A-Z a-z 0-9 _ -): ${JSON.stringify(userId)}`);
   }
-  const { ttlSec, now = Date.now() } = options;
-  if (ttlSec !== undefined && !(ttlSec > 0)) {
+  const { ttlSec = DEFAULT_TOKEN_TTL_SEC, now = Date.now() } = options;
+  if (!(ttlSec > 0) || !Number.isFinite(ttlSec)) {
     throw new ChatlabError(ErrorCodes.BAD_REQUEST, `token ttlSec must be > 0, got ${ttlSec}`);
   }
   const iat = Math.floor(now / 1000);
-  const payload: TokenPayload = ttlSec === undefined ? { sub: userId, iat } : { sub: userId, iat, exp: iat + Math.ceil(ttlSec) };
+  const payload: TokenPayload = { sub: userId, iat, exp: iat + Math.ceil(ttlSec) };
   const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${encoded}.${sign(encoded, secret)}`;
 }
@@ -76,6 +83,7 @@ export function verifyToken(token: string, secret: TokenSecret, now: number = Da
   const { sub, iat, exp } = payload as Record<string, unknown>;
   if (!Number.isInteger(iat) || (exp !== undefined && !Number.isInteger(exp))) return { ok: false, reason: 'malformed' };
   if (!userIdSchema.safeParse(sub).success) return { ok: false, reason: 'bad_user_id' };
-  if (exp !== undefined && Math.floor(now / 1000) >= (exp as number)) return { ok: false, reason: 'expired' };
+  const expiresAt = exp === undefined ? (iat as number) + DEFAULT_TOKEN_TTL_SEC : (exp as number);
+  if (Math.floor(now / 1000) >= expiresAt) return { ok: false, reason: 'expired' };
   return { ok: true, userId: sub as string };
 }

@@ -3,6 +3,7 @@ import { CloseCodes, errorMessage, parseClientFrame, type ErrorFrameCode, type S
 import { readHistory } from '../store/index.js';
 import { handleSend, type SendOutcome, type SendReply } from './send.js';
 import type { GatewayContext } from './context.js';
+import { clampReadId } from './read-clamp.js';
 import type { RoutedSocket } from './router.js';
 
 /** Token bucket: `rate` frames a second, up to `burst` at once. */
@@ -37,6 +38,9 @@ export class Connection implements RoutedSocket {
   /** Sends of one socket run their routing step in order, so one sender's messages stay in order. */
   private sendChain: Promise<void> = Promise.resolve();
   closed = false;
+  /** Liveness: a frame or a pong since the last ping, and when the client last sent a frame. */
+  private answered = true;
+  private lastFrameAt = Date.now();
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -46,6 +50,26 @@ export class Connection implements RoutedSocket {
     this.id = `${ctx.gatewayId}:${++nextId}`;
     this.bucket = new TokenBucket(ctx.options.rateLimitPerSec, ctx.options.rateLimitBurst);
     ws.on('message', (data, isBinary) => this.onFrame(isBinary ? '' : data.toString()));
+    ws.on('pong', () => (this.answered = true));
+  }
+
+  /**
+   * Called every ping interval. A peer that answered nothing since the last ping is gone
+   * (a half-open TCP connection holds a subscription forever otherwise): dropped without a
+   * close handshake. A client that sent no frame, heartbeats included, for the idle timeout is
+   * closed with 4000.
+   */
+  checkLiveness(now: number): void {
+    if (this.closed) return;
+    if (!this.answered) {
+      this.closed = true;
+      this.ctx.metrics.closes.inc({ reason: 'ping_timeout' });
+      this.ws.terminate();
+      return;
+    }
+    if (now - this.lastFrameAt >= this.ctx.options.idleTimeoutMs) return this.close(CloseCodes.IDLE, 'idle timeout', 'idle');
+    this.answered = false;
+    this.ws.ping();
   }
 
   /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
@@ -63,9 +87,21 @@ export class Connection implements RoutedSocket {
     this.push(JSON.stringify(frame));
   }
 
-  error(code: ErrorFrameCode, message: string, ref?: string): void {
+  error(code: ErrorFrameCode, message: string, ref?: string, extra: { conversationId?: string } = {}): void {
     this.ctx.metrics.errors.inc({ code });
-    this.sendFrame(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
+    const text = this.clientMessage(code, message, ref);
+    this.sendFrame({ type: 'error', code, message: text, ...(ref === undefined ? {} : { ref }), ...extra } as ServerFrame);
+  }
+
+  /**
+   * `internal` and `unavailable` carry what a driver said (hosts, keyspaces, queries): that
+   * goes to the log, and the client gets a fixed sentence per code.
+   */
+  private clientMessage(code: ErrorFrameCode, message: string, ref: string | undefined): string {
+    if (code !== 'internal' && code !== 'unavailable') return message;
+    process.stderr.write(`[${this.ctx.gatewayId}] ${code} for ${this.userId}: ${message}\n`);
+    if (code === 'internal') return 'internal error';
+    return ref === undefined ? 'temporarily unavailable: ask again' : 'not durable: send again with the same clientMsgId';
   }
 
   close(code: number, reason: string, metricReason: string): void {
@@ -81,6 +117,8 @@ export class Connection implements RoutedSocket {
 
   private onFrame(raw: string): void {
     if (this.closed) return;
+    this.lastFrameAt = Date.now();
+    this.answered = true;
     if (!this.bucket.take()) {
       this.close(CloseCodes.RATE_LIMIT, 'rate limit', 'rate_limit');
       return;
@@ -98,11 +136,8 @@ export class Connection implements RoutedSocket {
         );
         return;
       case 'sync':
-        void this.sync(frame).catch((err: unknown) => {
-          // extension: which conversation failed, so the client can ask again
-          this.ctx.metrics.errors.inc({ code: 'unavailable' });
-          this.sendFrame({ type: 'error', code: 'unavailable', message: `sync failed, ask again: ${errorMessage(err)}`, conversationId: frame.conversationId } as ServerFrame);
-        });
+        // extension: which conversation failed, so the client can ask again
+        void this.sync(frame).catch((err: unknown) => this.error('unavailable', `sync failed: ${errorMessage(err)}`, undefined, { conversationId: frame.conversationId }));
         return;
       case 'read':
         void this.read(frame.conversationId, frame.messageId).catch((err: unknown) => this.error('unavailable', `read failed: ${errorMessage(err)}`));
@@ -156,6 +191,6 @@ export class Connection implements RoutedSocket {
 
   private async read(conversationId: string, messageId: string): Promise<void> {
     if (!(await this.member(conversationId))) return;
-    await this.ctx.events.read(this.userId, conversationId, messageId);
+    await this.ctx.events.read(this.userId, conversationId, await clampReadId(this.ctx.redis, this.ctx.keys.recent(conversationId), messageId));
   }
 }

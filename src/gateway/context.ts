@@ -31,14 +31,20 @@ export interface GatewayEvents {
   read(userId: string, conversationId: string, messageId: string): Promise<void>;
 }
 
-/** Conversations never change membership, so the gateway keeps them once loaded (bounded). */
+/**
+ * Conversations never change membership, so the gateway keeps them once loaded. The bound is
+ * on members held, not on entries: one 10,000-member group weighs what 5,000 direct
+ * conversations do, so a burst of large groups cannot grow the heap past the bound.
+ */
 export class CachedConversations {
   private readonly cache = new Map<string, Conversation>();
   private readonly memberSets = new Map<string, Set<string>>();
+  private held = 0;
 
   constructor(
     private readonly store: ConversationStore,
-    private readonly max = 200_000,
+    /** Members held across all cached conversations (each costs a string in a list and a set). */
+    private readonly maxMembers = 1_000_000,
   ) {}
 
   peek(id: string): Conversation | undefined {
@@ -58,13 +64,22 @@ export class CachedConversations {
   }
 
   put(c: Conversation): void {
-    if (this.cache.size >= this.max) {
-      const oldest = this.cache.keys().next().value as string;
-      this.cache.delete(oldest);
-      this.memberSets.delete(oldest);
-    }
+    if (this.cache.has(c.conversationId)) this.drop(c.conversationId);
+    while (this.cache.size > 0 && this.held + c.members.length > this.maxMembers) this.drop(this.cache.keys().next().value as string);
     this.cache.set(c.conversationId, c);
     this.memberSets.set(c.conversationId, new Set(c.members));
+    this.held += c.members.length;
+  }
+
+  /** Members held now (what the bound counts). */
+  get heldMembers(): number {
+    return this.held;
+  }
+
+  private drop(id: string): void {
+    this.held -= this.cache.get(id)?.members.length ?? 0;
+    this.cache.delete(id);
+    this.memberSets.delete(id);
   }
 
   get raw(): ConversationStore {

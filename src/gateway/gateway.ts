@@ -23,6 +23,7 @@ import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
 import { drainAndClose, reconnectDelayMs } from './shutdown.js';
+import { upgradeProblem } from './upgrade-check.js';
 
 export interface RunningGateway {
   port: number;
@@ -45,6 +46,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   definePublishScript(redis);
   const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
   const metrics = createGatewayMetrics(config.name);
+  const log = (line: string) => void process.stderr.write(`[${config.name}] ${line}
+`);
   const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => {
     metrics.produced.inc(n);
     metrics.produceRequests.inc();
@@ -52,11 +55,11 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const lease: WorkerLease = await leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: 10_000, owner: `${config.name}:${process.pid}` });
   await Promise.all([cassandra.connect(), producer.connect()]);
 
-  const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys));
+  const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys, config.secret));
   const router = new Router(sub, keys, metrics);
   const sink: GatewayEventSink | undefined = customEvents
     ? undefined
-    : createGatewayEvents({ options, redis, keys, conversations, cassandra, keyspace: config.keyspace, registry: metrics.registry, log: (line) => process.stderr.write(`[${config.name}] ${line}\n`) });
+    : createGatewayEvents({ options, redis, keys, conversations, cassandra, keyspace: config.keyspace, registry: metrics.registry, log });
   const events: GatewayEvents = customEvents ?? sink!;
   const ctx: GatewayContext = {
     gatewayId: config.name,
@@ -101,7 +104,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const server = createOpsServer({
     registry: metrics.registry,
     healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
-    extra: gatewayApi(ctx, config.secret),
+    extra: gatewayApi(ctx, config.secret, log),
+    log,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -121,7 +125,10 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     const token = tokenFromRequest(req);
     const verified = token ? verifyToken(token, config.secret) : null;
     if (!verified?.ok) return refuse(socket, 401, 'Unauthorized');
+    // before anything is reserved: ws drops a bad handshake without calling back
+    if (upgradeProblem(req)) return refuse(socket, 400, 'Bad Request');
     const userId = verified.userId;
+    if (router.countOf(userId) >= options.maxConnectionsPerUser) return refuse(socket, 429, 'Too Many Requests');
     try {
       await router.reserve(userId, await largeGroupsOf(userId));
     } catch {
@@ -131,7 +138,15 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       router.release(userId);
       return refuse(socket, 503, 'Service Unavailable');
     }
+    // the last guard: whatever ends the handshake without a socket releases the reservation
+    let opened = false;
+    const releaseIfDropped = () => {
+      if (!opened) router.release(userId);
+    };
+    socket.once('close', releaseIfDropped);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      socket.off('close', releaseIfDropped);
       const conn = new Connection(ctx, ws, userId);
       router.add(conn);
       metrics.connections.inc();
@@ -146,6 +161,13 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     });
   }
 
+  // One timer for every socket: ping, drop the ones that did not answer the last ping, close the idle.
+  const liveness = setInterval(() => {
+    const now = Date.now();
+    for (const conn of router.sockets() as Connection[]) conn.checkLiveness(now);
+  }, options.pingIntervalMs);
+  liveness.unref();
+
   function refuse(socket: Duplex, status: number, text: string): void {
     metrics.rejectedUpgrades.inc({ status: String(status) });
     if (!socket.destroyed) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -157,6 +179,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     ctx,
     async shutdown() {
       draining = true;
+      clearInterval(liveness);
       await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[], random });
       // Sockets whose close has not completed yet are reported gone now, while Redis is up.
       await sink?.close().catch(() => {});

@@ -12,6 +12,7 @@ import {
 import { encodeControl, publishBatched, readHistory } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
 import type { GatewayContext } from './context.js';
+import { UserRateLimiter } from './user-limits.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const STATUS: Partial<Record<string, number>> = {
@@ -19,19 +20,27 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCodes.UNAUTHORIZED]: 401,
   [ErrorCodes.FORBIDDEN]: 403,
   [ErrorCodes.NOT_FOUND]: 404,
+  [ErrorCodes.RATE_LIMITED]: 429,
 };
 
 /** The gateway's REST API (PROTOCOL.md §HTTP); errors are `{"error":{"code","message"}}`. */
-export function gatewayApi(ctx: GatewayContext, secret: string): RouteHandler {
+export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: string) => void = () => {}): RouteHandler {
+  const requests = new UserRateLimiter(ctx.options.httpRatePerSec, ctx.options.httpRateBurst);
+  const creations = new UserRateLimiter(ctx.options.createRatePerSec, ctx.options.createRateBurst);
+  const limit = (limiter: UserRateLimiter, userId: string, what: string) => {
+    if (!limiter.take(userId)) throw new ChatlabError(ErrorCodes.RATE_LIMITED, `too many ${what}: slow down`);
+  };
   return async (req, res, url) => {
     const history = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
     const isCreate = url.pathname === '/v1/conversations';
     if (!history && !isCreate) return false;
     try {
       const userId = authenticate(req, secret);
+      limit(requests, userId, 'requests');
       if (isCreate) {
         if (req.method !== 'POST') throw methodNotAllowed(res, 'POST');
-        const body = parseCreateConversationBody(await readJson(req), userId);
+        limit(creations, userId, 'conversations created');
+        const body = parseCreateConversationBody(await readJson(req), userId, ctx.options.maxMembers);
         const c = await ctx.conversations.raw.create(body.members, body.name);
         ctx.conversations.put(c);
         await announceJoined(ctx, c.conversationId, c.members);
@@ -40,7 +49,7 @@ export function gatewayApi(ctx: GatewayContext, secret: string): RouteHandler {
         return true;
       }
       if (req.method !== 'GET') throw methodNotAllowed(res, 'GET');
-      const conversationId = decodeURIComponent(history![1]!);
+      const conversationId = decodePathSegment(history![1]!);
       const query = parseHistoryQuery(url.searchParams);
       const conversation = await ctx.conversations.get(conversationId);
       if (!conversation) throw new ChatlabError(ErrorCodes.NOT_FOUND, `no conversation ${conversationId}`);
@@ -60,7 +69,11 @@ export function gatewayApi(ctx: GatewayContext, secret: string): RouteHandler {
       if (res.headersSent) return true;
       const status = err instanceof ChatlabError ? STATUS[err.code] : undefined;
       if (status) sendJson(res, status, { error: { code: (err as ChatlabError).code, message: (err as ChatlabError).message } });
-      else sendJson(res, 503, { error: { code: 'CHATLAB_E_UNAVAILABLE', message: err instanceof Error ? err.message : String(err) } });
+      else {
+        // a driver's message names hosts and queries: it goes to the log, the client gets a code
+        log(`${req.method} ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`);
+        sendJson(res, 503, { error: { code: ErrorCodes.UNAVAILABLE, message: 'a dependency is unavailable, try again' } });
+      }
       return true;
     }
   };
@@ -78,6 +91,15 @@ function authenticate(req: http.IncomingMessage, secret: string): string {
   const verified = verifyToken(token, secret);
   if (!verified.ok) throw new ChatlabError(ErrorCodes.UNAUTHORIZED, `invalid token (${verified.reason})`);
   return verified.userId;
+}
+
+/** `%zz` is the client's mistake (400), not an outage. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'malformed percent-encoding in the path');
+  }
 }
 
 function methodNotAllowed(res: http.ServerResponse, allow: string): ChatlabError {

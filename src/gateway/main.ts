@@ -1,8 +1,9 @@
-import { errorMessage, loadServiceConfig } from '../core/index.js';
+import { errorMessage, installLastResort, loadServiceConfig } from '../core/index.js';
 import { startGateway } from './gateway.js';
 
 /** The gateway process: `node dist/src/gateway/main.js --config FILE`. */
 const config = loadServiceConfig();
+installLastResort(config.name);
 try {
   const gateway = await startGateway(config);
   process.stdout.write(`${config.name} listening on http://${config.host}:${gateway.port}\n`);

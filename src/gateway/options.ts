@@ -1,5 +1,23 @@
 import { z } from 'zod';
-import { FRAME_LIMIT_DEFAULT_BYTES, FRAME_LIMIT_MAX_BYTES, parseOptions } from '../core/index.js';
+import { FRAME_LIMIT_DEFAULT_BYTES, FRAME_LIMIT_MAX_BYTES, MEMBERS_CAP_DEFAULT, MEMBERS_MAX, parseOptions } from '../core/index.js';
+
+/** What one user may ask of a gateway (docs/protocol.md, "Limits"): beyond it 400, 429 or a refused upgrade. */
+const edgeLimits = {
+  /** Members per conversation at creation: more is a 400. */
+  maxMembers: z.number().int().min(2).max(MEMBERS_MAX).default(MEMBERS_CAP_DEFAULT),
+  /** HTTP API requests per user (token bucket, per gateway): beyond it 429. */
+  httpRatePerSec: z.number().positive().default(20),
+  httpRateBurst: z.number().int().positive().default(40),
+  /** Conversation creations per user (per gateway): beyond it 429. */
+  createRatePerSec: z.number().positive().default(1),
+  createRateBurst: z.number().int().positive().default(20),
+  /** Open sockets per user on one gateway: the next upgrade is refused with 429. */
+  maxConnectionsPerUser: z.number().int().min(1).default(16),
+  /** The gateway pings every socket this often; a socket that has not answered the previous ping is dropped. */
+  pingIntervalMs: z.number().int().min(100).default(30_000),
+  /** A socket that sent no frame (heartbeats count) for this long is closed with 4000. */
+  idleTimeoutMs: z.number().int().min(1000).default(300_000),
+};
 
 /** Gateway tuning, from the service config's `options` (validated once, with defaults). */
 export const gatewayOptionsSchema = z.object({
@@ -36,6 +54,7 @@ export const gatewayOptionsSchema = z.object({
    * writes it to Cassandra in batches. write-through: each `read` is also one Cassandra write.
    */
   receipts: z.enum(['write-back', 'write-through']).default('write-back'),
+  ...edgeLimits,
 });
 
 export type GatewayOptions = z.infer<typeof gatewayOptionsSchema>;

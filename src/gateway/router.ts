@@ -63,6 +63,11 @@ export class Router {
     if (subscribe.length > 0) await this.sub.subscribe(...subscribe);
   }
 
+  /** Sockets of a user here, open or still in their handshake (the per-user cap counts both). */
+  countOf(userId: string): number {
+    return (this.byUser.get(userId)?.size ?? 0) + (this.reservations.get(userId) ?? 0);
+  }
+
   /** The reserved socket is open: route to it. */
   add(socket: RoutedSocket): void {
     this.unreserve(socket.userId);

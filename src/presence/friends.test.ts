@@ -38,3 +38,15 @@ describe('friends = the other member of each direct conversation', () => {
     expect(calls.of).toBe(1);
   });
 });
+
+describe('friend lists are bounded by friend ids held', () => {
+  it('a user with many friends evicts other lists instead of growing past the bound', async () => {
+    const many = Array.from({ length: 8 }, (_, i) => `d_a${i}`);
+    const { s } = source({ a: many, b: ['d_b'] }, [...many.map((id, i) => conv(id, ['a', `f${i}`])), conv('d_b', ['b', 'x'])]);
+    const f = new FriendsCache(s, 60_000, new ManualClock(), 8);
+    await f.friendsOf('b');
+    expect(await f.friendsOf('a')).toHaveLength(8);
+    const lists = (f as unknown as { lists: Map<string, { friends: string[] }> }).lists;
+    expect([...lists.values()].reduce((n, l) => n + l.friends.length, 0)).toBeLessThanOrEqual(8);
+  });
+});

@@ -17,12 +17,15 @@ export class FriendsCache {
   private readonly lists = new Map<string, { friends: string[]; at: number }>();
   private readonly loading = new Map<string, Promise<string[]>>();
   private readonly pairs = new Map<string, [string, string] | null>();
+  /** Friend ids held across all lists: the bound, since one list may hold thousands. */
+  private listed = 0;
 
   constructor(
     private readonly source: ConversationSource,
     private readonly ttlMs: number,
     private readonly clock: Clock = systemClock,
-    private readonly max = 100_000,
+    /** Friend ids across cached lists, and pairs cached (each pair is two ids). */
+    private readonly max = 1_000_000,
   ) {}
 
   async friendsOf(userId: string): Promise<string[]> {
@@ -39,9 +42,16 @@ export class FriendsCache {
     const ids = await this.source.conversationsOf(userId);
     const pairs = await Promise.all(ids.map((id) => this.pair(id)));
     const friends = [...new Set(pairs.flatMap((p) => (p && p.includes(userId) ? p.filter((m) => m !== userId) : [])))];
-    bounded(this.lists, this.max);
+    this.forget(userId);
+    while (this.lists.size > 0 && this.listed + friends.length > this.max) this.forget(this.lists.keys().next().value as string);
     this.lists.set(userId, { friends, at: this.clock.now() });
+    this.listed += friends.length;
     return friends;
+  }
+
+  private forget(userId: string): void {
+    this.listed -= this.lists.get(userId)?.friends.length ?? 0;
+    this.lists.delete(userId);
   }
 
   /** The two members of a direct conversation; null for a group. */

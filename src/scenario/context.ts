@@ -14,6 +14,12 @@ export interface ContextHooks {
   onSecond(p: SeriesPoint, s: PoolSecond): void;
 }
 
+/**
+ * Load clients keep one token for the whole run and present it again on every reconnect: it
+ * must outlive any run (soaks included), not just the default day.
+ */
+const LOAD_TOKEN_TTL_SEC = 30 * 24 * 3600;
+
 const DEFAULT_BACKOFF: BackoffOptions = { policy: 'full-jitter', minMs: 100, maxMs: 5000 };
 
 /** The engine's side of a variant: stack access, load pools, faults, the checker. */
@@ -71,7 +77,7 @@ export class VariantContext implements ScenarioContext {
 
   async createConversations(memberLists: string[][]): Promise<Conversation[]> {
     const { redis, cassandra } = this.clients();
-    const store = new ConversationStore(redis, cassandra, this.keyspace, redisKeys(''));
+    const store = new ConversationStore(redis, cassandra, this.keyspace, redisKeys(''), this.secret);
     return mapLimited(memberLists, 16, async (members, i) => {
       const c = await store.create(members, members.length > 2 ? `group ${i}` : undefined);
       this.members.set(c.conversationId, c);
@@ -82,7 +88,7 @@ export class VariantContext implements ScenarioContext {
   async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean }> = {}): Promise<LoadPool> {
     const pool = await LoadPool.start({
       gateways: this.gateways.map((g) => g.url),
-      clients: clients.map((c, i) => ({ ...c, token: signToken(c.userId, this.secret), gatewayIndex: i % Math.max(1, this.gateways.length) })),
+      clients: clients.map((c, i) => ({ ...c, token: signToken(c.userId, this.secret, { ttlSec: LOAD_TOKEN_TTL_SEC }), gatewayIndex: i % Math.max(1, this.gateways.length) })),
       workers: o.workers ?? 2,
       backoff: o.backoff ?? DEFAULT_BACKOFF,
       seed: this.seed,

@@ -41,14 +41,14 @@ export function userIds(prefix: string, n: number): string[] {
  * Friendships as a ring lattice (each user befriends the next ⌈K/2⌉ around the ring, so each
  * has about K friends), and groups of random distinct members (seeded, repeatable).
  */
-export async function seedStack(endpoints: InfraEndpoints, keyspace: string, opts: SeedOptions, onProgress: (done: number, total: number) => void = () => {}): Promise<SeedResult> {
+export async function seedStack(endpoints: InfraEndpoints, keyspace: string, opts: SeedOptions, onProgress: (done: number, total: number) => void = () => {}, secret?: string): Promise<SeedResult> {
   const groupsSpec = parseGroupSpec(opts.groups);
   if (groupsSpec.some((g) => g.size > opts.users)) throw new ChatlabError(ErrorCodes.CONFIG, `--groups: a group cannot be larger than --users (${opts.users})`);
   const users = userIds(opts.prefix, opts.users);
   const rng = createRng(opts.seed);
   const redis = new Redis(endpoints.redis.url);
   const cassandra = createCassandraClient({ ...endpoints.cassandra });
-  const store = new ConversationStore(redis, cassandra, keyspace, redisKeys(''));
+  const store = new ConversationStore(redis, cassandra, keyspace, redisKeys(''), secret);
   const result: SeedResult = { users, directs: [], groups: [] };
   try {
     const pairs = ringPairs(users, opts.friends);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { conversationKind, mapLimited, type ConversationKind } from '../core/index.js';
+import { ChatlabError, ErrorCodes, conversationKind, mapLimited, type ConversationKind } from '../core/index.js';
 import type { CassandraClient } from './cassandra.js';
 import type { RedisKeys } from './keys.js';
 
@@ -23,20 +23,28 @@ export class ConversationStore {
     private readonly cassandra: CassandraClient,
     private readonly keyspace: string,
     private readonly keys: RedisKeys,
+    /** The stack's secret: only create() needs it (readers never derive ids). */
+    private readonly secret?: string,
   ) {}
 
-  /** Direct conversations get an id derived from the pair, so creating one twice is harmless. */
-  static idFor(members: readonly string[]): string {
+  /**
+   * Direct conversations get an id derived from the pair, so creating one twice is harmless;
+   * keyed with the stack's secret (HMAC), so nobody else can compute the id of (A, B) and learn
+   * from 403 vs 404 whether A and B are friends. The "conversation-id" prefix keeps these MACs
+   * apart from token signatures made with the same secret (token payloads never hold \0).
+   */
+  static idFor(members: readonly string[], secret: string): string {
     if (members.length === 2) {
       const pair = [...members].sort().join('\u0000');
-      return `d_${crypto.createHash('sha256').update(pair).digest('base64url').slice(0, 22)}`;
+      return `d_${crypto.createHmac('sha256', secret).update(`conversation-id\u0000${pair}`).digest('base64url').slice(0, 22)}`;
     }
     return `g_${crypto.randomBytes(12).toString('base64url')}`;
   }
 
   async create(members: string[], name?: string): Promise<Conversation> {
+    if (!this.secret) throw new ChatlabError(ErrorCodes.CONFIG, 'ConversationStore.create needs the stack secret (conversation ids are keyed with it)');
     const conversation: Conversation = {
-      conversationId: ConversationStore.idFor(members),
+      conversationId: ConversationStore.idFor(members, this.secret),
       kind: conversationKind(members),
       name: name ?? null,
       members: [...members],

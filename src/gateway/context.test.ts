@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { Conversation, ConversationStore } from '../store/index.js';
+import { CachedConversations } from './context.js';
+
+const conv = (id: string, n: number): Conversation => ({
+  conversationId: id,
+  kind: n === 2 ? 'direct' : 'group',
+  name: null,
+  members: Array.from({ length: n }, (_, i) => `u${i}`),
+  createdAt: 0,
+});
+
+describe('CachedConversations is bounded by members held, not by entries', () => {
+  it('a large group evicts as many small conversations as its size needs', () => {
+    const cache = new CachedConversations({} as ConversationStore, 100);
+    for (let i = 0; i < 50; i++) cache.put(conv(`d_${i}`, 2));
+    expect(cache.heldMembers).toBe(100);
+    cache.put(conv('g_big', 60));
+    expect(cache.heldMembers).toBeLessThanOrEqual(100);
+    expect(cache.peek('g_big')).toBeDefined();
+    expect(cache.peek('d_0')).toBeUndefined(); // oldest went first
+    expect(cache.peek('d_49')).toBeDefined();
+    expect(cache.isMember('g_big', 'u59')).toBe(true);
+  });
+
+  it('many large groups never hold more than the bound', () => {
+    const cache = new CachedConversations({} as ConversationStore, 25_000);
+    for (let i = 0; i < 20; i++) cache.put(conv(`g_${i}`, 10_000));
+    expect(cache.heldMembers).toBeLessThanOrEqual(25_000);
+    cache.put(conv('g_19', 10_000)); // re-put does not count twice
+    expect(cache.heldMembers).toBeLessThanOrEqual(25_000);
+  });
+});
