@@ -36,7 +36,7 @@ export function flagIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message:
       const key = String(i.path[0] ?? '');
       const flag = `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
       const got = raw[key];
-      const message = /expected number, received NaN/.test(i.message) ? 'expected a number' : i.message.replace(/^--[a-z-]+ /, '');
+      const message = /expected number, received NaN/.test(i.message) ? 'expected a number' : i.message.replace(/^--[a-z-]+:? /, '');
       return `${flag}: ${message}${typeof got === 'string' ? ` (got "${got}")` : ''}`;
     })
     .join('; ');

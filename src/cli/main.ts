@@ -13,6 +13,12 @@ import { scenarios } from '../../scenarios/index.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
 
+// `chatlab scenarios | head`: a closed pipe ends the output, not the process with a stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command()
   .name('chatlab')
   .description('Run one chat-system design for real on one machine, and put it under load and faults.')

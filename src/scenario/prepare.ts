@@ -23,6 +23,8 @@ export function distance(a: string, b: string): number {
 export function suggest(word: string, candidates: readonly string[]): string {
   const best = candidates.map((c) => ({ c, d: distance(word, c) })).sort((x, y) => x.d - y.d)[0];
   if (best && best.d <= Math.max(2, Math.floor(word.length / 3))) return `did you mean "${best.c}"?`;
+  const prefixed = candidates.filter((c) => word.length >= 3 && c.toLowerCase().startsWith(word.toLowerCase()));
+  if (prefixed.length === 1) return `did you mean "${prefixed[0]}"?`;
   return `known: ${candidates.join(', ')}`;
 }
 
