@@ -5,7 +5,7 @@ import { type GlobalOptions } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
 import { out, reportError } from './output.js';
 import { loadPlan, runPlan } from './plan.js';
-import { runCommand } from './run.js';
+import { runCommand, runState } from './run.js';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -74,5 +74,7 @@ Examples:
         return;
       }
       process.exitCode = await runCommand(name, raw, globals);
+      // an interrupted scenario may still sleep in the background: everything is cleaned up, so go
+      if (runState.interrupted) process.exit(process.exitCode);
     });
 }

@@ -46,6 +46,9 @@ export async function checkRunInput(name: string, raw: Record<string, unknown>) 
   return { o, def, sets, maxRegress, baseline };
 }
 
+/** Set once a run was interrupted: its scenario code may still hold timers, so the command exits once it has cleaned up. */
+export const runState = { interrupted: false };
+
 /** Exit codes (PROTOCOL.md, exit-codes.ts): 0 every threshold holds, 1 a threshold or the gate failed, 2 the run could not be done. */
 export async function runCommand(
   name: string,
@@ -115,6 +118,7 @@ export async function runCommand(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (controller.signal.aborted) runState.interrupted = true;
     if (own) await stopRunStack(own);
     else if (fs.existsSync(ownDir) && !readState(ownDir)) fs.rmSync(ownDir, { recursive: true, force: true });
   }

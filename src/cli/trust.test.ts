@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ChatlabError, ErrorCodes, defaultStateDir } from '../core/index.js';
 import { prepareRun } from '../scenario/index.js';
 import { hint } from './context.js';
@@ -14,7 +14,13 @@ import { loadScenario } from './scenario-source.js';
 import { suitesHelp } from './suite.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'chatlab-trust-'));
+const made: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'chatlab-trust-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe('one table of exit codes', () => {
   it('CHATLAB_E_CONFIG is 2 and NOT_RUNNING 3 in every command; the table says so', () => {
