@@ -28,11 +28,11 @@ function printScenario(s: ScenarioInfo, brief: boolean): void {
   const c = makeChalk();
   out(`${c.bold(s.name)}  ${s.description}${s.needsNativeInfra ? c.dim(' (needs --infra native)') : ''}`);
   const nameWidth = Math.max(...s.params.map((p) => p.name.length));
-  const typeWidth = Math.max(...s.params.map((p) => p.type.length));
+  const typeWidth = Math.min(24, Math.max(...s.params.map((p) => p.type.length)));
   out('  parameters (--set name=value):');
   for (const p of s.params) {
     const def = p.default === undefined ? '' : `default ${String(p.default)}`;
-    out(`    ${p.name.padEnd(nameWidth)}  ${c.dim(p.type.padEnd(typeWidth))}  ${def}${p.meaning && !brief ? ` · ${p.meaning}` : ''}`);
+    out(`    ${p.name.padEnd(nameWidth)}  ${c.dim(p.type.length > typeWidth ? `${p.type}\n${' '.repeat(nameWidth + 6 + typeWidth)}` : p.type.padEnd(typeWidth))}  ${def}${p.meaning && !brief ? ` · ${p.meaning}` : ''}`);
   }
   const variants = Object.entries(s.variants).map(([k, v]) => `${k}=${v.join(',')}`);
   out(`  variants:   ${variants.length ? variants.join(' ') : 'one (default)'}`);
