@@ -32,7 +32,9 @@ export const scenario: ScenarioDefinition<Params> = {
   description: 'Redis Pub/Sub vs Redis Streams vs Kafka as the message router: latency and the cost of many channels.',
   params,
   defaultSets: { router: ['pubsub', 'streams', 'kafka'] },
-  thresholds: ['lost == 0'],
+  thresholds: ['lost == 0', 'acked > 0', 'delivered > 0'],
+  paramDocs: { router: 'what carries the messages: Redis Pub/Sub, Redis Streams or Kafka', channels: 'channels (topics/streams) the messages spread over', messages: 'messages published', ratePerSec: 'publish rate' },
+  measures: { setupMs: 'time to set up every channel (ms)', setupUsPerChannel: 'set-up cost per channel (µs)', redisMemoryDeltaBytes: 'Redis memory the channels cost' },
   async run(ctx, p) {
     const received = new Map<number, number>();
     const latency = createLatencyHistogram();

@@ -23,7 +23,9 @@ export const scenario: ScenarioDefinition<Params> = {
   description: 'Group sizes × routing (inbox, group channel, hybrid): Redis publishes, bytes, first/last-recipient latency.',
   params,
   defaultSets: { routing: ['inbox', 'group', 'hybrid'] },
-  thresholds: ['lost == 0', 'duplicates == 0'],
+  thresholds: ['lost == 0', 'duplicates == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  paramDocs: { sizes: 'group sizes separated by /', routing: 'inbox: fan-out on write; group: one channel, fan-out on read; hybrid: group above 100 members', messages: 'messages per group', ratePerSec: 'send rate per group', workers: 'load worker processes' },
+  measures: { 'publishesPerMsg@<size>': 'Redis PUBLISH commands per message', 'redisBytesPerMsg@<size>': 'bytes Redis sent per message', 'lastRecipientP99@<size>': 'p99 latency to the last recipient (ms)' },
   serviceOptions: (p) => ({ gateway: { routing: p.routing } }),
   async run(ctx, p) {
     const sizes = p.sizes.split('/').map(Number).sort((a, b) => a - b);

@@ -26,7 +26,9 @@ export const scenario: ScenarioDefinition<Params> = {
   description: 'Mass disconnect/reconnect of friends while chat flows: chat p99 during the storm, presence decoupled vs inline.',
   params,
   defaultSets: { presence: ['decoupled', 'inline'] },
-  thresholds: ['lost == 0', 'duplicates == 0'],
+  thresholds: ['lost == 0', 'duplicates == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  paramDocs: { users: 'simulated users', friends: 'friends per user (direct conversations)', groupSize: 'members per chat group', chatRatePerSec: 'chat messages per second while the storm runs', stormFraction: 'fraction of users that disconnect and reconnect in each wave', waves: 'disconnect/reconnect waves', presence: 'decoupled: presence server; inline: gateways write presence on the chat path', workers: 'load worker processes' },
+  measures: { chatP99BeforeMs: 'chat p99 before the storm (ms)', chatP99DuringStormMs: 'chat p99 during the storm (ms)', bystanderChatP99BeforeMs: 'p99 of users outside the storm, before (ms)', bystanderChatP99DuringStormMs: 'p99 of users outside the storm, during (ms)', presenceEvents: 'presence events', presenceRedisWrites: 'presence writes to Redis', presenceWriteReduction: 'events per Redis write', presenceNotifications: 'presence notifications sent', presenceNotificationsReceived: 'presence frames clients got' },
   serviceOptions: (p) => ({ gateway: { presence: p.presence } }),
   better: { presenceNotificationsReceived: 'higher' },
   async run(ctx, p) {

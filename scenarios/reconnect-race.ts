@@ -31,7 +31,9 @@ export const scenario: ScenarioDefinition<Params> = {
   name: 'reconnect-race',
   description: 'Clients flap while messages flow and a fault strikes (a gateway killed by default): zero loss, zero visible duplicates.',
   params,
-  thresholds: ['lost == 0', 'duplicates == 0', 'hot.ackedNotStored == 0'],
+  thresholds: ['lost == 0', 'duplicates == 0', 'hot.ackedNotStored == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  paramDocs: { clients: 'simulated clients', groupSize: 'members per conversation', model: 'open: sends follow ratePerSec; closed: each client waits for its ack, then thinkMs', ratePerSec: 'messages per second in total (open model)', thinkMs: 'pause after each ack (closed model)', durationSec: 'how long messages flow', flapFraction: 'fraction of connected clients dropped every flap period', flapEveryMs: 'flap period', fault: 'what goes wrong half-way (and is repaired)', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
+  measures: { reconnects: 'client reconnects during the run', duplicatesRaw: 'duplicate frames that reached sockets (repaired by the client)', reordered: 'deliveries out of order' },
   better: { reconnects: 'lower' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.clients);

@@ -25,7 +25,9 @@ export const scenario: ScenarioDefinition<Params> = {
   description: 'A gateway holding half the clients dies; compare reconnect storms by backoff policy.',
   params,
   defaultSets: { backoff: ['none', 'full-jitter'] },
-  thresholds: ['recoveredAll == 1', 'lost == 0'],
+  thresholds: ['recoveredAll == 1', 'lost == 0', 'peakConnections > 0', 'reconnected > 0'],
+  paramDocs: { clients: 'simulated clients on the gateway that dies', friends: 'friends per client', connectPerSec: 'initial connect rate', recoverSec: 'how long they have to reconnect', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
+  measures: { peakConnectsPerSec: 'peak reconnects per second (100 ms windows)', peakSyncPerSec: 'peak syncs per second', recoverMs: 'time until every client is back (ms)', recoveredAll: '1 when every client came back', failedConnects: 'connect attempts that failed', reconnected: 'successful reconnects' },
   better: { peakConnectsPerSec: 'lower', peakSyncPerSec: 'lower', recoverMs: 'lower', failedConnects: 'lower', recoveredAll: 'higher' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.clients);

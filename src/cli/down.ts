@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stopStack } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
+import { exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
 
 export function registerDown(program: Command): void {
@@ -8,6 +9,7 @@ export function registerDown(program: Command): void {
     .command('down')
     .description('stop everything `chatlab up` started')
     .option('--json', 'print what was stopped as JSON')
+    .addHelpText('after', '\nExamples:\n  $ chatlab down\n  $ chatlab --state-dir /tmp/lab down')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const c = makeChalk(process.stderr);
       try {
@@ -17,7 +19,7 @@ export function registerDown(program: Command): void {
         process.exitCode = 0;
       } catch (e) {
         reportError(e, opts.json);
-        process.exitCode = 1;
+        process.exitCode = exitCodeFor(e);
       }
     });
 }

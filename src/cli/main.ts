@@ -1,14 +1,23 @@
 import { Command, CommanderError } from 'commander';
+import { registerDoctor } from './doctor.js';
 import { registerDown } from './down.js';
+import { EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
 import { reportError } from './output.js';
 import { registerStatus } from './status.js';
 import { registerReport } from './report.js';
-import { registerRun } from './run.js';
+import { registerRun } from './run-register.js';
+import { registerScenarios } from './scenarios.js';
 import { registerSeed } from './seed.js';
 import { registerSuite } from './suite.js';
 import { scenarios } from '../../scenarios/index.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
+
+// `chatlab scenarios | head`: a closed pipe ends the output, not the process with a stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const program = new Command()
   .name('chatlab')
@@ -24,8 +33,14 @@ registerDown(program);
 registerToken(program);
 registerSeed(program);
 registerRun(program);
+registerScenarios(program);
 registerReport(program);
 registerSuite(program, () => Object.keys(scenarios));
+registerDoctor(program);
+program.addHelpText('after', '\nExamples:\n  $ chatlab doctor\n  $ chatlab up --detach\n  $ chatlab scenarios\n  $ chatlab run reconnect-race\n  $ chatlab down');
+// one table for every command, in every command's help
+program.addHelpText('afterAll', EXIT_CODES_HELP);
+for (const cmd of [...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();
 
 try {
   await program.parseAsync(process.argv);
@@ -35,6 +50,6 @@ try {
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else {
     reportError(e);
-    process.exitCode = 1;
+    process.exitCode = exitCodeFor(e);
   }
 }

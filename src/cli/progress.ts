@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ProgressEvent } from '../infra/index.js';
+import { oneLine } from './output.js';
 
 /**
  * Prints start-up progress, one line per real change. Repetitive lines (jar downloads) are
@@ -26,6 +27,6 @@ export function progressPrinter(c: ChalkInstance, write: (line: string) => void,
     lastPhase.set(e.component, e.phase);
     lastPrinted.set(e.component, now);
     const t = ((now - started) / 1000).toFixed(1).padStart(5);
-    write(`${c.dim(`${t}s`)}  ${e.component.padEnd(10)} ${badge[e.phase]} ${e.detail ? c.dim(e.detail) : ''}`.trimEnd());
+    write(`${c.dim(`${t}s`)}  ${e.component.padEnd(10)} ${badge[e.phase]} ${e.detail ? c.dim(oneLine(e.detail)) : ''}`.trimEnd());
   };
 }

@@ -54,14 +54,14 @@ describe('chatlab report compare', () => {
     expect(parsed.rows.find((x) => x.variant === 'no-jitter' && x.measure === 'latency p99 (ms)')?.ratio).toBe(0.5);
   });
 
-  it('exits 1 with a CHATLAB_E_CONFIG error on a missing or invalid run', async () => {
+  it('exits 2 (CHATLAB_E_CONFIG, as in every command) on a missing or invalid run', async () => {
     const missing = await run(runA, path.join(tmp, 'missing'));
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no run folder or report.json at .*missing.*\[CHATLAB_E_CONFIG\]/);
     const junk = path.join(tmp, 'junk.json');
     fs.writeFileSync(junk, JSON.stringify({ hello: 'world' }));
     const invalid = await run(junk, runB, '--json');
-    expect(invalid.code).toBe(1);
+    expect(invalid.code).toBe(2);
     expect(JSON.parse(invalid.stdout)).toMatchObject({ error: { code: 'CHATLAB_E_CONFIG' } });
     expect(invalid.stderr).toContain('junk.json is not a chatlab report.json');
   });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { compareRuns, loadRunResult, renderCompareMarkdown, renderCompareTable } from '../report/index.js';
 import { colorEnabled, out, printJson, reportError } from './output.js';
+import { exitCodeFor } from './exit-codes.js';
 
 /** `chatlab report compare <runA> <runB>`: two runs side by side, with deltas and ratios. */
 export function registerReport(program: Command): void {
@@ -13,6 +14,7 @@ export function registerReport(program: Command): void {
     .argument('<runB>', 'run folder or report.json')
     .option('--json', 'print the rows as JSON')
     .option('--markdown', 'print a Markdown table')
+    .addHelpText('after', '\nExamples:\n  $ chatlab report compare reports/run-a reports/run-b\n  $ chatlab report compare reports/run-a/report.json reports/run-b --markdown >> $GITHUB_STEP_SUMMARY')
     .action((runA: string, runB: string, opts: { json?: boolean; markdown?: boolean }) => {
       try {
         const a = loadRunResult(runA);
@@ -28,7 +30,7 @@ export function registerReport(program: Command): void {
         process.exitCode = 0;
       } catch (e) {
         reportError(e, opts.json);
-        process.exitCode = 1;
+        process.exitCode = exitCodeFor(e);
       }
     });
 }

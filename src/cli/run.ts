@@ -3,75 +3,89 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
-import { killAllSpawnedSync, parseInfraChoice, providerFactory } from '../infra/index.js';
-import { runScenario, parseSets, type EngineEvents, type RunResult, type ScenarioDefinition } from '../scenario/index.js';
-import { readState, startStack, type RunningStack } from '../stack/index.js';
-import { scenarios } from '../../scenarios/index.js';
+import { killAllSpawnedSync } from '../infra/index.js';
+import { compareToBaseline, loadRunResult, parseTolerance, renderBaseline } from '../report/index.js';
+import { prepareRun, runScenario, parseSets, type EngineEvents, type RunResult } from '../scenario/index.js';
+import { readState, type RunningStack } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
+import { configError, Exit, exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, printJson, reportError } from './output.js';
 import { startLiveView } from './live.js';
 import { attachRunProgress } from './run-progress.js';
 import { writeRunReport } from './run-report.js';
+import { assertHealthy, startRunStack, stopRunStack } from './run-stack.js';
+import { loadScenario } from './scenario-source.js';
 
-const runOptionsSchema = z.object({
+export { startRunStack, stopRunStack } from './run-stack.js';
+
+const num = (flag: string) => z.coerce.number({ error: `${flag}: expected a number` }).refine(Number.isFinite, `${flag}: expected a number`);
+export const runOptionsSchema = z.object({
   set: z.array(z.string()).default([]),
   threshold: z.array(z.string()).optional(),
   out: z.string().default('reports'),
   json: z.boolean().default(false),
-  seed: z.coerce.number().int().default(1),
+  seed: num('--seed').pipe(z.number().int('--seed: expected a whole number')).default(1),
   infra: z.string().default('auto'),
-  gateways: z.coerce.number().int().min(1).max(16).default(2),
+  gateways: num('--gateways').pipe(z.number().int().min(1, '--gateways: at least 1').max(16, '--gateways: at most 16')).default(2),
+  repeat: num('--repeat').pipe(z.number().int().min(1, '--repeat: at least 1').max(100, '--repeat: at most 100')).default(1),
+  baseline: z.string().optional(),
+  maxRegress: z.string().default('10%'),
 });
+export type RunOptionsInput = z.input<typeof runOptionsSchema>;
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-export function registerRun(program: Command): void {
-  program
-    .command('run <scenario>')
-    .description(`run a scenario and write a report (${Object.keys(scenarios).join(', ')})`)
-    .option('--set <key=value[,value...]>', 'scenario parameter; a comma list runs each value as a variant (repeatable)', collect)
-    .option('--threshold <expr>', 'replace the scenario thresholds, e.g. "p99 < 200" (repeatable)', collect)
-    .option('--out <dir>', 'base folder for the run folder', 'reports')
-    .option('--seed <n>', 'random seed', '1')
-    .option('--infra <provider>', 'when no stack runs: the provider for the stack the run starts and stops itself', 'auto')
-    .option('--gateways <n>', 'when no stack runs: gateways to start', '2')
-    .option('--json', 'print the result object (as report.json) on stdout')
-    .action(async (name: string, raw: Record<string, unknown>, cmd: Command) => {
-      process.exitCode = await runCommand(name, raw, cmd.optsWithGlobals() as GlobalOptions);
-    });
+/** What a run needs once its input is known good: checked before any stack starts. */
+export async function checkRunInput(name: string, raw: Record<string, unknown>) {
+  const parsed = runOptionsSchema.safeParse(raw);
+  if (!parsed.success) throw configError(parsed.error.issues, raw);
+  const o = parsed.data;
+  const def = await loadScenario(name);
+  const sets = parseSets(o.set);
+  prepareRun(def, sets, o.threshold);
+  const maxRegress = parseTolerance(o.maxRegress);
+  const baseline = o.baseline === undefined ? undefined : { path: o.baseline, result: loadRunResult(o.baseline) };
+  return { o, def, sets, maxRegress, baseline };
 }
 
-/** Exit codes (PROTOCOL.md): 0 every threshold holds, 1 a threshold failed, 2 the run could not be done. */
+/** Set once a run was interrupted: its scenario code may still hold timers, so the command exits once it has cleaned up. */
+export const runState = { interrupted: false };
+
+/** Exit codes (PROTOCOL.md, exit-codes.ts): 0 every threshold holds, 1 a threshold or the gate failed, 2 the run could not be done. */
 export async function runCommand(
   name: string,
   raw: Record<string, unknown>,
   globals: GlobalOptions,
-  suite?: { outDir: string; onReport?: (dir: string) => void },
+  suite?: { outDir: string; onReport?: (dir: string) => void; signal?: AbortSignal },
 ): Promise<number> {
   const json = raw['json'] === true;
   const c = makeChalk(process.stderr);
   let own: RunningStack | undefined;
-  const onSignal = () => {
-    err(c.yellow('interrupted: stopping'));
-    killAllSpawnedSync();
-    process.exit(2);
+  const controller = new AbortController();
+  suite?.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      err(c.red(`${signal} again: killing everything now`));
+      killAllSpawnedSync();
+      process.exit(Exit.USAGE);
+    }
+    err(c.yellow(`${signal}: interrupting (the finished variants are kept, the stack is restored); again to kill`));
+    controller.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  if (!suite) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  const stateDir = stateDirFrom(globals);
+  const ownDir = path.join(stateDir, 'run-stacks', String(process.pid));
   try {
-    const parsed = runOptionsSchema.safeParse(raw);
-    if (!parsed.success) throw new ChatlabError(ErrorCodes.CONFIG, parsed.error.issues.map((i) => i.message).join('; '));
-    const o = parsed.data;
-    const def = scenarios[name] as ScenarioDefinition | undefined;
-    if (!def) throw new ChatlabError(ErrorCodes.CONFIG, `no scenario "${name}" (known: ${Object.keys(scenarios).join(', ')})`);
-    const sets = parseSets(o.set);
-    const stateDir = stateDirFrom(globals);
+    const { o, def, sets, maxRegress, baseline } = await checkRunInput(name, raw);
     let runStateDir = stateDir;
     const running = readState(stateDir);
-    if (!running || running.phase !== 'running') {
-      runStateDir = path.join(stateDir, 'run-stacks', String(process.pid));
-      own = await startRunStack(runStateDir, o.infra, o.gateways);
+    if (running && running.phase === 'running') await assertHealthy(stateDir, globals);
+    else {
+      runStateDir = ownDir;
+      own = await startRunStack(runStateDir, o.infra, o.gateways, controller.signal);
     }
     const events = new EventEmitter<EngineEvents>();
     // on a terminal the live dashboard; in CI and pipes, plain lines (phases, faults, a status line every few seconds)
@@ -81,54 +95,54 @@ export async function runCommand(
       : attachRunProgress(events, def.name, runStateDir);
     let result: RunResult;
     try {
-      result = await runScenario(def, { stateDir: runStateDir, sets, seed: o.seed, thresholds: o.threshold, config: { scenario: name, set: o.set, seed: o.seed } }, events);
+      result = await runScenario(
+        def,
+        { stateDir: runStateDir, sets, seed: o.seed, thresholds: o.threshold, repeat: o.repeat, signal: controller.signal, config: { scenario: name, set: o.set, seed: o.seed, ...(o.threshold ? { threshold: o.threshold } : {}) } },
+        events,
+      );
     } finally {
       progress.stop();
+    }
+    if (baseline && !result.interrupted) {
+      result.baseline = compareToBaseline(baseline.result, result, baseline.path, maxRegress);
+      if (!result.baseline.ok) result.ok = false;
     }
     const dir = path.join(suite?.outDir ?? o.out, result.runId);
     await writeRunReport(result, dir);
     suite?.onReport?.(dir);
     if (json) printJson(result);
-    const failed = result.variants.flatMap((v) => v.thresholds.filter((t) => !t.ok).map((t) => `${v.name}: ${t.name} (value ${t.value ?? 'none'})`));
-    const errors = result.variants.flatMap((v) => v.errors.map((e) => `${v.name}: ${e}`));
-    if (errors.length > 0) {
-      err(c.red(`✖ ${def.name}: the run could not be completed`));
-      for (const e of errors) err(`  ${e}`);
-      err(c.dim(`report: ${dir}`));
-      return 2;
-    }
-    err(result.ok ? c.green(`✔ ${def.name}: every threshold holds`) : c.red(`✖ ${def.name}: ${failed.length} threshold(s) failed`));
-    for (const f of failed) err(`  ${f}`);
-    err(c.dim(`report: ${dir}`));
-    return result.ok ? 0 : 1;
+    return verdict(result, def.name, dir);
   } catch (e) {
     reportError(e, json);
-    return 2;
+    return controller.signal.aborted ? Exit.USAGE : exitCodeFor(e) === Exit.FAILED ? Exit.USAGE : exitCodeFor(e);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (controller.signal.aborted) runState.interrupted = true;
     if (own) await stopRunStack(own);
+    else if (fs.existsSync(ownDir) && !readState(ownDir)) fs.rmSync(ownDir, { recursive: true, force: true });
   }
 }
 
-/** A stack for runs that found none running (started here, stopped when they end). */
-export async function startRunStack(stateDir: string, infra: string, gateways: number): Promise<RunningStack> {
+function verdict(result: RunResult, name: string, dir: string): number {
   const c = makeChalk(process.stderr);
-  err(c.dim(`no stack running: starting one for this run (--infra ${infra})`));
-  return startStack({
-    stateDir,
-    infra: parseInfraChoice(infra),
-    factory: providerFactory(),
-    detached: false,
-    services: { gateways },
-    onProgress: (e) => {
-      if (e.phase === 'ready' || e.phase === 'failed') err(c.dim(`  ${e.component} ${e.phase}${e.detail ? ` ${e.detail}` : ''}`));
-    },
-  });
-}
-
-export async function stopRunStack(stack: RunningStack): Promise<void> {
-  err(makeChalk(process.stderr).dim('stopping the stack this run started'));
-  await stack.stop().catch((e: unknown) => err(errorMessage(e)));
-  fs.rmSync(stack.state.stateDir, { recursive: true, force: true });
+  const failed = result.variants.flatMap((v) => v.thresholds.filter((t) => !t.ok).map((t) => `${v.name}: ${t.name} (value ${t.value ?? 'none'})`));
+  const errors = result.variants.flatMap((v) => v.errors.map((e) => `${v.name}: ${e}`));
+  if (result.interrupted) {
+    err(c.yellow(`✖ ${name}: interrupted; partial report with ${result.variants.length} finished variant(s)`));
+    err(c.dim(`report: ${dir}`));
+    return Exit.USAGE;
+  }
+  if (errors.length > 0) {
+    err(c.red(`✖ ${name}: the run could not be completed`));
+    for (const e of errors) err(`  ${e}`);
+    err(c.dim(`report: ${dir}`));
+    return Exit.USAGE;
+  }
+  if (result.baseline) for (const line of renderBaseline(result.baseline)) err(line);
+  const gate = result.baseline && !result.baseline.ok;
+  err(result.ok ? c.green(`✔ ${name}: every threshold holds`) : c.red(`✖ ${name}: ${failed.length} threshold(s) failed${gate ? ', and the baseline gate' : ''}`));
+  for (const f of failed) err(`  ${f}`);
+  err(c.dim(`report: ${dir}`));
+  return result.ok ? Exit.OK : Exit.FAILED;
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { readState } from '../stack/index.js';
 import { seedOptionsSchema, seedStack } from '../stack/index.js';
-import { stateDirFrom, type GlobalOptions } from './context.js';
+import { hint, stateDirFrom, type GlobalOptions } from './context.js';
+import { configError, exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
 
 export function registerSeed(program: Command): void {
@@ -15,13 +16,15 @@ export function registerSeed(program: Command): void {
     .option('--prefix <p>', 'user id prefix', 'user')
     .option('--seed <n>', 'random seed for group membership', '1')
     .option('--json', 'print the created users and conversations as JSON')
+    .addHelpText('after', '\nExamples:\n  $ chatlab seed\n  $ chatlab seed --users 1000 --friends 8 --groups 3x50,1x500 --json > seeded.json')
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const json = raw['json'] === true;
       try {
         const parsed = seedOptionsSchema.safeParse(raw);
-        if (!parsed.success) throw new ChatlabError(ErrorCodes.CONFIG, parsed.error.issues.map((i) => i.message).join('; '));
-        const state = readState(stateDirFrom(cmd.optsWithGlobals() as GlobalOptions));
-        if (!state?.endpoints || state.phase !== 'running') throw new ChatlabError(ErrorCodes.NOT_RUNNING, 'no stack is running (start it with `chatlab up`)');
+        if (!parsed.success) throw configError(parsed.error.issues, raw);
+        const globals = cmd.optsWithGlobals() as GlobalOptions;
+        const state = readState(stateDirFrom(globals));
+        if (!state?.endpoints || state.phase !== 'running') throw new ChatlabError(ErrorCodes.NOT_RUNNING, `no stack is running (start it with \`${hint(globals, 'up --detach')}\`)`);
         const c = makeChalk(process.stderr);
         let last = 0;
         const result = await seedStack(state.endpoints, state.keyspace ?? 'chatlab', parsed.data, (done, total) => {
@@ -35,7 +38,7 @@ export function registerSeed(program: Command): void {
         process.exitCode = 0;
       } catch (e) {
         reportError(e, json);
-        process.exitCode = e instanceof ChatlabError && e.code === ErrorCodes.NOT_RUNNING ? 3 : 1;
+        process.exitCode = exitCodeFor(e);
       }
     });
 }

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
-import { readState } from '../stack/index.js';
-import { stateDirFrom, type GlobalOptions } from './context.js';
-import { err, makeChalk, out, reportError } from './output.js';
-import { runCommand, startRunStack, stopRunStack } from './run.js';
+import { suggest } from '../scenario/index.js';
+import { type GlobalOptions } from './context.js';
+import { exitCodeFor } from './exit-codes.js';
+import { out, reportError } from './output.js';
+import { loadPlan, runPlan, type PlanEntry } from './plan.js';
 
 /** Named lists of scenario runs; `ci` is sized to finish in a few minutes on 2 cores. */
-export const SUITES: Record<string, Array<{ scenario: string; set: string[] }>> = {
+export const SUITES: Record<string, PlanEntry[]> = {
   ci: [
     { scenario: 'reconnect-race', set: ['clients=20', 'durationSec=8'] },
     { scenario: 'thundering-herd', set: ['clients=200'] },
@@ -21,42 +22,51 @@ export const SUITES: Record<string, Array<{ scenario: string; set: string[] }>> 
   smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'fault=none'] }],
 };
 
+/** `suite --help`: what each named suite runs. */
+export function suitesHelp(): string {
+  return Object.entries(SUITES)
+    .map(([name, runs]) => `  ${name}:\n${runs.map((r) => `    ${r.scenario}${r.set.length ? ` --set ${r.set.join(' --set ')}` : ''}`).join('\n')}`)
+    .join('\n');
+}
+
 export function registerSuite(program: Command, known: () => string[]): void {
   program
     .command('suite <name>')
-    .description(`run a named list of scenarios for CI and write one JUnit file (${Object.keys(SUITES).join(', ')})`)
+    .description('run a named list of scenarios (or a plan file) for CI and write one JUnit file')
     .option('--out <dir>', 'base folder', 'reports')
     .option('--infra <provider>', 'when no stack runs: provider for the stack the suite starts', 'auto')
+    .addHelpText(
+      'after',
+      `
+Suites:
+${suitesHelp()}
+  <file>.json: a plan, {"runs":[{"scenario","set"?,"threshold"?,"repeat"?}]} (docs/plans.md)
+
+Examples:
+  $ chatlab suite smoke
+  $ chatlab suite ci --out reports/ci
+  $ chatlab suite ./nightly.json`,
+    )
     .action(async (name: string, opts: { out: string; infra: string }, cmd: Command) => {
-      const c = makeChalk(process.stderr);
       const globals = cmd.optsWithGlobals() as GlobalOptions;
       try {
-        const suite = SUITES[name];
-        if (!suite) throw new ChatlabError(ErrorCodes.CONFIG, `no suite "${name}" (known: ${Object.keys(SUITES).join(', ')})`);
-        const runs = suite.filter((r) => known().includes(r.scenario));
-        const stateDir = stateDirFrom(globals);
-        const running = readState(stateDir);
-        const own = running?.phase === 'running' ? undefined : await startRunStack(path.join(stateDir, 'run-stacks', String(process.pid)), opts.infra, 2);
-        const runGlobals = own ? { ...globals, stateDir: own.state.stateDir } : globals;
-        const outDir = path.join(opts.out, `suite-${name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-        const reports: string[] = [];
-        let worst = 0;
-        try {
-          for (const [i, r] of runs.entries()) {
-            err(c.bold(`suite ${name}: ${i + 1}/${runs.length} ${r.scenario} ${r.set.join(' ')}`));
-            const code = await runCommand(r.scenario, { set: r.set }, runGlobals, { outDir, onReport: (d) => reports.push(d) });
-            worst = Math.max(worst, code);
-          }
-        } finally {
-          if (own) await stopRunStack(own);
+        let runs: PlanEntry[];
+        let label = name;
+        if (name.endsWith('.json') || fs.existsSync(name)) ({ name: label, runs } = loadPlan(name));
+        else {
+          const suite = SUITES[name];
+          if (!suite) throw new ChatlabError(ErrorCodes.CONFIG, `no suite "${name}"; ${suggest(name, Object.keys(SUITES))} (or a plan file.json)`);
+          // scenarios registered by other builds may be missing here: a suite runs what this build has
+          runs = suite.filter((r) => known().includes(r.scenario));
         }
+        const { code, outDir, reports } = await runPlan(label, runs, opts, globals);
         fs.mkdirSync(outDir, { recursive: true });
         fs.writeFileSync(path.join(outDir, 'junit.xml'), mergeJunit(reports));
-        out(`suite ${name}: ${worst === 0 ? 'passed' : worst === 1 ? 'a threshold failed' : 'a run could not be done'} — JUnit: ${path.join(outDir, 'junit.xml')}`);
-        process.exitCode = worst;
+        out(`suite ${label}: ${code === 0 ? 'passed' : code === 1 ? 'a threshold failed' : 'a run could not be done'} — JUnit: ${path.join(outDir, 'junit.xml')}`);
+        process.exitCode = code;
       } catch (e) {
         reportError(e);
-        process.exitCode = 2;
+        process.exitCode = Math.max(2, exitCodeFor(e));
       }
     });
 }

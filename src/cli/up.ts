@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { killAllSpawnedSync, parseInfraChoice, providerFactory } from '../infra/index.js';
 import { startStack, collectStatus, type RunningStack } from '../stack/index.js';
-import { stateDirFrom, type GlobalOptions } from './context.js';
+import { hint, stateDirFrom, type GlobalOptions } from './context.js';
+import { configError, Exit, exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
 import { progressPrinter } from './progress.js';
 import { startLiveView } from './live.js';
@@ -11,7 +12,7 @@ import { printStatus } from './status.js';
 
 const upOptionsSchema = z.object({
   infra: z.string().optional(),
-  gateways: z.coerce.number().int().min(1, '--gateways must be at least 1').max(16, '--gateways is at most 16').default(2),
+  gateways: z.coerce.number({ error: 'expected a number' }).refine(Number.isFinite, 'expected a number').pipe(z.number().int('expected a whole number').min(1, 'at least 1').max(16, 'at most 16')).default(2),
   detach: z.boolean().default(false),
   json: z.boolean().default(false),
   redisUrl: z.string().optional(),
@@ -34,6 +35,7 @@ export function registerUp(program: Command): void {
     .option('--cassandra-contact-points <list>', 'with --infra external: host:port,... (or CHATLAB_CASSANDRA_CONTACT_POINTS)')
     .option('--cassandra-dc <name>', 'with --infra external: local data centre (default datacenter1)')
     .option('--search-url <url>', 'with --infra external: OpenSearch/Elasticsearch http://host:port (or CHATLAB_SEARCH_URL)')
+    .addHelpText('after', '\nExamples:\n  $ chatlab up                      # foreground with the live dashboard; Ctrl-C stops it\n  $ chatlab up --detach --gateways 3\n  $ chatlab --state-dir /tmp/lab up --detach --infra native\n  $ chatlab up --infra external --redis-url redis://10.0.0.5:6379 --kafka-brokers 10.0.0.6:9092 --cassandra-contact-points 10.0.0.7:9042 --search-url http://10.0.0.8:9200')
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       process.exitCode = await up(raw, cmd.optsWithGlobals() as GlobalOptions);
     });
@@ -43,8 +45,8 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
   const parsed = upOptionsSchema.safeParse(raw);
   const json = raw['json'] === true;
   if (!parsed.success) {
-    reportError(new ChatlabError(ErrorCodes.CONFIG, parsed.error.issues.map((i) => i.message).join('; ')), json);
-    return 1;
+    reportError(configError(parsed.error.issues, raw), json);
+    return Exit.USAGE;
   }
   const opts = parsed.data;
   const stateDir = stateDirFrom(globals);
@@ -91,7 +93,7 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
     else if (status) printStatus(status, makeChalk());
     if (opts.detach) {
       handedOff = true;
-      err(c.dim('detached: `chatlab status` shows it, `chatlab down` stops it'));
+      err(c.dim(`detached: \`${hint(globals, 'status')}\` shows it, \`${hint(globals, 'down')}\` stops it`));
       return 0;
     }
     err(c.dim('running in the foreground: Ctrl-C (or q) stops everything'));
@@ -107,7 +109,7 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
   } catch (e) {
     if (stopping) await stopping;
     reportError(e, json);
-    return 1;
+    return exitCodeFor(e);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -6,3 +6,4 @@ export { compareRuns, renderCompareTable, renderCompareMarkdown, type CompareRow
 export { loadRunResult, parseRunResult } from './load.js';
 export { variantMeasures, sideBySide, verdictOf, type Measure, type SideBySideRow, type Verdict } from './measures.js';
 export { lineChart, type ChartSeries, type ChartMarker, type LineChartOptions } from './svg.js';
+export { compareToBaseline, parseTolerance, renderBaseline } from './baseline.js';

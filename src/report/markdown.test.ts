@@ -51,3 +51,18 @@ describe('renderMarkdown', () => {
     expect(text).not.toContain('## Delivery checker');
   });
 });
+
+describe('issue 12 in report.md', () => {
+  it('marks an interrupted run, shows the baseline comparison and the service options', async () => {
+    const { fixtureRunResult } = await import('../../test/fixtures/run-result.js');
+    const { compareToBaseline } = await import('./baseline.js');
+    const r = fixtureRunResult();
+    r.environment.serviceOptions = { 'gateway-1': { routing: 'hybrid' } };
+    r.baseline = compareToBaseline(fixtureRunResult(), r, 'reports/base', 10);
+    const md = renderMarkdown(r);
+    expect(md).toContain('## Against the baseline');
+    expect(md).toContain('baseline reports/base (max regress 10%): no regression');
+    expect(md).toMatch(/\| gateway-1 \| routing=hybrid \|/);
+    expect(renderMarkdown({ ...r, interrupted: true })).toContain('INTERRUPTED — partial report');
+  });
+});

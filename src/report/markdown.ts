@@ -3,6 +3,7 @@ import { describeExample, faultExamples } from './examples.js';
 import { escapeMdCell as esc, fmtDuration, fmtNum, fmtRatio, mdTable } from './format.js';
 import { allThresholds, sideBySide, verdictOf } from './measures.js';
 import { environmentRows } from './environment.js';
+import { renderBaseline } from './baseline.js';
 
 /** report.md: verdict, checker, variants side by side, environment (DASHBOARD.md §report 1, 2, 4, 5). */
 export function renderMarkdown(result: RunResult): string {
@@ -14,14 +15,20 @@ export function renderMarkdown(result: RunResult): string {
     parts.push(checkerSection(result));
     parts.push(sideBySideSection(result));
   }
+  if (result.baseline) parts.push(['## Against the baseline', ...renderBaseline(result.baseline).map((l, i) => (i === 0 ? esc(l) : `- ${esc(l.trim())}`))].join('\n\n').replace(/\n\n- /g, '\n- ').replace('\n- ', '\n\n- '));
+  const options = result.environment.serviceOptions;
+  if (options && Object.keys(options).length > 0) {
+    parts.push(`## Service options\n\nIn effect when the run started (restored when it ended); a variant that changed them lists its own in report.json.\n\n${mdTable(['service', 'options'], Object.entries(options).map(([name, o]) => [esc(name), esc(Object.entries(o).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ') || 'defaults')]))}`);
+  }
   parts.push(`## Environment\n\n${mdTable(['', ''], environmentRows(result).map(([k, v]) => [esc(k), esc(v)]))}`);
   return `${parts.join('\n\n')}\n`;
 }
 
 function verdictSection(result: RunResult): string {
   const verdict = verdictOf(result);
-  const head =
-    verdict === 'error'
+  const head = result.interrupted
+    ? `## Verdict: ⚠ INTERRUPTED — partial report, ${result.variants.length} finished variant(s)`
+    : verdict === 'error'
       ? `## Verdict: ⚠ ERROR — the run could not be done\n\n> ${esc(result.error ?? '')}`
       : verdict === 'pass'
         ? '## Verdict: ✅ PASS — every threshold holds'

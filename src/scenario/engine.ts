@@ -4,12 +4,14 @@ import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
 import { readState } from '../stack/index.js';
 import { checkDeliveries } from './checker/index.js';
 import { VariantContext } from './context.js';
+import { foldRepeats, peakConnections, vacuousGuard } from './guard.js';
 import type { PoolSecond } from './pool.js';
-import { applyServiceOptions } from './reconfigure.js';
+import { prepareRun, type PreparedVariant } from './prepare.js';
+import { applyServiceOptions, readServiceOptions, restoreServiceOptions } from './reconfigure.js';
 import { REPORT_SCHEMA_VERSION, type RunResult, type SeriesPoint, type TimelineEvent, type VariantResult } from './result.js';
-import { evaluate, parseThreshold } from './thresholds.js';
-import type { ScenarioDefinition } from './types.js';
-import { expandVariants, paramsForReport, type VariantSpec } from './variants.js';
+import { evaluate } from './thresholds.js';
+import type { ScenarioDefinition, ScenarioOutcome } from './types.js';
+import { paramsForReport } from './variants.js';
 
 /** What the engine tells its listeners (the dashboard and progress lines only listen). */
 export interface EngineEvents {
@@ -26,6 +28,10 @@ export interface RunOptions {
   /** Replace the scenario's thresholds. */
   thresholds?: string[];
   config: Record<string, unknown>;
+  /** Run each variant this many times, interleaved (v1 v2 v1 v2 …). Default 1. */
+  repeat?: number;
+  /** Aborted (Ctrl-C): the running variant is stopped and the result holds the finished ones, `interrupted: true`. */
+  signal?: AbortSignal;
 }
 
 const emptyChecker = () => checkDeliveries({ sends: [], deliveries: [] });
@@ -38,26 +44,46 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
   if (def.needsNativeInfra && state.provider !== 'native') {
     throw new ChatlabError(ErrorCodes.SCENARIO, `${def.name} injects process faults into Redis/Kafka/Cassandra and needs --infra native (this stack: ${state.provider})`);
   }
-  const sets = { ...(def.defaultSets ?? {}), ...o.sets };
-  const specs = expandVariants(sets);
   // validate every variant before running any (bad input fails fast, exit 2)
-  const parsed = specs.map((spec) => ({ spec, params: parseParams(def, spec) }));
-  const thresholds = (params: Record<string, unknown>) =>
-    (o.thresholds ?? (typeof def.thresholds === 'function' ? def.thresholds(params) : def.thresholds)).map(parseThreshold);
-  parsed.forEach((p) => thresholds(p.params));
-
+  const prepared = prepareRun(def, o.sets, o.thresholds);
+  const repeat = Math.max(1, o.repeat ?? 1);
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${def.name}`;
-  const variants: VariantResult[] = [];
-  for (const [index, { spec, params }] of parsed.entries()) {
-    events.emit('variant-start', { index, total: parsed.length, name: spec.name });
-    variants.push(await runVariant(def, spec, params, { ...o, runId, index, checks: thresholds(params) }, events));
+  const before = readServiceOptions(o.stateDir);
+  const runs: Array<VariantResult[]> = prepared.map(() => []);
+  const info = (line: string) => events.emit('timeline', { atMs: 0, kind: 'info', label: line, variant: 'restore' });
+  let interrupted = false;
+  try {
+    for (let r = 0; r < repeat && !interrupted; r++) {
+      for (const [index, p] of prepared.entries()) {
+        if (o.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        events.emit('variant-start', { index, total: prepared.length, name: repeat > 1 ? `${p.spec.name} (run ${r + 1}/${repeat})` : p.spec.name });
+        const v = await runVariant(def, p, { ...o, runId, index: index + r * prepared.length }, events);
+        if (v === 'interrupted') {
+          interrupted = true;
+          break;
+        }
+        runs[index]!.push(v);
+      }
+    }
+  } finally {
+    // a run leaves the services as it found them, Ctrl-C included
+    await restoreServiceOptions(o.stateDir, before, info).catch((e: unknown) => info(`restore failed: ${errorMessage(e)}`));
   }
+  const variants = prepared.flatMap((p, i) => {
+    const done = runs[i]!;
+    if (done.length === 0) return [];
+    return [combine(p, done)];
+  });
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     scenario: def.name,
     description: def.description,
-    ok: variants.every((v) => v.thresholds.every((t) => t.ok) && v.errors.length === 0),
+    ok: !interrupted && variants.every((v) => v.thresholds.every((t) => t.ok) && v.errors.length === 0),
+    ...(interrupted ? { interrupted: true } : {}),
     runId,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -72,27 +98,35 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
       versions: state.versions,
       chatlab: '0.1.0',
       seed: o.seed,
-      config: { ...o.config, sets },
+      config: { ...o.config, sets: { ...(def.defaultSets ?? {}), ...o.sets }, ...(repeat > 1 ? { repeat } : {}) },
+      serviceOptions: before,
     },
     variants,
   };
 }
 
-function parseParams(def: ScenarioDefinition, spec: VariantSpec): Record<string, unknown> {
-  const parsed = def.params.safeParse(spec.overrides);
-  if (!parsed.success) {
-    throw new ChatlabError(ErrorCodes.CONFIG, `${def.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+/** One variant's repeats folded into one result (thresholds on the folded values, guards from every run). */
+function combine(p: PreparedVariant, done: VariantResult[]): VariantResult {
+  if (done.length === 1) return done[0]!;
+  const folded = foldRepeats(done);
+  const guards = done.flatMap((v) => v.thresholds.filter((t) => t.name.startsWith('guard:')));
+  return {
+    ...done[0]!,
+    ...folded,
+    thresholds: [...p.checks.map((t) => evaluate(t, folded)), ...guards],
+    errors: done.flatMap((v) => v.errors),
+    durationMs: done.reduce((s, v) => s + v.durationMs, 0),
+    repeats: done.map((v) => ({ checker: v.checker, latency: v.latency, measures: v.measures, thresholds: v.thresholds, errors: v.errors, durationMs: v.durationMs })),
+  };
 }
 
 async function runVariant(
   def: ScenarioDefinition,
-  spec: VariantSpec,
-  params: Record<string, unknown>,
-  o: RunOptions & { runId: string; index: number; checks: ReturnType<typeof parseThreshold>[] },
+  p: PreparedVariant,
+  o: RunOptions & { runId: string; index: number },
   events: EventEmitter<EngineEvents>,
-): Promise<VariantResult> {
+): Promise<VariantResult | 'interrupted'> {
+  const { spec, params } = p;
   const timeline: TimelineEvent[] = [];
   const series: SeriesPoint[] = [];
   const errors: string[] = [];
@@ -102,6 +136,7 @@ async function runVariant(
     events.emit('timeline', { ...e, variant: spec.name });
   };
   if (def.serviceOptions) await applyServiceOptions(o.stateDir, def.serviceOptions(params), (line) => onTimeline({ atMs: 0, kind: 'info', label: line }));
+  const serviceOptions = readServiceOptions(o.stateDir);
   const prefix = `r${o.runId.slice(11, 19).replace(/-/g, '')}v${o.index}`;
   const ctx = new VariantContext(o.runId, o.seed, o.stateDir, prefix, {
     onTimeline,
@@ -110,31 +145,43 @@ async function runVariant(
       events.emit('second', { variant: spec.name, point, pool });
     },
   });
-  let outcome: Awaited<ReturnType<ScenarioDefinition['run']>> = { measures: {} };
+  let outcome: ScenarioOutcome = { measures: {} };
+  let aborted = false;
   try {
-    outcome = await def.run(ctx, params);
+    const run = def.run(ctx, params);
+    run.catch(() => {}); // an interrupted run keeps failing in the background once its workers are gone
+    const stop = new Promise<'aborted'>((resolve) => {
+      if (o.signal?.aborted) resolve('aborted');
+      o.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    const first = await Promise.race([run, stop]);
+    if (first === 'aborted') aborted = true;
+    else outcome = first;
   } catch (err) {
     errors.push(errorMessage(err));
     onTimeline({ atMs: Date.now() - t0, kind: 'info', label: `run failed: ${errorMessage(err)}` });
   } finally {
     await ctx.close();
   }
+  if (aborted) return 'interrupted';
+  const checker = outcome.checker ?? emptyChecker();
   const base = {
-    checker: outcome.checker ?? emptyChecker(),
+    checker,
     latency: outcome.latency ?? ctx.latency.summary(),
-    measures: outcome.measures,
+    measures: { ...outcome.measures, ...(series.length > 0 ? { peakConnections: peakConnections(series) } : {}) },
   };
   const result: VariantResult = {
     name: spec.name,
     params: paramsForReport(params),
     ...base,
-    thresholds: o.checks.map((t) => evaluate(t, base)),
+    thresholds: [...p.checks.map((t) => evaluate(t, base)), ...vacuousGuard(checker, series, errors.length > 0)],
     better: def.better,
     timeline,
     series,
     fanout: outcome.fanout,
     errors,
     durationMs: Date.now() - t0,
+    serviceOptions,
   };
   events.emit('variant-end', result);
   return result;

@@ -5,3 +5,7 @@ export * from './types.js';
 export * from './thresholds.js';
 export * from './variants.js';
 export { LoadPool, type PoolSecond } from './pool.js';
+export * from './prepare.js';
+export * from './describe.js';
+export { vacuousGuard, foldRepeats } from './guard.js';
+export { readServiceOptions, restoreServiceOptions } from './reconfigure.js';

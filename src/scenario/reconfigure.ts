@@ -32,3 +32,46 @@ export async function applyServiceOptions(
     }
   }
 }
+
+/** Each service's options as its config file holds them now (what the next start uses). */
+export function readServiceOptions(stateDir: string): Record<string, Record<string, unknown>> {
+  const state = readState(stateDir);
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const svc of state?.services ?? []) {
+    try {
+      out[svc.name] = JSON.parse(fs.readFileSync(serviceConfigFile(stateDir, svc.name), 'utf8')).options ?? {};
+    } catch {
+      out[svc.name] = {};
+    }
+  }
+  return out;
+}
+
+/**
+ * Puts every service back to the options of `snapshot` (taken before the run), restarting
+ * those that differ; also starts a service the run left stopped. Returns what it restored.
+ */
+export async function restoreServiceOptions(stateDir: string, snapshot: Record<string, Record<string, unknown>>, onChange: (line: string) => void): Promise<string[]> {
+  const state = readState(stateDir);
+  if (!state) return [];
+  const restored: string[] = [];
+  for (const svc of state.services) {
+    const wanted = snapshot[svc.name];
+    const file = serviceConfigFile(stateDir, svc.name);
+    let changed = false;
+    if (wanted) {
+      const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (JSON.stringify(config.options ?? {}) !== JSON.stringify(wanted)) {
+        fs.writeFileSync(file, JSON.stringify({ ...config, options: wanted }, null, 2), { mode: 0o600 });
+        changed = true;
+      }
+    }
+    if (changed) {
+      onChange(`restoring ${svc.name} to ${JSON.stringify(wanted)}`);
+      await stopService(stateDir, svc.name, 'term');
+      restored.push(svc.name);
+    }
+    await startService(stateDir, svc.name);
+  }
+  return restored;
+}

@@ -68,6 +68,18 @@ export interface VariantResult {
   /** Run problems that did not stop it (counted, not thrown). */
   errors: string[];
   durationMs: number;
+  /** The services' effective options while this variant ran (service name → options). */
+  serviceOptions?: Record<string, Record<string, unknown>>;
+  /** With `--repeat N`: each run of this variant (interleaved with the others); the fields above fold them (counts summed, latency and measures the median). */
+  repeats?: Array<Pick<VariantResult, 'checker' | 'latency' | 'measures' | 'thresholds' | 'errors' | 'durationMs'>>;
+}
+
+/** `--baseline`: each measure against a blessed run, in its better direction. */
+export interface BaselineComparison {
+  baseline: string;
+  maxRegressPct: number;
+  rows: Array<{ variant: string; measure: string; baseline: number | null; value: number | null; better: 'lower' | 'higher'; regressPct: number | null; ok: boolean }>;
+  ok: boolean;
 }
 
 export interface RunEnvironment {
@@ -83,6 +95,8 @@ export interface RunEnvironment {
   seed: number;
   /** Options the run was started with (flags, --set), so it can be repeated. */
   config: Record<string, unknown>;
+  /** The services' effective options when the run started (service name → options); restored at the end. */
+  serviceOptions?: Record<string, Record<string, unknown>>;
 }
 
 export interface RunResult {
@@ -92,6 +106,9 @@ export interface RunResult {
   ok: boolean;
   /** Set when the run could not be done (exit 2): why. */
   error?: string;
+  /** Stopped by Ctrl-C / SIGTERM: `variants` holds only those that finished. */
+  interrupted?: boolean;
+  baseline?: BaselineComparison;
   runId: string;
   startedAt: string;
   finishedAt: string;

@@ -38,3 +38,16 @@ describe('variants from --set', () => {
     expect(() => parseSets(['k='])).toThrow(/no value/);
   });
 });
+
+describe('threshold grammar (issue 12)', () => {
+  it('"p99 <" is an error, not p99 < 0', () => {
+    expect(() => parseThreshold('p99 <')).toThrow(/--threshold "p99 <" is not NAME OP NUMBER/);
+    expect(() => parseThreshold('p99 < fast')).toThrow();
+  });
+  it('reads k6 style: p(99)<200, p(99.9)<1s, p99<200ms', () => {
+    expect(parseThreshold('p(99)<200')).toMatchObject({ left: 'p99', op: '<', limit: 200 });
+    expect(parseThreshold('p(99.9)<1s')).toMatchObject({ left: 'p999', limit: 1000 });
+    expect(parseThreshold('p99<200ms')).toMatchObject({ left: 'p99', limit: 200, name: 'p99 < 200' });
+    expect(parseThreshold('publishesPerMsg@100 <= 1')).toMatchObject({ left: 'publishesPerMsg@100', limit: 1 });
+  });
+});

@@ -20,6 +20,13 @@ export interface ScenarioDefinition<P extends Record<string, unknown> = Record<s
   serviceOptions?: (params: P) => { gateway?: Record<string, unknown>; presence?: Record<string, unknown>; receipts?: Record<string, unknown> };
   /** Better direction per measure for the comparison (default lower). */
   better?: Record<string, 'lower' | 'higher'>;
+  /** What each parameter means (shown by `chatlab scenarios` and `run --help`). */
+  paramDocs?: Record<string, string>;
+  /**
+   * The measures the run returns, name → meaning; `@<n>` in a name stands for a number
+   * (`publishesPerMsg@<size>`). When given, thresholds naming anything else are refused up front.
+   */
+  measures?: Record<string, string>;
   /** Whether the run needs native infra processes (restart/pause faults). */
   needsNativeInfra?: boolean;
   run(ctx: ScenarioContext, params: P): Promise<ScenarioOutcome>;

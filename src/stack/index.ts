@@ -1,6 +1,6 @@
 export { startStack, type UpOptions, type RunningStack } from './up.js';
 export { stopStack, type DownReport } from './down.js';
-export { collectStatus, type StackStatus } from './status.js';
+export { collectStatus, unhealthyParts, type StackStatus } from './status.js';
 export { readState, type StackState, type ServiceKind, type ServiceRecord } from './state.js';
 export * from './control.js';
 export { launchService } from './services.js';

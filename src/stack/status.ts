@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { checkInfraHealth } from '../infra/index.js';
+import path from 'node:path';
 import { isOwnedAlive } from '../infra/index.js';
 import { stackAlive } from './liveness.js';
 import { readState, type ServiceKind, type StackState } from './state.js';
@@ -11,7 +13,7 @@ export interface StackStatus {
     cassandra: { contactPoints: string[]; localDataCenter: string; healthy: boolean };
     search: { url: string; healthy: boolean };
   };
-  services: Array<{ name: string; kind: ServiceKind; pid: number; url: string; healthy: boolean }>;
+  services: Array<{ name: string; kind: ServiceKind; pid: number; url: string; healthy: boolean; options?: Record<string, unknown> }>;
   provider: string | undefined;
   phase: StackState['phase'];
   startedAt: string;
@@ -29,6 +31,15 @@ export async function serviceHealthy(url: string): Promise<boolean> {
   }
 }
 
+/** The options a service runs with (its config file, services.ts's serviceConfigFile, which a restart reads). */
+function effectiveOptions(stateDir: string, name: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(stateDir, 'services', `${name}.json`), 'utf8')).options ?? {};
+  } catch {
+    return {};
+  }
+}
+
 /** null when nothing runs (no state file, or nothing recorded in it is alive). */
 export async function collectStatus(stateDir: string): Promise<StackStatus | null> {
   const state = readState(stateDir);
@@ -42,6 +53,7 @@ export async function collectStatus(stateDir: string): Promise<StackStatus | nul
       pid: s.pid,
       url: s.url,
       healthy: isOwnedAlive(s) && (await serviceHealthy(s.url)),
+      options: effectiveOptions(stateDir, s.name),
     })),
   );
   return {
@@ -59,4 +71,10 @@ export async function collectStatus(stateDir: string): Promise<StackStatus | nul
     versions: state.versions,
     stateDir,
   };
+}
+
+/** The parts of a stack that are down, by name (`redis`, `gateway-2`): empty when all is healthy. */
+export function unhealthyParts(s: StackStatus): string[] {
+  const infra = (['redis', 'kafka', 'cassandra'] as const).filter((k) => !s.infra[k].healthy);
+  return [...infra, ...s.services.filter((svc) => !svc.healthy).map((svc) => svc.name)];
 }

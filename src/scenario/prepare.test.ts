@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { scenarios } from '../../scenarios/index.js';
+import { ChatlabError } from '../core/index.js';
+import { parseSets } from './variants.js';
+import { prepareRun, suggest } from './prepare.js';
+
+const race = scenarios['reconnect-race']!;
+const fanout = scenarios['large-group-fanout']!;
+
+function configError(f: () => unknown): ChatlabError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ChatlabError);
+    expect((e as ChatlabError).code).toBe('CHATLAB_E_CONFIG');
+    return e as ChatlabError;
+  }
+  throw new Error('did not throw');
+}
+
+describe('a run is checked before anything starts', () => {
+  it('refuses an unknown --set key, naming the closest parameter', () => {
+    const e = configError(() => prepareRun(race, parseSets(['client=8'])));
+    expect(e.message).toBe('--set client: reconnect-race has no parameter "client"; did you mean "clients"?');
+  });
+  it('refuses a bad value, naming the key and what was given', () => {
+    const e = configError(() => prepareRun(race, parseSets(['clients=lots'])));
+    expect(e.message).toMatch(/^--set clients: .*\(got "lots"\)$/);
+    expect(configError(() => prepareRun(race, parseSets(['fault=meteor']))).message).toMatch(/--set fault: .*kill-gateway/);
+  });
+  it('refuses a threshold on a measure the scenario does not have, before the run', () => {
+    const e = configError(() => prepareRun(race, {}, ['reconects < 5']));
+    expect(e.message).toContain('has no measure "reconects"; did you mean "reconnects"?');
+    expect(() => prepareRun(race, {}, ['p99 <'])).toThrow(/--threshold "p99 <" is not NAME OP NUMBER/);
+  });
+  it('knows pattern measures (publishesPerMsg@<size>) and the shared ones', () => {
+    expect(prepareRun(fanout, parseSets(['sizes=10']), ['publishesPerMsg@10 <= 10', 'p(99)<200ms', 'lost == 0', 'peakConnections > 0'])).toHaveLength(3);
+    expect(() => prepareRun(fanout, {}, ['publishesPerMsg <= 10'])).toThrow(/has no measure/);
+  });
+  it('every scenario passes its own default thresholds through the check', () => {
+    for (const def of Object.values(scenarios)) expect(() => prepareRun(def, {})).not.toThrow();
+  });
+  it('suggests only when one name is close', () => {
+    expect(suggest('zzzz', ['alpha', 'beta'])).toBe('known: alpha, beta');
+  });
+});
+
+describe('default thresholds cannot pass a run that measured nothing (issue 12)', () => {
+  it('every scenario that connects clients requires a connection, and one that sends requires acks and deliveries', () => {
+    for (const def of Object.values(scenarios)) {
+      const t = prepareRun(def, {})[0]!.checks.map((c) => c.name);
+      if (def.name !== 'hot-path') expect(t, def.name).toContain('peakConnections > 0');
+      if (def.name !== 'thundering-herd') expect(t, def.name).toEqual(expect.arrayContaining(['acked > 0', 'delivered > 0']));
+    }
+  });
+});
