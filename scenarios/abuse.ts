@@ -30,7 +30,15 @@ export const scenario: ScenarioDefinition<Params> = {
   name: 'abuse',
   description: 'Hostile inputs at every process while traffic flows: all healthy, lost 0, duplicates 0, no stored message changed, each input answered with its documented code.',
   params,
-  thresholds: ['lost == 0', 'duplicates == 0', 'abuse.unhealthy == 0', 'abuse.storedChanged == 0', 'abuse.unexpectedAnswers == 0'],
+  thresholds: ['lost == 0', 'duplicates == 0', 'abuse.unhealthy == 0', 'abuse.storedChanged == 0', 'abuse.unexpectedAnswers == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  paramDocs: {
+    clients: 'well-behaved clients sending while the attacks run',
+    groupSize: 'members per conversation of the normal traffic',
+    ratePerSec: 'normal messages per second',
+    perClass: 'hostile inputs of each class per target',
+    flood: 'unauthenticated connections opened at once per gateway',
+    workers: 'load-worker processes',
+  },
   async run(ctx, p) {
     const state = readState(ctx.stateDir)!;
     const services: Target[] = state.services.filter((s) => s.url.startsWith('http://127.0.0.1:')).map((s) => ({ name: s.name, url: s.url, kind: s.kind }));
