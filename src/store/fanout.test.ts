@@ -109,7 +109,7 @@ describe('publishMessage', () => {
     const result = await publishMessage(redis, keys, { message, origin: 'gw:1', channels: ['t:inbox:a', 't:inbox:b'], dedupeTtlSec: 60 });
     expect(result).toEqual({ messageId: '1001', published: true, messageJson: JSON.stringify(message) });
     const [numKeys, dedupeKey, recentKey, id, ttl, stored, payload, maxlen, ...channels] = calls[0]!;
-    expect([numKeys, dedupeKey, recentKey, id, ttl, stored, maxlen]).toEqual([2, 't:dedupe:c1:m-1', 't:recent:c1', '1001', 60, JSON.stringify(message), RECENT_MAXLEN]);
+    expect([numKeys, dedupeKey, recentKey, id, ttl, stored, maxlen]).toEqual([2, 't:dedupe:c1:a:m-1', 't:recent:c1', '1001', 60, JSON.stringify(message), RECENT_MAXLEN]);
     expect(channels).toEqual(['t:inbox:a', 't:inbox:b']);
     const routed = frame(payload as string);
     expect(routed).toMatchObject({ origin: 'gw:1', sentAt: message.sentAt });
@@ -120,6 +120,14 @@ describe('publishMessage', () => {
     const { redis } = fakeRedis(['900', 0]);
     const result = await publishMessage(redis, keys, { message, origin: 'gw:1', channels: [], dedupeTtlSec: 60 });
     expect(result).toEqual({ messageId: '900', published: false, messageJson: JSON.stringify({ ...message, messageId: '900' }) });
+  });
+
+  it('a re-send with another body stands as the original message, body and all', async () => {
+    const original = { ...message, messageId: '900', body: 'original', sentAt: 1 };
+    const { redis, calls } = fakeRedis([JSON.stringify(original), 0]);
+    const result = await publishMessage(redis, keys, { message: { ...message, body: 'rewritten' }, origin: 'gw:1', channels: [], dedupeTtlSec: 60 });
+    expect(result).toEqual({ messageId: '900', published: false, messageJson: JSON.stringify(original) });
+    expect(calls[0]![1]).toBe('t:dedupe:c1:a:m-1'); // keyed by the sender: another member's m-1 is another key
   });
 });
 

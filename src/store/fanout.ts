@@ -106,9 +106,11 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
 // --- publishing a chat message ---
 
 /**
- * The whole Redis side of a send in one atomic round trip: claim the clientMsgId (dedupe);
- * if it is new, append the message to `recent:<conv>` and publish it to every channel. If it
- * was seen before, publish nothing and return the first messageId.
+ * The whole Redis side of a send in one atomic round trip: claim the sender's clientMsgId
+ * (dedupe, keyed by conversation, sender and clientMsgId); if it is new, keep the message under
+ * it, append the message to `recent:<conv>` and publish it to every channel. If it was seen
+ * before, publish nothing and return the message first stored under it: a re-send (or a
+ * re-send with another body) stands as the original, never replaces it.
  *
  * KEYS[1] dedupe key, KEYS[2] recent stream; ARGV[1] messageId, ARGV[2] dedupe ttl (s),
  * ARGV[3] message JSON (for the stream), ARGV[4] payload to publish, ARGV[5] stream maxlen,
@@ -117,7 +119,7 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
 const PUBLISH_LUA = `
 local prev = redis.call('GET', KEYS[1])
 if prev then return {prev, 0} end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'm', ARGV[3])
 for i = 6, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[4]) end
 return {ARGV[1], 1}
@@ -147,9 +149,9 @@ export async function publishMessage(
   const { message } = p;
   const messageJson = JSON.stringify(message);
   const payload = encodeRouted(p.origin, messageFrameJson(messageJson), message.sentAt);
-  const [messageId, published] = await (redis as unknown as WithPublishScript).chatlabSend(
+  const [stood, published] = await (redis as unknown as WithPublishScript).chatlabSend(
     2,
-    keys.dedupe(message.conversationId, message.clientMsgId),
+    keys.dedupe(message.conversationId, message.senderId, message.clientMsgId),
     keys.recent(message.conversationId),
     message.messageId,
     p.dedupeTtlSec,
@@ -158,11 +160,18 @@ export async function publishMessage(
     RECENT_MAXLEN,
     ...p.channels,
   );
-  return {
-    messageId,
-    published: published === 1,
-    messageJson: published === 1 ? messageJson : JSON.stringify({ ...message, messageId }),
-  };
+  if (published === 1) return { messageId: stood, published: true, messageJson };
+  return { ...originalOf(stood, message), published: false };
+}
+
+/**
+ * The message a dedupe key holds. Keys written before dedupe kept whole messages held only
+ * the id: then the original's body is not known here, and the new frame's fields stand in.
+ */
+function originalOf(stored: string, message: Message): { messageId: string; messageJson: string } {
+  if (!stored.startsWith('{')) return { messageId: stored, messageJson: JSON.stringify({ ...message, messageId: stored }) };
+  const original = JSON.parse(stored) as Message;
+  return { messageId: original.messageId, messageJson: stored };
 }
 
 // --- frames from services to users' sockets ---
