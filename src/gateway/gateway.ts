@@ -101,7 +101,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const server = createOpsServer({
     registry: metrics.registry,
     healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
-    extra: gatewayApi(ctx, config.secret),
+    extra: gatewayApi(ctx, config.secret, config.searchUrl),
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -12,6 +12,7 @@ import {
 import { encodeControl, publishBatched, readHistory } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
 import type { GatewayContext } from './context.js';
+import { handleSearch, isSearchPath } from './search-api.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const STATUS: Partial<Record<string, number>> = {
@@ -22,13 +23,18 @@ const STATUS: Partial<Record<string, number>> = {
 };
 
 /** The gateway's REST API (PROTOCOL.md §HTTP); errors are `{"error":{"code","message"}}`. */
-export function gatewayApi(ctx: GatewayContext, secret: string): RouteHandler {
+export function gatewayApi(ctx: GatewayContext, secret: string, searchUrl?: string): RouteHandler {
   return async (req, res, url) => {
     const history = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
     const isCreate = url.pathname === '/v1/conversations';
-    if (!history && !isCreate) return false;
+    const isSearch = isSearchPath(url.pathname);
+    if (!history && !isCreate && !isSearch) return false;
     try {
       const userId = authenticate(req, secret);
+      if (isSearch) {
+        await handleSearch(ctx, searchUrl, userId, req, res, url);
+        return true;
+      }
       if (isCreate) {
         if (req.method !== 'POST') throw methodNotAllowed(res, 'POST');
         const body = parseCreateConversationBody(await readJson(req), userId);
