@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 import { ChatlabError, ErrorCodes, sendJson } from '../core/index.js';
-import { searchMessages } from '../search/query.js';
+import { searchMessages } from '../store/index.js';
 import type { GatewayContext } from './context.js';
 import { encodeCursor, parseSearchQuery } from './search-query.js';
 

@@ -8,7 +8,7 @@
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from 'kafkajs';
 import { ChatlabError, ErrorCodes, MetricNames, counter, createRegistry, errorMessage, gauge, histogram, systemClock } from '../../core/index.js';
 import type { Clock, Message, Registry, ServiceConfig } from '../../core/index.js';
-import { bulkIndex, ensureMessagesIndex, MESSAGES_INDEX } from '../../search/messages-index.js';
+import { bulkIndex, ensureMessagesIndex, MESSAGES_INDEX } from '../../store/index.js';
 import { WriteCoalescer } from '../persist/coalescer.js';
 import { parseRecord, persistBackoffMs } from '../persist/worker.js';
 

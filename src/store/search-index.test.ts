@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bulkBody, sortKeyOf } from './messages-index.js';
+import { bulkBody, sortKeyOf } from './search-index.js';
 
 describe('messages index', () => {
   it('sort keys order like the 64-bit ids', () => {
