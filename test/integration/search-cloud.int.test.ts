@@ -21,6 +21,15 @@ async function searchUntil(gatewayUrl: string, caller: string, query: string, n:
   throw new Error(`search ${query} did not reach ${n} hits: ${JSON.stringify(last)}`);
 }
 
+/** p50/p99 upper bounds from a Prometheus histogram's buckets, for the log (a measurement, not an assertion). */
+async function histogramQuantiles(url: string, name: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm'))].map((m) => [m[1]!, Number(m[2])] as const);
+  const total = buckets.find(([le]) => le === '+Inf')?.[1] ?? 0;
+  const at = (p: number) => buckets.find(([, n]) => n >= p * total)?.[0] ?? 'n/a';
+  return `n=${total} p50<=${at(0.5)}s p99<=${at(0.99)}s`;
+}
+
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 describe('cloud search: WebSocket → Kafka → indexer → /v1/search', () => {
@@ -56,6 +65,9 @@ describe('cloud search: WebSocket → Kafka → indexer → /v1/search', () => {
     const p2 = (await search(g1, a, q({ q: word, limit: '2', cursor: p1.nextCursor }))).body;
     expect(p2.hits.map((h: any) => h.clientMsgId)).toEqual(['k0']);
     expect(p2.nextCursor).toBeUndefined();
+
+    const indexer = inject('services').find((svc) => svc.kind === 'indexer')!;
+    process.stderr.write(`[search] send→searchable ${await histogramQuantiles(indexer.url, 'chatlab_indexer_latency_seconds')}\n`);
 
     // a non-member finds nothing, and is refused a conversation they are not in
     expect((await search(g1, c, q({ q: word }))).body).toEqual({ hits: [] });
@@ -96,5 +108,6 @@ describe('cloud search: WebSocket → Kafka → indexer → /v1/search', () => {
     expect(ids.length).toBe(60);
     expect(new Set(ids).size).toBe(60);
     expect(await scrapeMetric(indexer.url, 'chatlab_indexed_total')).toBeGreaterThanOrEqual(50);
+    process.stderr.write(`[search] after restart (includes the outage): send→searchable ${await histogramQuantiles(indexer.url, 'chatlab_indexer_latency_seconds')}\n`);
   });
 });
