@@ -30,6 +30,16 @@ export const MetricNames = {
   persistLatency: 'chatlab_persist_latency_seconds',
   /** Write requests (batches) the persist worker sent to Cassandra. */
   persistDbRequests: 'chatlab_persist_db_requests_total',
+  // indexer (docs/protocol.md "Metrics (beyond the contract's names)")
+  indexed: 'chatlab_indexed_total',
+  indexerRejected: 'chatlab_indexer_rejected_total',
+  indexerWriteFailures: 'chatlab_indexer_write_failures_total',
+  /** Records of the messages topic not yet committed by the indexer group. */
+  indexerLag: 'chatlab_indexer_lag',
+  /** Send (the gateway's sentAt) → searchable (the bulk request with refresh answered). */
+  indexerLatency: 'chatlab_indexer_latency_seconds',
+  /** Bulk requests the indexer sent to the search engine. */
+  indexerBulkRequests: 'chatlab_indexer_bulk_requests_total',
 } as const;
 
 /** Buckets for latencies from 0.1 ms to 10 s. */

@@ -8,12 +8,14 @@ import { ChatlabError, ErrorCodes } from './errors.js';
  */
 export const serviceConfigSchema = z.object({
   name: z.string().min(1),
-  kind: z.enum(['gateway', 'presence', 'persist-worker', 'receipts-worker']),
+  kind: z.enum(['gateway', 'presence', 'persist-worker', 'receipts-worker', 'indexer']),
   port: z.number().int().min(0).max(65535),
   host: z.string().default('127.0.0.1'),
   redisUrl: z.string().min(1),
   kafkaBrokers: z.array(z.string()).min(1),
   cassandra: z.object({ contactPoints: z.array(z.string()).min(1), localDataCenter: z.string().min(1) }),
+  /** The search engine's base URL (indexer, gateway's /v1/search); empty when none runs. */
+  searchUrl: z.string().optional(),
   keyspace: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/),
   /** Prefix for every Redis key and channel, so several stacks (or tests) can share a Redis. */
   redisPrefix: z.string().default(''),

@@ -104,7 +104,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const server = createOpsServer({
     registry: metrics.registry,
     healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
-    extra: gatewayApi(ctx, config.secret, log),
+    extra: gatewayApi(ctx, config.secret, log, config.searchUrl),
     log,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });

@@ -13,6 +13,7 @@ import { encodeControl, publishBatched, readHistory } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { UserRateLimiter } from './user-limits.js';
+import { handleSearch, isSearchPath } from './search-api.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const STATUS: Partial<Record<string, number>> = {
@@ -24,7 +25,7 @@ const STATUS: Partial<Record<string, number>> = {
 };
 
 /** The gateway's REST API (PROTOCOL.md §HTTP); errors are `{"error":{"code","message"}}`. */
-export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: string) => void = () => {}): RouteHandler {
+export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: string) => void = () => {}, searchUrl?: string): RouteHandler {
   const requests = new UserRateLimiter(ctx.options.httpRatePerSec, ctx.options.httpRateBurst);
   const creations = new UserRateLimiter(ctx.options.createRatePerSec, ctx.options.createRateBurst);
   const limit = (limiter: UserRateLimiter, userId: string, what: string) => {
@@ -33,10 +34,15 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
   return async (req, res, url) => {
     const history = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
     const isCreate = url.pathname === '/v1/conversations';
-    if (!history && !isCreate) return false;
+    const isSearch = isSearchPath(url.pathname);
+    if (!history && !isCreate && !isSearch) return false;
     try {
       const userId = authenticate(req, secret);
       limit(requests, userId, 'requests');
+      if (isSearch) {
+        await handleSearch(ctx, searchUrl, userId, req, res, url);
+        return true;
+      }
       if (isCreate) {
         if (req.method !== 'POST') throw methodNotAllowed(res, 'POST');
         limit(creations, userId, 'conversations created');

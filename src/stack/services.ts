@@ -15,6 +15,7 @@ export interface ServiceOptions {
   /** Options handed to every process of a kind (validated by that process). */
   gateway?: Record<string, unknown>;
   persist?: Record<string, unknown>;
+  indexer?: Record<string, unknown>;
   presence?: Record<string, unknown>;
   receipts?: Record<string, unknown>;
   /** Kinds not to start (a test or scenario that runs one itself). */
@@ -41,6 +42,7 @@ const ENTRY: Record<ServiceKind, string> = {
   'persist-worker': 'dist/src/workers/persist/main.js',
   presence: 'dist/src/presence/main.js',
   'receipts-worker': 'dist/src/workers/receipts/main.js',
+  indexer: 'dist/src/workers/indexer/main.js',
 };
 
 interface Planned {
@@ -53,6 +55,7 @@ function plan(o: ServiceOptions): Planned[] {
   const planned: Planned[] = [];
   const wanted = (kind: ServiceKind) => !o.skip?.includes(kind) && fs.existsSync(path.join(packageRoot(), ENTRY[kind]));
   if (wanted('persist-worker')) planned.push({ name: 'persist-worker', kind: 'persist-worker', options: o.persist ?? {} });
+  if (wanted('indexer')) planned.push({ name: 'indexer', kind: 'indexer', options: o.indexer ?? {} });
   if (wanted('receipts-worker')) planned.push({ name: 'receipts-worker', kind: 'receipts-worker', options: o.receipts ?? {} });
   if (wanted('presence')) planned.push({ name: 'presence', kind: 'presence', options: o.presence ?? {} });
   if (wanted('gateway')) for (let i = 1; i <= o.gateways; i++) planned.push({ name: `gateway-${i}`, kind: 'gateway', options: o.gateway ?? {} });
@@ -111,6 +114,7 @@ export async function startServices(ctx: ServiceContext): Promise<StartedService
         redisUrl: ctx.endpoints.redis.url,
         kafkaBrokers: ctx.endpoints.kafka.brokers,
         cassandra: ctx.endpoints.cassandra,
+        searchUrl: ctx.endpoints.search.url,
         keyspace: ctx.keyspace,
         redisPrefix: '',
         topics: { messages: 'chat.messages' },

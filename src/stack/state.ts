@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 
-export const serviceKinds = ['gateway', 'presence', 'persist-worker', 'receipts-worker'] as const;
+export const serviceKinds = ['gateway', 'presence', 'persist-worker', 'receipts-worker', 'indexer'] as const;
 export type ServiceKind = (typeof serviceKinds)[number];
 
 const ownedProcess = z.object({

@@ -10,3 +10,5 @@ export * from './history.js';
 export * from './presence-scripts.js';
 export * from './receipt-scripts.js';
 export * from './watermarks.js';
+export * from './search-index.js';
+export * from './message-search.js';
