@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { parseSnowflake, snowflakeFromTime, type Rng } from '../core/index.js';
+import type { Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { ConversationMerger } from './merge.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
@@ -44,12 +44,6 @@ export interface SimClientOptions {
   syncPageSize?: number;
   /** Send a `read` for every message shown (the reader's watermark follows along). */
   autoRead?: boolean;
-}
-
-const SYNC_OVERLAP_MS = 3000;
-
-function maxId(a: string, b: string): string {
-  return a.length > b.length || (a.length === b.length && a > b) ? a : b;
 }
 
 interface Pending {
@@ -175,7 +169,7 @@ export class SimClient {
         this.everConnected = true;
         this.o.recorder.connected(this, reconnect);
         resolve();
-        if (reconnect) for (const conv of this.mergers.keys()) this.syncFrom(conv, true);
+        if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
         for (const [clientMsgId, p] of this.unacked) {
           this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
           this.write(p.conversationId, clientMsgId, p.body);
@@ -200,12 +194,12 @@ export class SimClient {
     });
   }
 
-  private syncFrom(conversationId: string, begin: boolean): void {
-    const merger = this.mergers.get(conversationId)!;
-    const last = begin ? merger.beginSync() : merger.lastId;
-    // Ids come from several gateways, so a lower id can still be in flight when a higher one
-    // arrived: the first page starts a little before the last id seen (dedupe drops repeats).
-    const after = begin && last !== '0' ? maxId(snowflakeFromTime(parseSnowflake(last).timestampMs - SYNC_OVERLAP_MS), '0') : last;
+  /**
+   * `after` is exact (per conversation ids rise in publish order): the first page starts at the
+   * last id shown, each next page at the top of the page before, never at the highest id seen
+   * live (live messages above a page are still buffered, with unfetched ones below them).
+   */
+  private syncFrom(conversationId: string, after: string): void {
     this.requestSync(conversationId, after);
   }
 
@@ -235,7 +229,7 @@ export class SimClient {
         const messages = f['messages'] as SimMessage[];
         for (const m of messages) this.o.recorder.delivered(this, m, at, false, true);
         for (const shown of merger.applySyncResult(messages, f['hasMore'])) this.o.recorder.delivered(this, shown, at, true, true);
-        if (f['hasMore']) this.syncFrom(f['conversationId'], false);
+        if (f['hasMore']) this.syncFrom(f['conversationId'], messages.at(-1)?.messageId ?? this.syncing.get(f['conversationId']) ?? merger.lastId);
         else this.syncing.delete(f['conversationId']);
         return;
       }

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   NOT_FOUND: 'CHATLAB_E_NOT_FOUND',
   CLOCK_BACKWARDS: 'CHATLAB_E_CLOCK_BACKWARDS',
   SCENARIO: 'CHATLAB_E_SCENARIO',
+  /** Try again later: a dependency is down, or the answer is not complete yet (HTTP 503). */
+  UNAVAILABLE: 'CHATLAB_E_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

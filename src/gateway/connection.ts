@@ -30,12 +30,18 @@ export class TokenBucket {
 
 let nextId = 0;
 
+/** Syncs a socket may have waiting behind the one in flight (a client syncs each conversation once per reconnect). */
+export const MAX_QUEUED_SYNCS = 64;
+
 /** One client socket: rate limit, bounded outbound queue, frame dispatch. */
 export class Connection implements RoutedSocket {
   readonly id: string;
   private readonly bucket: TokenBucket;
   /** Sends of one socket run their routing step in order, so one sender's messages stay in order. */
   private sendChain: Promise<void> = Promise.resolve();
+  /** One sync in flight per socket (each reads Cassandra and Redis); the rest wait, boundedly. */
+  private syncChain: Promise<void> = Promise.resolve();
+  private syncsQueued = 0;
   closed = false;
 
   constructor(
@@ -96,13 +102,21 @@ export class Connection implements RoutedSocket {
             .catch((err: unknown) => this.error('internal', errorMessage(err), frame.clientMsgId)),
         );
         return;
-      case 'sync':
-        void this.sync(frame).catch((err: unknown) => {
+      case 'sync': {
+        const failed = (code: ErrorFrameCode, message: string) => {
           // extension: which conversation failed, so the client can ask again
-          this.ctx.metrics.errors.inc({ code: 'unavailable' });
-          this.sendFrame({ type: 'error', code: 'unavailable', message: `sync failed, ask again: ${errorMessage(err)}`, conversationId: frame.conversationId } as ServerFrame);
-        });
+          this.ctx.metrics.errors.inc({ code });
+          this.sendFrame({ type: 'error', code, message, conversationId: frame.conversationId } as ServerFrame);
+        };
+        if (this.syncsQueued >= MAX_QUEUED_SYNCS) return failed('rate_limited', `more than ${MAX_QUEUED_SYNCS} syncs waiting on this socket, ask again later`);
+        this.syncsQueued++;
+        this.syncChain = this.syncChain.then(() =>
+          this.sync(frame)
+            .catch((err: unknown) => failed('unavailable', `sync failed, ask again: ${errorMessage(err)}`))
+            .finally(() => this.syncsQueued--),
+        );
         return;
+      }
       case 'read':
         void this.read(frame.conversationId, frame.messageId).catch((err: unknown) => this.error('unavailable', `read failed: ${errorMessage(err)}`));
         return;
@@ -139,6 +153,7 @@ export class Connection implements RoutedSocket {
   }
 
   private async sync(frame: SyncFrame): Promise<void> {
+    if (this.closed) return; // queued behind others while the socket went away
     if (!(await this.member(frame.conversationId))) return;
     const conversation = this.ctx.conversations.peek(frame.conversationId);
     const page = await readHistory({

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Conversation, ConversationStore, MessageStore, RedisKeys } from '../store/index.js';
-import type { SnowflakeGenerator } from '../core/index.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { Minter } from './minting.js';
 import type { GatewayOptions } from './options.js';
 import type { BatchingProducer } from './producer.js';
 import type { Router } from './router.js';
@@ -15,7 +15,8 @@ export interface GatewayContext {
   conversations: CachedConversations;
   messages: MessageStore;
   producer: BatchingProducer;
-  snowflake: SnowflakeGenerator;
+  /** Snowflake ids, only while the worker-id lease is held. */
+  minter: Minter;
   router: Router;
   metrics: GatewayMetrics;
   /** Sends accepted but not yet acknowledged by Kafka: graceful shutdown waits for them. */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { SnowflakeGenerator, createOpsServer, gauge, listen, systemClock, verifyToken, type ServiceConfig } from '../core/index.js';
+import { createOpsServer, gauge, listen, verifyToken, type ServiceConfig } from '../core/index.js';
 import {
   ConversationStore,
   MessageStore,
@@ -11,7 +11,6 @@ import {
   leaseWorkerId,
   redisKeys,
   usesGroupChannel,
-  type WorkerLease,
 } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
 import { Connection } from './connection.js';
@@ -19,6 +18,7 @@ import { CachedConversations, type GatewayContext, type GatewayEvents } from './
 import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
 import { createGatewayMetrics } from './metrics.js';
+import { Minter } from './minting.js';
 import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
@@ -45,8 +45,15 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   definePublishScript(redis);
   const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
   const metrics = createGatewayMetrics(config.name);
-  const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => metrics.produced.inc(n), config.name);
-  const lease: WorkerLease = await leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: 10_000, owner: `${config.name}:${process.pid}` });
+  const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => metrics.produced.inc(n), config.name, {
+    maxBatchBytes: options.kafkaBatchMaxBytes,
+    maxQueued: options.kafkaQueueMax,
+  });
+  const log = (line: string) => process.stderr.write(`[${config.name}] ${line}\n`);
+  const minter = await Minter.start({
+    takeLease: (onLost) => leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: options.workerLeaseTtlMs, owner: `${config.name}:${process.pid}`, onLost }),
+    log,
+  });
   await Promise.all([cassandra.connect(), producer.connect()]);
 
   const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys));
@@ -63,7 +70,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     conversations,
     messages: new MessageStore(cassandra, config.keyspace),
     producer,
-    snowflake: new SnowflakeGenerator({ workerId: lease.workerId, clock: systemClock }),
+    minter,
     router,
     metrics,
     inFlight: new Set(),
@@ -71,8 +78,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   };
   // the Snowflake clock guard's outcomes, read at scrape time
   gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
-    g.set({ outcome: 'waited' }, ctx.snowflake.stats.backwardsWaits);
-    g.set({ outcome: 'refused' }, ctx.snowflake.stats.backwardsRefusals);
+    g.set({ outcome: 'waited' }, minter.stats.backwardsWaits);
+    g.set({ outcome: 'refused' }, minter.stats.backwardsRefusals);
   });
   router.onControl = (userId, msg) => {
     if (msg.op === 'joined' && usesGroupChannel(options, msg.size)) void router.joinGroup(userId, msg.conversationId);
@@ -97,7 +104,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   });
   const server = createOpsServer({
     registry: metrics.registry,
-    healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
+    // Kafka too (the contract's /healthz), and ids: no lease or a clock stepped back = cannot send.
+    healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready' && producer.healthy() && minter.healthy,
     extra: gatewayApi(ctx, config.secret),
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
@@ -158,8 +166,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       // Sockets whose close has not completed yet are reported gone now, while Redis is up.
       await sink?.close().catch(() => {});
       await producer.disconnect().catch(() => {});
-      await lease.release().catch(() => {});
-      await lease.stop();
+      await minter.stop();
       await cassandra.shutdown().catch(() => {});
       sub.disconnect();
       redis.disconnect();

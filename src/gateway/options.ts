@@ -18,6 +18,12 @@ export const gatewayOptionsSchema = z.object({
   reconnectSpreadMs: z.number().int().min(0).default(2000),
   drainTimeoutMs: z.number().int().min(0).default(10_000),
   kafkaBatchMax: z.number().int().min(1).default(500),
+  /** Bytes per produce request (under Kafka's 1 MiB default max.message.bytes). */
+  kafkaBatchMaxBytes: z.number().int().min(16 * 1024).default(900 * 1024),
+  /** Messages waiting for Kafka at most; beyond it sends are refused `unavailable` before publishing. */
+  kafkaQueueMax: z.number().int().min(1).default(20_000),
+  /** The Snowflake worker-id lease; lost (not renewed for this long) = no sends until re-taken. */
+  workerLeaseTtlMs: z.number().int().min(300).default(10_000),
   /**
    * decoupled: the gateway only appends presence events to a Redis stream; the presence server
    * does the state and the fan-out. inline: the gateway does both itself, on the chat path.

@@ -106,21 +106,31 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
 // --- publishing a chat message ---
 
 /**
- * The whole Redis side of a send in one atomic round trip: claim the clientMsgId (dedupe);
- * if it is new, append the message to `recent:<conv>` and publish it to every channel. If it
- * was seen before, publish nothing and return the first messageId.
+ * The whole Redis side of a send in one atomic round trip: look up the sender's clientMsgId
+ * (dedupe); if it is new, append the message to `recent:<conv>` under its own id and publish it
+ * to every channel. The stream entry's id is `<messageId>-0`, so Redis itself refuses an id
+ * not above the conversation's last published one: per conversation, stream order = publish
+ * order = id order, which makes a sync's `after` exact. A refused id claims nothing; the
+ * gateway re-mints above the returned top. A re-send returns the stored original message
+ * (never the new frame's body), and publishes nothing.
  *
  * KEYS[1] dedupe key, KEYS[2] recent stream; ARGV[1] messageId, ARGV[2] dedupe ttl (s),
- * ARGV[3] message JSON (for the stream), ARGV[4] payload to publish, ARGV[5] stream maxlen,
- * ARGV[6..] channels.
+ * ARGV[3] message JSON, ARGV[4] payload to publish, ARGV[5] stream maxlen, ARGV[6..] channels.
+ * Returns {messageJson, 1} published, {originalJson, 0} a re-send, {topId, 2} id too low.
  */
 const PUBLISH_LUA = `
 local prev = redis.call('GET', KEYS[1])
 if prev then return {prev, 0} end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'm', ARGV[3])
+local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3])
+if type(added) == 'table' and added.err then
+  local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+  local top = '0'
+  if last[1] then top = string.match(last[1][1], '^(%d+)') end
+  return {top, 2}
+end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
 for i = 6, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[4]) end
-return {ARGV[1], 1}
+return {ARGV[3], 1}
 `;
 
 type WithPublishScript = { chatlabSend(...args: Array<string | number>): Promise<[string, number]> };
@@ -130,14 +140,11 @@ export function definePublishScript(redis: Redis): void {
   redis.defineCommand('chatlabSend', { lua: PUBLISH_LUA });
 }
 
-export interface PublishedMessage {
-  /** The messageId that stands: this one, or the first one of a re-sent clientMsgId. */
-  messageId: string;
-  /** False for a re-send: nothing was appended or published again. */
-  published: boolean;
-  /** The message as it stands, as JSON (the id the conversation keeps). */
-  messageJson: string;
-}
+export type PublishedMessage =
+  /** published: appended and published now; duplicate: a re-send, the stored original stands. */
+  | { outcome: 'published' | 'duplicate'; messageId: string; messageJson: string }
+  /** The id was not above the conversation's last published id (`topId`): mint again. */
+  | { outcome: 'stale'; topId: string };
 
 export async function publishMessage(
   redis: Redis,
@@ -147,9 +154,9 @@ export async function publishMessage(
   const { message } = p;
   const messageJson = JSON.stringify(message);
   const payload = encodeRouted(p.origin, messageFrameJson(messageJson), message.sentAt);
-  const [messageId, published] = await (redis as unknown as WithPublishScript).chatlabSend(
+  const [reply, code] = await (redis as unknown as WithPublishScript).chatlabSend(
     2,
-    keys.dedupe(message.conversationId, message.clientMsgId),
+    keys.dedupe(message.conversationId, message.senderId, message.clientMsgId),
     keys.recent(message.conversationId),
     message.messageId,
     p.dedupeTtlSec,
@@ -158,11 +165,9 @@ export async function publishMessage(
     RECENT_MAXLEN,
     ...p.channels,
   );
-  return {
-    messageId,
-    published: published === 1,
-    messageJson: published === 1 ? messageJson : JSON.stringify({ ...message, messageId }),
-  };
+  if (code === 2) return { outcome: 'stale', topId: reply };
+  if (code === 1) return { outcome: 'published', messageId: message.messageId, messageJson };
+  return { outcome: 'duplicate', messageId: (JSON.parse(reply) as Message).messageId, messageJson: reply };
 }
 
 // --- frames from services to users' sockets ---

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../core/index.js';
-import { mergeHistory } from './history.js';
+import { historyHasHole, mergeHistory } from './history.js';
 
 const msg = (id: string, body = `b${id}`): Message => ({
   conversationId: 'c1',
@@ -50,5 +50,24 @@ describe('mergeHistory', () => {
   it('handles empty sources', () => {
     expect(mergeHistory([], [], 5, false)).toEqual({ messages: [], hasMore: false });
     expect(ids(mergeHistory([], [msg('2')], 5, false).messages)).toEqual(['2']);
+  });
+});
+
+describe('historyHasHole (issue 10, item 8)', () => {
+  const page = (messageIds: string[], hasMore = false) => ({ messages: messageIds.map((id) => msg(id)), hasMore });
+
+  it('no hole while the stream was never trimmed, or trimmed only at or below `after`', () => {
+    expect(historyHasHole('10', page([]), '0')).toBe(false);
+    expect(historyHasHole('10', page([]), '10')).toBe(false);
+  });
+
+  it('a hole: the cap trimmed messages above `after` that Cassandra does not hold yet', () => {
+    expect(historyHasHole('10', page([]), '50')).toBe(true);
+    expect(historyHasHole('10', page(['20', '30']), '50')).toBe(true);
+  });
+
+  it('no hole once Cassandra reaches the trimmed part, or when its page is full (the next page asks again)', () => {
+    expect(historyHasHole('10', page(['20', '50']), '50')).toBe(false);
+    expect(historyHasHole('10', page(['20', '30'], true), '50')).toBe(false);
   });
 });

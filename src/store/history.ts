@@ -4,7 +4,7 @@
  * de-duplicated by id, cannot (within the stream's cap).
  */
 import type { Redis } from 'ioredis';
-import { compareIds, type Message } from '../core/index.js';
+import { ChatlabError, ErrorCodes, compareIds, type Message } from '../core/index.js';
 import type { MessagePage, MessageStore } from './messages.js';
 import { readRecentAfter } from './recent.js';
 
@@ -33,8 +33,20 @@ export interface ReadHistoryParams {
   /** Strictly after this id; "0" from the start. */
   after: string;
   limit: number;
-  /** Earliest time worth scanning in Cassandra when `after` is "0" (conversation creation). */
+  /** Earliest time worth scanning in Cassandra (conversation creation): no bucket before it is read. */
   fromMs?: number;
+}
+
+/**
+ * Persistence holds a prefix of each conversation (Kafka keeps a conversation's order), the
+ * stream its newest messages. When the cap trimmed messages above `after` (`trimmedUpTo`) and
+ * Cassandra has nothing up to them (its page ended below), the merged page would skip them:
+ * a hole, to be answered "retry" rather than served.
+ */
+export function historyHasHole(after: string, stored: MessagePage, trimmedUpTo: string): boolean {
+  if (compareIds(trimmedUpTo, after) <= 0 || stored.hasMore) return false;
+  const storedTop = stored.messages.at(-1)?.messageId ?? after;
+  return compareIds(storedTop, trimmedUpTo) < 0;
 }
 
 export async function readHistory(p: ReadHistoryParams): Promise<MessagePage> {
@@ -42,5 +54,8 @@ export async function readHistory(p: ReadHistoryParams): Promise<MessagePage> {
     p.store.after(p.conversationId, p.after, p.limit, p.fromMs === undefined ? {} : { fromMs: p.fromMs }),
     readRecentAfter(p.redis, p.recentKey, p.after, p.limit + 1),
   ]);
-  return mergeHistory(stored.messages, recent, p.limit, stored.hasMore);
+  if (historyHasHole(p.after, stored, recent.trimmedUpTo)) {
+    throw new ChatlabError(ErrorCodes.UNAVAILABLE, `history of ${p.conversationId} after ${p.after} is not persisted yet and no longer in the recent stream: retry`);
+  }
+  return mergeHistory(stored.messages, recent.messages, p.limit, stored.hasMore);
 }

@@ -7,7 +7,8 @@ export function redisKeys(prefix = '') {
     members: (conversationId: string) => `${prefix}conv:${conversationId}:members`,
     meta: (conversationId: string) => `${prefix}conv:${conversationId}:meta`,
     userConversations: (userId: string) => `${prefix}user:${userId}:convs`,
-    dedupe: (conversationId: string, clientMsgId: string) => `${prefix}dedupe:${conversationId}:${clientMsgId}`,
+    /** Per sender: another member reusing a clientMsgId is a different message. User ids hold no ':'. */
+    dedupe: (conversationId: string, senderId: string, clientMsgId: string) => `${prefix}dedupe:${conversationId}:${senderId}:${clientMsgId}`,
     workerPrefix: prefix,
     /** Pattern the gateway uses to tell inbox from group channels on receipt. */
     inboxPrefix: `${prefix}inbox:`,
