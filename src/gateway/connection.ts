@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import { CloseCodes, errorMessage, parseClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
 import { readHistory } from '../store/index.js';
 import { handleSend, type SendOutcome, type SendReply } from './send.js';
-import type { GatewayContext } from './context.js';
+import { streamMayBeLost, type GatewayContext } from './context.js';
 import type { RoutedSocket } from './router.js';
 
 /** Token bucket: `rate` frames a second, up to `burst` at once. */
@@ -164,6 +164,7 @@ export class Connection implements RoutedSocket {
       after: frame.after,
       limit: frame.limit ?? 100,
       fromMs: conversation?.createdAt,
+      streamMayBeLost: streamMayBeLost(this.ctx),
     });
     this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages: page.messages, hasMore: page.hasMore });
   }

@@ -74,6 +74,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     router,
     metrics,
     inFlight: new Set(),
+    redisLostAt: 0,
     events,
   };
   // the Snowflake clock guard's outcomes, read at scrape time
@@ -91,11 +92,15 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   // sync, which is the one way its client learns of what it missed.
   let subscriberLost = false;
   sub.on('close', () => {
-    if (!draining) subscriberLost = true;
+    if (draining) return;
+    subscriberLost = true;
+    // from the moment it is seen: a socket may upgrade and sync before the subscriber is back
+    ctx.redisLostAt = Date.now();
   });
   sub.on('ready', () => {
     if (!subscriberLost || draining) return;
     subscriberLost = false;
+    ctx.redisLostAt = Date.now();
     const sockets = router.sockets() as Connection[];
     for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(options.reconnectSpreadMs, random) });
     setTimeout(() => {

@@ -11,7 +11,7 @@ import {
 } from '../core/index.js';
 import { encodeControl, publishBatched, readHistory } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
-import type { GatewayContext } from './context.js';
+import { streamMayBeLost, type GatewayContext } from './context.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const STATUS: Partial<Record<string, number>> = {
@@ -53,6 +53,7 @@ export function gatewayApi(ctx: GatewayContext, secret: string): RouteHandler {
         after: query.after,
         limit: query.limit,
         fromMs: conversation.createdAt,
+        streamMayBeLost: streamMayBeLost(ctx),
       });
       sendJson(res, 200, page);
       return true;

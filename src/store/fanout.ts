@@ -111,8 +111,10 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
  * to every channel. The stream entry's id is `<messageId>-0`, so Redis itself refuses an id
  * not above the conversation's last published one: per conversation, stream order = publish
  * order = id order, which makes a sync's `after` exact. A refused id claims nothing; the
- * gateway re-mints above the returned top. A re-send returns the stored original message
- * (never the new frame's body), and publishes nothing.
+ * gateway re-mints above the returned top. Each entry also records the id before it (`p`,
+ * empty when the stream did not exist: a new conversation, or a Redis that lost it), which is
+ * how a sync tells a trimmed or lost stretch from none. A re-send returns the stored original
+ * message (never the new frame's body), and publishes nothing.
  *
  * KEYS[1] dedupe key, KEYS[2] recent stream; ARGV[1] messageId, ARGV[2] dedupe ttl (s),
  * ARGV[3] message JSON, ARGV[4] payload to publish, ARGV[5] stream maxlen, ARGV[6..] channels.
@@ -121,11 +123,12 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
 const PUBLISH_LUA = `
 local prev = redis.call('GET', KEYS[1])
 if prev then return {prev, 0} end
-local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3])
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local top = ''
+if last[1] then top = string.match(last[1][1], '^(%d+)') end
+local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3], 'p', top)
 if type(added) == 'table' and added.err then
-  local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-  local top = '0'
-  if last[1] then top = string.match(last[1][1], '^(%d+)') end
+  if top == '' then top = '0' end
   return {top, 2}
 end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))

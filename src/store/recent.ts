@@ -13,32 +13,31 @@ export interface RecentPage {
   /** Messages with an id strictly above `after`, oldest first, at most `limit`. */
   messages: Message[];
   /**
-   * The highest message id the cap has trimmed from the stream ("0" when none was): messages
-   * up to it are only in Cassandra, so a page that needs them and Cassandra lacks them has a hole.
+   * The stream's oldest entry and the id published before it (null when unknown: the stream
+   * began there, for a new conversation or after Redis lost it). Messages below `first.id`
+   * are only in Cassandra, so a page that needs them while Cassandra lacks them has a hole.
    */
-  trimmedUpTo: string;
+  first: { id: string; prev: string | null } | null;
 }
 
 export async function readRecentAfter(redis: Redis, key: string, afterId: string, limit: number): Promise<RecentPage> {
   const from = afterId === '0' ? '-' : `(${afterId}-0`;
-  const [[rangeErr, entries], [infoErr, info]] = (await redis
+  const [[rangeErr, entries], [firstErr, firsts]] = (await redis
     .pipeline()
     .xrange(key, from, '+', 'COUNT', limit)
-    .xinfo('STREAM', key)
-    .exec()) as [[Error | null, Array<[string, string[]]>], [Error | null, unknown[]]];
-  if (rangeErr) throw rangeErr;
+    .xrange(key, '-', '+', 'COUNT', 1)
+    .exec()) as [[Error | null, Array<[string, string[]]>], [Error | null, Array<[string, string[]]>]];
+  if (rangeErr ?? firstErr) throw rangeErr ?? firstErr;
   const messages: Message[] = [];
   for (const [, fields] of entries ?? []) {
-    const json = fields[1];
+    const json = field(fields, 'm');
     if (json) messages.push(JSON.parse(json) as Message);
   }
-  // XINFO fails on a stream that does not exist: nothing was ever trimmed from it.
-  return { messages, trimmedUpTo: infoErr ? '0' : maxDeletedOf(info) };
+  const head = firsts?.[0];
+  return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null };
 }
 
-/** `max-deleted-entry-id` (Redis >= 7.0) of an XINFO STREAM reply, as a message id. */
-function maxDeletedOf(info: unknown[] | undefined): string {
-  const i = info?.indexOf('max-deleted-entry-id') ?? -1;
-  const id = i >= 0 ? String(info![i + 1]) : '0-0';
-  return id.split('-')[0] || '0';
+function field(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
 }
