@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Message } from '../core/index.js';
+import { CHATLAB_EPOCH_MS, type Message } from '../core/index.js';
 import type { RedisKeys } from './keys.js';
 import { RECENT_MAXLEN } from './recent.js';
 
@@ -125,7 +125,13 @@ local prev = redis.call('GET', KEYS[1])
 if prev then return {prev, 0} end
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 local top = ''
-if last[1] then top = string.match(last[1][1], '^(%d+)') end
+if last[1] then top = string.match(last[1][1], '^(%d+)') else
+  -- A new (or lost) stream knows no last id: an id minted over a second ago may be a send
+  -- replayed after a Redis restart, below ids published before it. Mint again.
+  local t = redis.call('TIME')
+  local minted = math.floor(tonumber(ARGV[1]) / 4194304) + ${CHATLAB_EPOCH_MS}
+  if minted < tonumber(t[1]) * 1000 - 1000 then return {'0', 2} end
+end
 local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3], 'p', top)
 if type(added) == 'table' and added.err then
   if top == '' then top = '0' end
