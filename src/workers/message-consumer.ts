@@ -8,7 +8,7 @@
  */
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from 'kafkajs';
 import { ChatlabError, ErrorCodes, describeIssue, errorMessage, messageSchema, systemClock } from '../core/index.js';
-import type { Clock, Counter, Gauge, Histogram, Message, ServiceConfig } from '../core/index.js';
+import type { Clock, Counter, Gauge, Histogram, Message, Registry, ServiceConfig } from '../core/index.js';
 import { WriteCoalescer } from './coalescer.js';
 
 /**
@@ -103,6 +103,31 @@ export interface StartedMessageConsumer {
   /** Joined the group and not crashed for good, and not stopping. */
   healthy(): boolean;
   /** Stops consuming (the batch in hand is finished or abandoned uncommitted), commits what is resolved, leaves. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** What a worker built on this consumer takes from its caller (main, or a test). */
+export interface ConsumerWorkerDeps {
+  /** Metrics go here (main passes the registry its /metrics serves). */
+  registry?: Registry;
+  clock?: Clock;
+  /** Diagnostics, one line each; default stderr. */
+  log?: (line: string) => void;
+  /** The consumer crashed and kafkajs will not restart it: the process should exit. */
+  onFatal?: (err: Error) => void;
+  /** How long start waits for the consumer to join its group. */
+  joinTimeoutMs?: number;
+  /** Lag poll period; 0 turns polling off. */
+  lagIntervalMs?: number;
+}
+
+/** A worker built on this consumer, as started. */
+export interface StartedConsumerWorker<Stats> {
+  readonly stats: Stats;
+  readonly registry: Registry;
+  readonly groupId: string;
+  healthy(): boolean;
+  /** Stops consuming (the batch in hand is finished or abandoned uncommitted), then closes all. Idempotent. */
   stop(): Promise<void>;
 }
 

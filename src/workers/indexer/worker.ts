@@ -6,9 +6,9 @@
  * retried with capped backoff and its offsets are held.
  */
 import { ChatlabError, ErrorCodes, MetricNames, counter, createRegistry, errorMessage, gauge, histogram } from '../../core/index.js';
-import type { Clock, Registry, ServiceConfig } from '../../core/index.js';
+import type { ServiceConfig } from '../../core/index.js';
 import { bulkIndex, ensureMessagesIndex, MESSAGES_INDEX } from '../../store/index.js';
-import { pacingFrom, startMessageConsumer, type ConsumerStats } from '../message-consumer.js';
+import { pacingFrom, startMessageConsumer, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
 export const INDEXER_GROUP_ID = 'chatlab-indexer';
 
@@ -31,23 +31,9 @@ const INDEX_LATENCY_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 
 
 export type IndexerStats = Omit<ConsumerStats, 'written'> & { indexed: number };
 
-export interface IndexerDeps {
-  registry?: Registry;
-  clock?: Clock;
-  log?: (line: string) => void;
-  onFatal?: (err: Error) => void;
-  joinTimeoutMs?: number;
-  lagIntervalMs?: number;
-}
-
-export interface StartedIndexer {
-  readonly stats: IndexerStats;
-  readonly registry: Registry;
-  readonly groupId: string;
-  /** Joined its group and not crashed. The engine being down is not unhealthy: it backs off and catches up. */
-  healthy(): boolean;
-  stop(): Promise<void>;
-}
+export type IndexerDeps = ConsumerWorkerDeps;
+/** healthy(): joined its group and not crashed; the engine being down is not unhealthy (it backs off and catches up). */
+export type StartedIndexer = StartedConsumerWorker<IndexerStats>;
 
 export async function startIndexer(config: ServiceConfig, deps: IndexerDeps = {}): Promise<StartedIndexer> {
   const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));

@@ -5,9 +5,9 @@
  * Cassandra outage can redeliver but never lose or duplicate.
  */
 import { ChatlabError, ErrorCodes, MetricNames, counter, createRegistry, errorMessage, gauge, histogram } from '../../core/index.js';
-import type { Clock, Registry, ServiceConfig } from '../../core/index.js';
+import type { ServiceConfig } from '../../core/index.js';
 import { MessageStore, createCassandraClient, type CassandraClient } from '../../store/index.js';
-import { pacingFrom, startMessageConsumer, type ConsumerStats } from '../message-consumer.js';
+import { pacingFrom, startMessageConsumer, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
 export { parseRecord, persistBackoffMs, type ParsedRecord } from '../message-consumer.js';
 
@@ -27,29 +27,9 @@ export type PersistWorkerStats = Omit<ConsumerStats, 'written'> & {
   persisted: number;
 };
 
-export interface PersistWorkerDeps {
-  /** Metrics go here (main passes the registry its /metrics serves). */
-  registry?: Registry;
-  clock?: Clock;
-  /** Diagnostics, one line each; default stderr. */
-  log?: (line: string) => void;
-  /** The consumer crashed and kafkajs will not restart it: the process should exit. */
-  onFatal?: (err: Error) => void;
-  /** How long start waits for the consumer to join its group. */
-  joinTimeoutMs?: number;
-  /** Lag poll period; 0 turns polling off. */
-  lagIntervalMs?: number;
-}
-
-export interface StartedPersistWorker {
-  readonly stats: PersistWorkerStats;
-  readonly registry: Registry;
-  readonly groupId: string;
-  /** Joined the group, Cassandra connected, and the consumer has not crashed for good. */
-  healthy(): boolean;
-  /** Stops consuming (the batch in hand is finished or abandoned uncommitted), then closes all. Idempotent. */
-  stop(): Promise<void>;
-}
+export type PersistWorkerDeps = ConsumerWorkerDeps;
+/** healthy(): joined the group, Cassandra connected, and the consumer has not crashed for good. */
+export type StartedPersistWorker = StartedConsumerWorker<PersistWorkerStats>;
 
 export async function startPersistWorker(config: ServiceConfig, deps: PersistWorkerDeps = {}): Promise<StartedPersistWorker> {
   const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));
