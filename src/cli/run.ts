@@ -3,13 +3,13 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { killAllSpawnedSync } from '../infra/index.js';
 import { compareToBaseline, loadRunResult, parseTolerance, renderBaseline } from '../report/index.js';
 import { prepareRun, runScenario, parseSets, type EngineEvents, type RunResult } from '../scenario/index.js';
 import { readState, type RunningStack } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { configError, Exit, exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, printJson, reportError } from './output.js';
+import { twoStepInterrupt } from './signals.js';
 import { startLiveView } from './live.js';
 import { attachRunProgress } from './run-progress.js';
 import { writeRunReport } from './run-report.js';
@@ -61,17 +61,10 @@ export async function runCommand(
   let own: RunningStack | undefined;
   const controller = new AbortController();
   suite?.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      err(c.red(`${signal} again: killing everything now`));
-      killAllSpawnedSync();
-      process.exit(Exit.USAGE);
-    }
+  const onSignal = twoStepInterrupt(c, Exit.USAGE, (signal) => {
     err(c.yellow(`${signal}: interrupting (the finished variants are kept, the stack is restored); again to kill`));
     controller.abort();
-  };
+  });
   if (!suite) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

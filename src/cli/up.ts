@@ -6,6 +6,7 @@ import { startStack, collectStatus, type RunningStack } from '../stack/index.js'
 import { hint, stateDirFrom, type GlobalOptions } from './context.js';
 import { configError, Exit, exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
+import { twoStepInterrupt } from './signals.js';
 import { progressPrinter } from './progress.js';
 import { startLiveView } from './live.js';
 import { printStatus } from './status.js';
@@ -55,18 +56,11 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
   let stack: RunningStack | undefined;
   let handedOff = false;
   let stopping: Promise<void> | undefined;
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      err(c.red(`${signal} again: killing everything now`));
-      killAllSpawnedSync();
-      process.exit(130);
-    }
+  const onSignal = twoStepInterrupt(c, 130, (signal) => {
     err(c.yellow(`${signal}: stopping…`));
     controller.abort();
     if (stack && !stopping) stopping = stack.stop();
-  };
+  });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);

@@ -7,7 +7,7 @@
  * such groups (DESIGN.md: Kafka is the pipeline, not the router).
  */
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from 'kafkajs';
-import { ChatlabError, ErrorCodes, describeIssue, errorMessage, messageSchema, systemClock } from '../core/index.js';
+import { ChatlabError, ErrorCodes, createRegistry, describeIssue, errorMessage, messageSchema, systemClock } from '../core/index.js';
 import type { Clock, Counter, Gauge, Histogram, Message, Registry, ServiceConfig } from '../core/index.js';
 import { WriteCoalescer } from './coalescer.js';
 
@@ -77,7 +77,7 @@ export interface ConsumerStats {
   lag: number | null;
 }
 
-export interface MessageConsumerOptions {
+export interface MessageConsumerOptions extends Omit<ConsumerWorkerDeps, 'registry' | 'log'> {
   config: ServiceConfig;
   groupId: string;
   /** For log lines: "Cassandra write", "bulk write". */
@@ -88,14 +88,7 @@ export interface MessageConsumerOptions {
   /** Two records are one message when their keys match (the sink's identity). */
   keyOf(message: Message): string;
   metrics: { written: Counter; rejected: Counter; writeFailures: Counter; lag: Gauge; latency: Histogram };
-  clock?: Clock;
   log: (line: string) => void;
-  /** The consumer crashed and kafkajs will not restart it: the process should exit. */
-  onFatal?: (err: Error) => void;
-  /** How long start waits for the consumer to join its group. */
-  joinTimeoutMs?: number;
-  /** Lag poll period; 0 turns polling off. */
-  lagIntervalMs?: number;
 }
 
 export interface StartedMessageConsumer {
@@ -129,6 +122,21 @@ export interface StartedConsumerWorker<Stats> {
   healthy(): boolean;
   /** Stops consuming (the batch in hand is finished or abandoned uncommitted), then closes all. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** What every such worker derives from its config and deps: where it logs and counts, and its group. */
+export function workerSetup(config: ServiceConfig, deps: ConsumerWorkerDeps, defaultGroupId: string): { log: (line: string) => void; registry: Registry; groupId: string } {
+  return {
+    log: deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`)),
+    registry: deps.registry ?? createRegistry(config.name),
+    groupId: typeof config.options['groupId'] === 'string' ? config.options['groupId'] : defaultGroupId,
+  };
+}
+
+/** A failed start as the error the service process reports: its own code, or "could not start". */
+export function startFailure(worker: string, err: unknown): ChatlabError {
+  if (err instanceof ChatlabError) return err;
+  return new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `${worker} could not start: ${errorMessage(err)}`, { cause: err });
 }
 
 function kafkaLogs(log: (line: string) => void): logCreator {

@@ -5,10 +5,10 @@
  * id, so a redelivery overwrites instead of duplicating. While the engine is down the batch is
  * retried with capped backoff and its offsets are held.
  */
-import { ChatlabError, ErrorCodes, MetricNames, counter, createRegistry, errorMessage, gauge, histogram } from '../../core/index.js';
+import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, gauge, histogram } from '../../core/index.js';
 import type { ServiceConfig } from '../../core/index.js';
 import { bulkIndex, ensureMessagesIndex, MESSAGES_INDEX } from '../../store/index.js';
-import { pacingFrom, startMessageConsumer, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
+import { pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
 export const INDEXER_GROUP_ID = 'chatlab-indexer';
 
@@ -36,9 +36,7 @@ export type IndexerDeps = ConsumerWorkerDeps;
 export type StartedIndexer = StartedConsumerWorker<IndexerStats>;
 
 export async function startIndexer(config: ServiceConfig, deps: IndexerDeps = {}): Promise<StartedIndexer> {
-  const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));
-  const registry = deps.registry ?? createRegistry(config.name);
-  const groupId = typeof config.options['groupId'] === 'string' ? config.options['groupId'] : INDEXER_GROUP_ID;
+  const { log, registry, groupId } = workerSetup(config, deps, INDEXER_GROUP_ID);
   const index = typeof config.options['index'] === 'string' ? config.options['index'] : MESSAGES_INDEX;
   const url = config.searchUrl;
   if (!url) throw new ChatlabError(ErrorCodes.CONFIG, 'indexer: no searchUrl in the service config');
@@ -81,15 +79,11 @@ export async function startIndexer(config: ServiceConfig, deps: IndexerDeps = {}
       },
       keyOf: (m) => m.messageId,
       metrics,
-      clock: deps.clock,
+      ...deps,
       log,
-      onFatal: deps.onFatal,
-      joinTimeoutMs: deps.joinTimeoutMs,
-      lagIntervalMs: deps.lagIntervalMs,
     });
   } catch (err) {
-    if (err instanceof ChatlabError) throw err;
-    throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `indexer could not start: ${errorMessage(err)}`, { cause: err });
+    throw startFailure('indexer', err);
   }
   const started = consumer;
   return {

@@ -4,10 +4,10 @@
  * The write is idempotent (a message's primary key is fully determined by it), so a crash or a
  * Cassandra outage can redeliver but never lose or duplicate.
  */
-import { ChatlabError, ErrorCodes, MetricNames, counter, createRegistry, errorMessage, gauge, histogram } from '../../core/index.js';
+import { MetricNames, counter, errorMessage, gauge, histogram } from '../../core/index.js';
 import type { ServiceConfig } from '../../core/index.js';
 import { MessageStore, createCassandraClient, type CassandraClient } from '../../store/index.js';
-import { pacingFrom, startMessageConsumer, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
+import { pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
 export { parseRecord, persistBackoffMs, type ParsedRecord } from '../message-consumer.js';
 
@@ -32,9 +32,7 @@ export type PersistWorkerDeps = ConsumerWorkerDeps;
 export type StartedPersistWorker = StartedConsumerWorker<PersistWorkerStats>;
 
 export async function startPersistWorker(config: ServiceConfig, deps: PersistWorkerDeps = {}): Promise<StartedPersistWorker> {
-  const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));
-  const registry = deps.registry ?? createRegistry(config.name);
-  const groupId = typeof config.options['groupId'] === 'string' ? config.options['groupId'] : PERSIST_GROUP_ID;
+  const { log, registry, groupId } = workerSetup(config, deps, PERSIST_GROUP_ID);
   const metrics = {
     written: counter(registry, MetricNames.persisted, 'Message rows written to Cassandra'),
     rejected: counter(registry, MetricNames.persistRejected, 'Kafka records skipped as malformed'),
@@ -58,16 +56,12 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
       write: async (messages) => void dbRequests.inc(await store.insertMany(messages)),
       keyOf: (m) => `${m.conversationId}\u0000${m.messageId}`,
       metrics,
-      clock: deps.clock,
+      ...deps,
       log,
-      onFatal: deps.onFatal,
-      joinTimeoutMs: deps.joinTimeoutMs,
-      lagIntervalMs: deps.lagIntervalMs,
     });
   } catch (err) {
     await shutdownClient();
-    if (err instanceof ChatlabError) throw err;
-    throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `persist worker could not start: ${errorMessage(err)}`, { cause: err });
+    throw startFailure('persist worker', err);
   }
   const started = consumer;
   let stopping: Promise<void> | undefined;
