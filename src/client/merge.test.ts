@@ -15,7 +15,7 @@ describe('ConversationMerger', () => {
     expect(ids(m.onLive(live(1)))).toEqual(['1']);
     expect(ids(m.onLive(live(2)))).toEqual(['2']);
     expect(m.lastId).toBe('2');
-    expect(m.stats).toEqual({ delivered: 2, duplicatesDropped: 0, reordered: 0 });
+    expect(m.stats).toEqual({ delivered: 2, duplicatesDropped: 0, reordered: 0, reassigned: 0 });
   });
 
   it('buffers live messages during a sync and merges them with an overlapping result in id order', () => {
@@ -27,7 +27,7 @@ describe('ConversationMerger', () => {
     const out = m.applySyncResult(synced(6, 7, 8), false);
     expect(ids(out)).toEqual(['6', '7', '8', '9']);
     // 8 came both ways; the app sees it once.
-    expect(m.stats).toEqual({ delivered: 4, duplicatesDropped: 1, reordered: 0 });
+    expect(m.stats).toEqual({ delivered: 4, duplicatesDropped: 1, reordered: 0, reassigned: 0 });
     expect(m.syncing).toBe(false);
     expect(m.lastId).toBe('9');
     // Back to pass-through after the sync.
@@ -47,7 +47,7 @@ describe('ConversationMerger', () => {
     expect(m.onLive(live(13))).toEqual([]); // still syncing: still buffered
     const page2 = m.applySyncResult(synced(9, 10), false);
     expect(ids(page2)).toEqual(['9', '10', '12', '13']);
-    expect(m.stats).toEqual({ delivered: 7, duplicatesDropped: 1, reordered: 0 });
+    expect(m.stats).toEqual({ delivered: 7, duplicatesDropped: 1, reordered: 0, reassigned: 0 });
   });
 
   it('drops a duplicate live message and counts it', () => {
@@ -71,7 +71,7 @@ describe('ConversationMerger', () => {
     expect(m.lastId).toBe('3');
     // A second copy of the late one is a duplicate, not a second reorder.
     expect(m.onLive(live(2))).toEqual([]);
-    expect(m.stats).toEqual({ delivered: 3, duplicatesDropped: 1, reordered: 1 });
+    expect(m.stats).toEqual({ delivered: 3, duplicatesDropped: 1, reordered: 1, reassigned: 0 });
   });
 
   it('a sync result that repeats already delivered messages delivers only the new ones', () => {
@@ -95,7 +95,7 @@ describe('ConversationMerger', () => {
     const m = new ConversationMerger<Msg>({ lastId: '10' });
     expect(m.onLive(live(9))).toEqual([]);
     expect(m.onLive(live(10))).toEqual([]);
-    expect(m.stats).toEqual({ delivered: 0, duplicatesDropped: 2, reordered: 0 });
+    expect(m.stats).toEqual({ delivered: 0, duplicatesDropped: 2, reordered: 0, reassigned: 0 });
   });
 
   it('a second beginSync mid-sync (reconnect during sync) keeps the buffered live messages', () => {
@@ -112,5 +112,17 @@ describe('ConversationMerger', () => {
     expect(m.onLive(live(1))).toEqual([]); // forgotten individually, covered by the floor
     expect(m.onLive(live(4))).toEqual([]);
     expect(m.stats.duplicatesDropped).toBe(2);
+  });
+
+  it('with an identity, a message stored again under a new id is shown once, and its id still moves the cursor', () => {
+    type Sent = Msg & { key: string };
+    const m = new ConversationMerger<Sent>({ identity: (x) => x.key });
+    expect(m.onLive({ messageId: '5', via: 'live', key: 'a.1' }).map((x) => x.messageId)).toEqual(['5']);
+    expect(m.onLive({ messageId: '9', via: 'live', key: 'a.1' })).toEqual([]); // the re-send after Redis lost its dedupe key
+    expect(m.onLive({ messageId: '10', via: 'live', key: 'a.2' }).map((x) => x.messageId)).toEqual(['10']);
+    expect(m.stats).toMatchObject({ delivered: 2, reassigned: 1, reordered: 0 });
+    expect(m.lastId).toBe('10');
+    m.beginSync();
+    expect(m.applySyncResult([{ messageId: '9', via: 'sync', key: 'a.1' }], false)).toEqual([]);
   });
 });

@@ -19,9 +19,11 @@ export interface MergeStats {
   duplicatesDropped: number;
   /** Messages handed over although a higher id had been handed over before them. */
   reordered: number;
+  /** Messages dropped because their identity (not their id) was shown before: re-sends stored twice. */
+  reassigned: number;
 }
 
-export interface ConversationMergerOptions {
+export interface ConversationMergerOptions<M extends MergeableMessage = MergeableMessage> {
   /** The last id the application already has ("0" for none), e.g. from a previous session. */
   lastId?: string;
   /**
@@ -30,25 +32,34 @@ export interface ConversationMergerOptions {
    * as already delivered, since a first delivery that late is far rarer than a re-delivery.
    */
   rememberIds?: number;
+  /**
+   * A second identity of a message, e.g. sender + clientMsgId. After Redis lost its dedupe
+   * keys (a restart without persistence), a re-send whose ack was lost is stored again under a
+   * new id: the application shows it once, under the first id it saw.
+   */
+  identity?: (message: M) => string;
 }
 
 const DEFAULT_REMEMBER = 10_000;
 
 export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
-  readonly stats: MergeStats = { delivered: 0, duplicatesDropped: 0, reordered: 0 };
+  readonly stats: MergeStats = { delivered: 0, duplicatesDropped: 0, reordered: 0, reassigned: 0 };
   #lastId: string;
   /** Ids at or below this that are not in #seen count as already delivered. */
   #floor: string;
   #seen = new Set<string>();
+  #seenIdentities = new Set<string>();
+  #identity: ((message: M) => string) | undefined;
   #remember: number;
   #syncing = false;
   /** Live messages held back while a sync runs, by id (a duplicate live copy is dropped here). */
   #buffer = new Map<string, M>();
 
-  constructor(options: ConversationMergerOptions = {}) {
+  constructor(options: ConversationMergerOptions<M> = {}) {
     this.#lastId = options.lastId ?? '0';
     this.#floor = this.#lastId;
     this.#remember = Math.max(1, options.rememberIds ?? DEFAULT_REMEMBER);
+    this.#identity = options.identity;
   }
 
   /** Highest id delivered so far: what a sync asks to start `after`. */
@@ -125,11 +136,25 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
       this.stats.duplicatesDropped++;
       return;
     }
+    const identity = this.#identity?.(message);
+    if (identity !== undefined && this.#seenIdentities.has(identity)) {
+      // shown before under another id: remember this id too, so a sync does not ask for it again
+      this.stats.reassigned++;
+      if (compareIds(id, this.#lastId) > 0) this.#lastId = id;
+      this.#remember1(id);
+      return;
+    }
     if (compareIds(id, this.#lastId) < 0) this.stats.reordered++;
     else this.#lastId = id;
     this.#remember1(id);
+    if (identity !== undefined) this.#rememberIdentity(identity);
     this.stats.delivered++;
     out.push(message);
+  }
+
+  #rememberIdentity(identity: string): void {
+    this.#seenIdentities.add(identity);
+    if (this.#seenIdentities.size > this.#remember) this.#seenIdentities.delete(this.#seenIdentities.values().next().value as string);
   }
 
   #remember1(id: string): void {

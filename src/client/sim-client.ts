@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { parseSnowflake, snowflakeFromTime, type Rng } from '../core/index.js';
+import type { Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { ConversationMerger } from './merge.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
@@ -46,16 +46,17 @@ export interface SimClientOptions {
   autoRead?: boolean;
 }
 
-const SYNC_OVERLAP_MS = 3000;
-
-function maxId(a: string, b: string): string {
-  return a.length > b.length || (a.length === b.length && a > b) ? a : b;
-}
-
 interface Pending {
   conversationId: string;
   body: string;
   intendedAt: number;
+  /** Times the gateway answered `unavailable` in a row: the next re-send waits longer. */
+  refusals?: number;
+}
+
+/** Re-send after `unavailable`: 0.5 s doubling to 8 s, each with full jitter (a refusal storm must thin out). */
+export function resendDelayMs(refusals: number, random: () => number): number {
+  return Math.round(Math.min(8000, 500 * 2 ** Math.max(0, refusals - 1)) * (0.5 + random() / 2));
 }
 
 /**
@@ -80,7 +81,7 @@ export class SimClient {
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
     this.gatewayIndex = o.gatewayIndex;
-    for (const c of o.conversations) this.mergers.set(c, new ConversationMerger<SimMessage>({ rememberIds: 2000 }));
+    for (const c of o.conversations) this.mergers.set(c, new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}` }));
     this.machine = this.newMachine();
   }
 
@@ -175,7 +176,7 @@ export class SimClient {
         this.everConnected = true;
         this.o.recorder.connected(this, reconnect);
         resolve();
-        if (reconnect) for (const conv of this.mergers.keys()) this.syncFrom(conv, true);
+        if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
         for (const [clientMsgId, p] of this.unacked) {
           this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
           this.write(p.conversationId, clientMsgId, p.body);
@@ -200,12 +201,12 @@ export class SimClient {
     });
   }
 
-  private syncFrom(conversationId: string, begin: boolean): void {
-    const merger = this.mergers.get(conversationId)!;
-    const last = begin ? merger.beginSync() : merger.lastId;
-    // Ids come from several gateways, so a lower id can still be in flight when a higher one
-    // arrived: the first page starts a little before the last id seen (dedupe drops repeats).
-    const after = begin && last !== '0' ? maxId(snowflakeFromTime(parseSnowflake(last).timestampMs - SYNC_OVERLAP_MS), '0') : last;
+  /**
+   * `after` is exact (per conversation ids rise in publish order): the first page starts at the
+   * last id shown, each next page at the top of the page before, never at the highest id seen
+   * live (live messages above a page are still buffered, with unfetched ones below them).
+   */
+  private syncFrom(conversationId: string, after: string): void {
     this.requestSync(conversationId, after);
   }
 
@@ -235,7 +236,7 @@ export class SimClient {
         const messages = f['messages'] as SimMessage[];
         for (const m of messages) this.o.recorder.delivered(this, m, at, false, true);
         for (const shown of merger.applySyncResult(messages, f['hasMore'])) this.o.recorder.delivered(this, shown, at, true, true);
-        if (f['hasMore']) this.syncFrom(f['conversationId'], false);
+        if (f['hasMore']) this.syncFrom(f['conversationId'], messages.at(-1)?.messageId ?? this.syncing.get(f['conversationId']) ?? merger.lastId);
         else this.syncing.delete(f['conversationId']);
         return;
       }
@@ -267,11 +268,12 @@ export class SimClient {
         const pending = f['code'] === 'unavailable' && f['ref'] ? this.unacked.get(f['ref']) : undefined;
         if (pending) {
           const ref = f['ref'] as string;
+          pending.refusals = (pending.refusals ?? 0) + 1;
           setTimeout(() => {
             if (!this.unacked.has(ref)) return;
             this.o.recorder.sent(this, pending.conversationId, ref, pending.intendedAt, this.o.recorder.now(), true);
             this.write(pending.conversationId, ref, pending.body);
-          }, 500);
+          }, resendDelayMs(pending.refusals, () => this.o.rng.next()));
         }
         return;
       }

@@ -17,7 +17,7 @@ export const ErrorCodes = {
   NOT_FOUND: 'CHATLAB_E_NOT_FOUND',
   /** 429: a per-user rate (HTTP requests, conversation creations) was exceeded. */
   RATE_LIMITED: 'CHATLAB_E_RATE_LIMITED',
-  /** 503: a dependency failed; the client may try again (details are logged, never sent). */
+  /** 503: a dependency failed or the answer is not complete yet; try again (details are logged, never sent). */
   UNAVAILABLE: 'CHATLAB_E_UNAVAILABLE',
   INTERNAL: 'CHATLAB_E_INTERNAL',
   CLOCK_BACKWARDS: 'CHATLAB_E_CLOCK_BACKWARDS',

@@ -89,6 +89,14 @@ export class SnowflakeGenerator {
     return typeof r === 'string' ? r : null;
   }
 
+  /**
+   * True while the clock stands further behind the last issued id than this generator waits
+   * out: every next() would be refused, so the holder reports itself unhealthy.
+   */
+  get refusing(): boolean {
+    return this.#lastElapsed - (this.#clock.now() - CHATLAB_EPOCH_MS) > this.#maxBackwardsWaitMs;
+  }
+
   #attempt(): string | { waitMs: number; backwards: boolean } {
     const now = this.#clock.now();
     const elapsed = now - CHATLAB_EPOCH_MS;

@@ -2,9 +2,12 @@ import type { WebSocket } from 'ws';
 import { CloseCodes, errorMessage, parseClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
 import { readHistory } from '../store/index.js';
 import { handleSend, type SendOutcome, type SendReply } from './send.js';
-import type { GatewayContext } from './context.js';
+import { streamMayBeLost, type GatewayContext } from './context.js';
 import { clampReadId } from './read-clamp.js';
 import type { RoutedSocket } from './router.js';
+import { RepeatLog } from './repeat-log.js';
+
+const driverErrors = new RepeatLog((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
 
 /** Token bucket: `rate` frames a second, up to `burst` at once. */
 export class TokenBucket {
@@ -31,13 +34,20 @@ export class TokenBucket {
 
 let nextId = 0;
 
+/** Syncs a socket may have waiting behind the one in flight (a client syncs each conversation once per reconnect). */
+export const MAX_QUEUED_SYNCS = 64;
+
 /** One client socket: rate limit, bounded outbound queue, frame dispatch. */
 export class Connection implements RoutedSocket {
   readonly id: string;
   private readonly bucket: TokenBucket;
   /** Sends of one socket run their routing step in order, so one sender's messages stay in order. */
   private sendChain: Promise<void> = Promise.resolve();
+  /** One sync in flight per socket (each reads Cassandra and Redis); the rest wait, boundedly. */
+  private syncChain: Promise<void> = Promise.resolve();
+  private syncsQueued = 0;
   closed = false;
+  private detached = false;
   /** Liveness: a frame or a pong since the last ping, and when the client last sent a frame. */
   private answered = true;
   private lastFrameAt = Date.now();
@@ -73,7 +83,26 @@ export class Connection implements RoutedSocket {
   }
 
   /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
+  /** A routed frame (a message, presence, a receipt): dropped once the socket is detached. */
   push(frame: string | Buffer): void {
+    if (!this.detached) this.write(frame);
+  }
+
+  /** The connection's own answers (acks, sync pages, errors): sent until it closes. */
+  sendFrame(frame: ServerFrame): void {
+    this.write(JSON.stringify(frame));
+  }
+
+  /**
+   * No more routed frames: the subscriber missed what was published while it was away, so a
+   * later live message would move the client's cursor past one it never got. The client
+   * reconnects and syncs from the last id it saw before the gap.
+   */
+  detach(): void {
+    this.detached = true;
+  }
+
+  private write(frame: string | Buffer): void {
     if (this.closed) return;
     if (this.ws.bufferedAmount > this.ctx.options.outboundLimitBytes) {
       this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
@@ -81,10 +110,6 @@ export class Connection implements RoutedSocket {
     }
     // a Buffer is already the frame's UTF-8: sent as a text frame without another encoding
     this.ws.send(frame, { binary: false });
-  }
-
-  sendFrame(frame: ServerFrame): void {
-    this.push(JSON.stringify(frame));
   }
 
   error(code: ErrorFrameCode, message: string, ref?: string, extra: { conversationId?: string } = {}): void {
@@ -99,7 +124,8 @@ export class Connection implements RoutedSocket {
    */
   private clientMessage(code: ErrorFrameCode, message: string, ref: string | undefined): string {
     if (code !== 'internal' && code !== 'unavailable') return message;
-    process.stderr.write(`[${this.ctx.gatewayId}] ${code} for ${this.userId}: ${message}\n`);
+    // per cause, not per user: a storm of refusals is one line and a count
+    driverErrors.line(`[${this.ctx.gatewayId}] ${code}: ${message}`);
     if (code === 'internal') return 'internal error';
     return ref === undefined ? 'temporarily unavailable: ask again' : 'not durable: send again with the same clientMsgId';
   }
@@ -135,10 +161,21 @@ export class Connection implements RoutedSocket {
             .catch((err: unknown) => this.error('internal', errorMessage(err), frame.clientMsgId)),
         );
         return;
-      case 'sync':
-        // extension: which conversation failed, so the client can ask again
-        void this.sync(frame).catch((err: unknown) => this.error('unavailable', `sync failed: ${errorMessage(err)}`, undefined, { conversationId: frame.conversationId }));
+      case 'sync': {
+        const failed = (code: ErrorFrameCode, message: string) => {
+          // extension: which conversation failed, so the client can ask again
+          this.ctx.metrics.errors.inc({ code });
+          this.sendFrame({ type: 'error', code, message, conversationId: frame.conversationId } as ServerFrame);
+        };
+        if (this.syncsQueued >= MAX_QUEUED_SYNCS) return failed('rate_limited', `more than ${MAX_QUEUED_SYNCS} syncs waiting on this socket, ask again later`);
+        this.syncsQueued++;
+        this.syncChain = this.syncChain.then(() =>
+          this.sync(frame)
+            .catch((err: unknown) => failed('unavailable', `sync failed, ask again: ${errorMessage(err)}`))
+            .finally(() => this.syncsQueued--),
+        );
         return;
+      }
       case 'read':
         void this.read(frame.conversationId, frame.messageId).catch((err: unknown) => this.error('unavailable', `read failed: ${errorMessage(err)}`));
         return;
@@ -175,6 +212,7 @@ export class Connection implements RoutedSocket {
   }
 
   private async sync(frame: SyncFrame): Promise<void> {
+    if (this.closed) return; // queued behind others while the socket went away
     if (!(await this.member(frame.conversationId))) return;
     const conversation = this.ctx.conversations.peek(frame.conversationId);
     const page = await readHistory({
@@ -185,6 +223,7 @@ export class Connection implements RoutedSocket {
       after: frame.after,
       limit: frame.limit ?? 100,
       fromMs: conversation?.createdAt,
+      streamMayBeLost: streamMayBeLost(this.ctx),
     });
     this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages: page.messages, hasMore: page.hasMore });
   }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Conversation, ConversationStore, MessageStore, RedisKeys } from '../store/index.js';
-import type { SnowflakeGenerator } from '../core/index.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { Minter } from './minting.js';
 import type { GatewayOptions } from './options.js';
 import type { BatchingProducer } from './producer.js';
 import type { Router } from './router.js';
@@ -15,11 +15,14 @@ export interface GatewayContext {
   conversations: CachedConversations;
   messages: MessageStore;
   producer: BatchingProducer;
-  snowflake: SnowflakeGenerator;
+  /** Snowflake ids, only while the worker-id lease is held. */
+  minter: Minter;
   router: Router;
   metrics: GatewayMetrics;
   /** Sends accepted but not yet acknowledged by Kafka: graceful shutdown waits for them. */
   inFlight: Set<Promise<unknown>>;
+  /** When this gateway last saw Redis come back after a loss (0: never); its streams may be gone. */
+  redisLostAt: number;
   /** Hooks for the presence and receipts features (gateways only emit events). */
   events: GatewayEvents;
 }
@@ -29,6 +32,13 @@ export interface GatewayEvents {
   disconnected(userId: string, socketId: string): void;
   heartbeat(userId: string, socketId: string): void;
   read(userId: string, conversationId: string, messageId: string): Promise<void>;
+}
+
+/** How long after a Redis loss an absent `recent:<conv>` stream is taken as lost (sync answers retry). */
+export const STREAM_LOSS_GRACE_MS = 15_000;
+
+export function streamMayBeLost(ctx: Pick<GatewayContext, 'redisLostAt'>, now = Date.now()): boolean {
+  return ctx.redisLostAt > 0 && now - ctx.redisLostAt < STREAM_LOSS_GRACE_MS;
 }
 
 /**

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { SnowflakeGenerator, createOpsServer, gauge, listen, systemClock, verifyToken, type ServiceConfig } from '../core/index.js';
+import { createOpsServer, gauge, listen, verifyToken, type ServiceConfig } from '../core/index.js';
 import {
   ConversationStore,
   MessageStore,
@@ -11,7 +11,6 @@ import {
   leaseWorkerId,
   redisKeys,
   usesGroupChannel,
-  type WorkerLease,
 } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
 import { Connection } from './connection.js';
@@ -19,6 +18,7 @@ import { CachedConversations, type GatewayContext, type GatewayEvents } from './
 import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
 import { createGatewayMetrics } from './metrics.js';
+import { Minter } from './minting.js';
 import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
@@ -46,13 +46,22 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   definePublishScript(redis);
   const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
   const metrics = createGatewayMetrics(config.name);
-  const log = (line: string) => void process.stderr.write(`[${config.name}] ${line}
-`);
-  const producer = new BatchingProducer(config.kafkaBrokers, config.topics.messages, options.kafkaBatchMax, (n) => {
-    metrics.produced.inc(n);
-    metrics.produceRequests.inc();
-  }, config.name, options.kafkaLingerMs);
-  const lease: WorkerLease = await leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: 10_000, owner: `${config.name}:${process.pid}` });
+  const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} [${config.name}] ${line}\n`);
+  const producer = new BatchingProducer(
+    config.kafkaBrokers,
+    config.topics.messages,
+    options.kafkaBatchMax,
+    (n) => {
+      metrics.produced.inc(n);
+      metrics.produceRequests.inc();
+    },
+    config.name,
+    { maxBatchBytes: options.kafkaBatchMaxBytes, maxQueued: options.kafkaQueueMax, lingerMs: options.kafkaLingerMs },
+  );
+  const minter = await Minter.start({
+    takeLease: (onLost) => leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: options.workerLeaseTtlMs, owner: `${config.name}:${process.pid}`, onLost }),
+    log,
+  });
   await Promise.all([cassandra.connect(), producer.connect()]);
 
   const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys, config.secret));
@@ -69,16 +78,17 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     conversations,
     messages: new MessageStore(cassandra, config.keyspace),
     producer,
-    snowflake: new SnowflakeGenerator({ workerId: lease.workerId, clock: systemClock }),
+    minter,
     router,
     metrics,
     inFlight: new Set(),
+    redisLostAt: 0,
     events,
   };
   // the Snowflake clock guard's outcomes, read at scrape time
   gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
-    g.set({ outcome: 'waited' }, ctx.snowflake.stats.backwardsWaits);
-    g.set({ outcome: 'refused' }, ctx.snowflake.stats.backwardsRefusals);
+    g.set({ outcome: 'waited' }, minter.stats.backwardsWaits);
+    g.set({ outcome: 'refused' }, minter.stats.backwardsRefusals);
   });
   router.onControl = (userId, msg) => {
     if (msg.op === 'joined' && usesGroupChannel(options, msg.size)) void router.joinGroup(userId, msg.conversationId);
@@ -89,13 +99,21 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   // channels reached nobody here. Once it is back, every socket is sent away to reconnect and
   // sync, which is the one way its client learns of what it missed.
   let subscriberLost = false;
+  // Every socket that lived through the gap (opened before it or during it) is detached at
+  // once: a live message after the gap would otherwise move its cursor past one it missed.
   sub.on('close', () => {
-    if (!draining) subscriberLost = true;
+    if (draining) return;
+    subscriberLost = true;
+    // from the moment it is seen: a socket may upgrade and sync before the subscriber is back
+    ctx.redisLostAt = Date.now();
+    for (const conn of router.sockets() as Connection[]) conn.detach();
   });
   sub.on('ready', () => {
     if (!subscriberLost || draining) return;
     subscriberLost = false;
+    ctx.redisLostAt = Date.now();
     const sockets = router.sockets() as Connection[];
+    for (const conn of sockets) conn.detach();
     for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(options.reconnectSpreadMs, random) });
     setTimeout(() => {
       for (const conn of sockets) conn.close(1012, 'routing was interrupted: reconnect and sync', 'resync');
@@ -103,7 +121,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   });
   const server = createOpsServer({
     registry: metrics.registry,
-    healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready',
+    // Kafka too (the contract's /healthz), and ids: no lease or a clock stepped back = cannot send.
+    healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready' && producer.healthy() && minter.healthy,
     extra: gatewayApi(ctx, config.secret, log, config.searchUrl),
     log,
   });
@@ -184,8 +203,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       // Sockets whose close has not completed yet are reported gone now, while Redis is up.
       await sink?.close().catch(() => {});
       await producer.disconnect().catch(() => {});
-      await lease.release().catch(() => {});
-      await lease.stop();
+      await minter.stop();
       await cassandra.shutdown().catch(() => {});
       sub.disconnect();
       redis.disconnect();

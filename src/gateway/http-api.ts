@@ -11,7 +11,7 @@ import {
 } from '../core/index.js';
 import { encodeControl, publishBatched, readHistory } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
-import type { GatewayContext } from './context.js';
+import { streamMayBeLost, type GatewayContext } from './context.js';
 import { UserRateLimiter } from './user-limits.js';
 import { handleSearch, isSearchPath } from './search-api.js';
 
@@ -68,6 +68,7 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
         after: query.after,
         limit: query.limit,
         fromMs: conversation.createdAt,
+        streamMayBeLost: streamMayBeLost(ctx),
       });
       sendJson(res, 200, page);
       return true;

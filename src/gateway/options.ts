@@ -38,6 +38,16 @@ export const gatewayOptionsSchema = z.object({
   kafkaBatchMax: z.number().int().min(1).default(500),
   /** Kafka's linger.ms: how long the first message of a request waits for company (bench/cold-path.ts). */
   kafkaLingerMs: z.number().int().min(0).max(1000).default(5),
+  /** Bytes per produce request (under Kafka's 1 MiB default max.message.bytes). */
+  kafkaBatchMaxBytes: z.number().int().min(16 * 1024).default(900 * 1024),
+  /** Messages waiting for Kafka at most; beyond it sends are refused `unavailable` before publishing. */
+  kafkaQueueMax: z.number().int().min(1).default(20_000),
+  /**
+   * The Snowflake worker-id lease; lost (not renewed for this long) = no sends until re-taken.
+   * 30 s: a 2-core machine under a fault can stall a gateway for seconds; a dead gateway's id
+   * stays blocked that long, and there are 1,024 of them.
+   */
+  workerLeaseTtlMs: z.number().int().min(300).default(30_000),
   /**
    * decoupled: the gateway only appends presence events to a Redis stream; the presence server
    * does the state and the fan-out. inline: the gateway does both itself, on the chat path.

@@ -3,9 +3,26 @@ import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 interface Pending {
   key: string;
   value: string;
+  bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+export interface ProducerLimits {
+  /**
+   * Bytes of keys and values per produce request. Kafka's default max.message.bytes is 1 MiB
+   * for a whole record batch, so a count cap alone fails on a burst of large messages.
+   */
+  maxBatchBytes?: number;
+  /** Messages waiting for Kafka at most; beyond it `full` is true and the gateway refuses sends. */
+  maxQueued?: number;
+  /** Kafka's linger.ms: how long the first message of a request waits for company (bench/cold-path.ts). */
+  lingerMs?: number;
+}
+
+/** Headroom under Kafka's 1 MiB default for record and batch overhead. */
+export const DEFAULT_MAX_BATCH_BYTES = 900 * 1024;
+export const DEFAULT_MAX_QUEUED = 20_000;
 
 /**
  * An idempotent Kafka producer that batches on its own rhythm: while one request is in flight,
@@ -18,6 +35,14 @@ export class BatchingProducer {
   private readonly producer: Producer;
   private queue: Pending[] = [];
   private inFlight: Promise<void> | null = null;
+  private readonly maxBatchBytes: number;
+  private readonly maxQueued: number;
+  private readonly lingerMs: number;
+  /** Counted from enqueue to settle, so `full` also covers the batch in flight. */
+  private waiting = 0;
+  private lastFailed = false;
+  /** When the request in flight was sent (0 when none is). */
+  private sentAt = 0;
 
   constructor(
     brokers: string[],
@@ -25,11 +50,18 @@ export class BatchingProducer {
     private readonly batchMax: number,
     private readonly onAcked: (n: number) => void,
     clientId = 'chatlab-gateway',
-    private readonly lingerMs = 0,
+    limits: ProducerLimits = {},
+    sendBatch?: (messages: Array<{ key: string; value: string }>) => Promise<unknown>,
   ) {
     const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 } });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.maxBatchBytes = limits.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.maxQueued = limits.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.lingerMs = limits.lingerMs ?? 0;
+    this.sendBatch = sendBatch ?? ((messages) => this.producer.send({ topic: this.topic, acks: -1, messages }));
   }
+
+  private readonly sendBatch: (messages: Array<{ key: string; value: string }>) => Promise<unknown>;
 
   connect(): Promise<void> {
     return this.producer.connect();
@@ -37,27 +69,42 @@ export class BatchingProducer {
 
   /** Resolves once Kafka has the message (acks=all). */
   send(key: string, value: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ key, value, resolve, reject });
+    this.waiting++;
+    const done = new Promise<void>((resolve, reject) => {
+      this.queue.push({ key, value, bytes: Buffer.byteLength(key) + Buffer.byteLength(value), resolve, reject });
       if (!this.inFlight) this.inFlight = this.lingerMs > 0 ? sleep(this.lingerMs).then(() => this.pump()) : this.pump();
     });
+    return done.finally(() => this.waiting--);
   }
 
   get pending(): number {
     return this.queue.length;
   }
 
+  /** No room for another message: refuse the send before it is published anywhere. */
+  get full(): boolean {
+    return this.waiting >= this.maxQueued;
+  }
+
+  /**
+   * False after a batch failed, until one succeeds, and while a request has waited longer than
+   * `stuckMs` (a paused or unreachable broker): /healthz reports Kafka with this.
+   */
+  healthy(now = Date.now(), stuckMs = 10_000): boolean {
+    return !this.lastFailed && !(this.sentAt > 0 && now - this.sentAt > stuckMs);
+  }
+
   private async pump(): Promise<void> {
     // A linger wait before the first request; later requests go at once (the one in flight was the wait).
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchMax);
-      try {
-        await this.producer.send({ topic: this.topic, acks: -1, messages: batch.map((p) => ({ key: p.key, value: p.value })) });
-        this.onAcked(batch.length);
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
-      }
+      const batch = takeBatch(this.queue, this.batchMax, this.maxBatchBytes);
+      this.sentAt = Date.now();
+      const errors = await sendSplitting(batch, this.sendBatch);
+      this.sentAt = 0;
+      const acked = errors.filter((e) => e === undefined).length;
+      this.lastFailed = acked < batch.length;
+      if (acked > 0) this.onAcked(acked);
+      batch.forEach((p, i) => (errors[i] ? p.reject(errors[i]!) : p.resolve()));
     }
     this.inFlight = null;
   }
@@ -66,6 +113,39 @@ export class BatchingProducer {
   async disconnect(): Promise<void> {
     while (this.inFlight) await this.inFlight;
     await this.producer.disconnect();
+  }
+}
+
+/** Takes from the front of the queue at most `maxCount` messages and `maxBytes` (always at least one). */
+export function takeBatch<T extends { bytes: number }>(queue: T[], maxCount: number, maxBytes: number): T[] {
+  let n = 0;
+  let bytes = 0;
+  while (n < queue.length && n < maxCount && (n === 0 || bytes + queue[n]!.bytes <= maxBytes)) bytes += queue[n++]!.bytes;
+  return queue.splice(0, n);
+}
+
+/** Kafka's answer to a record batch above the broker's (or topic's) max.message.bytes. */
+export function isTooLarge(err: unknown): boolean {
+  const e = err as { type?: string; cause?: { type?: string }; originalError?: { type?: string } } | null;
+  return e?.type === 'MESSAGE_TOO_LARGE' || e?.cause?.type === 'MESSAGE_TOO_LARGE' || e?.originalError?.type === 'MESSAGE_TOO_LARGE';
+}
+
+/**
+ * Sends a batch; one the broker finds too large is split in halves, in order, down to single
+ * messages. Returns each message's error (undefined = Kafka has it), so a part that fails
+ * does not fail the rest.
+ */
+export async function sendSplitting<T extends { key: string; value: string }>(
+  batch: readonly T[],
+  send: (messages: Array<{ key: string; value: string }>) => Promise<unknown>,
+): Promise<Array<Error | undefined>> {
+  try {
+    await send(batch.map((p) => ({ key: p.key, value: p.value })));
+    return batch.map(() => undefined);
+  } catch (err) {
+    if (!isTooLarge(err) || batch.length < 2) return batch.map(() => (err instanceof Error ? err : new Error(String(err))));
+    const half = Math.ceil(batch.length / 2);
+    return [...(await sendSplitting(batch.slice(0, half), send)), ...(await sendSplitting(batch.slice(half), send))];
   }
 }
 

@@ -3,7 +3,7 @@ import { snowflakeFromTime } from '../core/index.js';
 import { clampReadId } from './read-clamp.js';
 
 const stream = (entries: Array<[string, string[]]>) => ({ xrevrange: async () => entries }) as never;
-const entry = (messageId: string): [string, string[]] => ['1-0', ['m', JSON.stringify({ messageId })]];
+const entry = (messageId: string): [string, string[]] => [`${messageId}-0`, ['m', JSON.stringify({ messageId }), 'p', '']];
 
 describe('clampReadId', () => {
   it('clamps a watermark above the last published id down to it', async () => {

@@ -1,5 +1,5 @@
-import { errorMessage, type AckFrame, type ErrorFrameCode, type Message, type SendFrame } from '../core/index.js';
-import { conversationChannels, publishMessage } from '../store/index.js';
+import { ChatlabError, ErrorCodes, errorMessage, parseSnowflake, type AckFrame, type Clock, type ErrorFrameCode, type Message, type SendFrame } from '../core/index.js';
+import { conversationChannels, publishMessage, type PublishedMessage } from '../store/index.js';
 import type { GatewayContext } from './context.js';
 
 /** The socket a send came from, as the send path needs it. */
@@ -17,11 +17,18 @@ export type SendReply = { ok: true; ack: AckFrame } | { ok: false; code: ErrorFr
  */
 export type SendOutcome = { routed: false; reply: SendReply } | { routed: true; reply: Promise<SendReply> };
 
+/** Ids minted again when another gateway published a higher id to the conversation first. */
+export const MAX_REMINTS = 5;
+/** A conversation whose last id is further ahead of our clock than this is refused, not waited for. */
+export const MAX_REMINT_WAIT_MS = 200;
+
 /**
- * The send path: membership → Snowflake id → one Redis script (dedupe claim, recent stream,
- * publish to inboxes or the group channel) → Kafka; the sender's ack waits for Kafka.
- * A re-sent clientMsgId gets the first messageId and is published nowhere again; it is still
- * produced again (storage is idempotent on messageId), so a send whose ack was lost is durable.
+ * The send path: membership → room in the Kafka queue → Snowflake id → one Redis script
+ * (dedupe claim, recent stream, publish to inboxes or the group channel) → Kafka; the sender's
+ * ack waits for Kafka. An id not above the conversation's last one is minted again, so ids
+ * rise in publish order. A re-sent clientMsgId (same sender) gets the stored original message,
+ * published nowhere again but produced again (storage is idempotent on messageId), so a send
+ * whose ack was lost is durable; the new frame's body is never stored.
  * Resolves when the routing step is over, so the socket's next send may start.
  */
 export async function handleSend(ctx: GatewayContext, sender: Sender, frame: SendFrame): Promise<SendOutcome> {
@@ -29,24 +36,21 @@ export async function handleSend(ctx: GatewayContext, sender: Sender, frame: Sen
   const conversation = await ctx.conversations.get(frame.conversationId);
   if (!conversation) return refuse('unknown_conversation', `no conversation ${frame.conversationId}`);
   if (!ctx.conversations.isMember(frame.conversationId, sender.userId)) return refuse('not_member', `you are not a member of ${frame.conversationId}`);
-  const candidateId = ctx.snowflake.tryNextSync() ?? (await ctx.snowflake.next());
-  const message: Message = {
-    conversationId: frame.conversationId,
-    messageId: candidateId,
-    senderId: sender.userId,
-    clientMsgId: frame.clientMsgId,
-    body: frame.body,
-    sentAt: Date.now(),
-  };
+  // Refused before anything is published: a message on the hot path must be one Kafka will take.
+  if (ctx.producer.full) return refuse('unavailable', 'the Kafka queue is full, send again with the same clientMsgId');
   const { kind, channels } = conversationChannels(ctx.keys, ctx.options, conversation);
 
-  let result;
+  let result: PublishedMessage;
   try {
-    result = await publishMessage(ctx.redis, ctx.keys, { message, origin: sender.id, channels, dedupeTtlSec: ctx.options.dedupeTtlSec });
+    result = await publishInOrder(ctx, async (messageId) => {
+      const message: Message = { conversationId: frame.conversationId, messageId, senderId: sender.userId, clientMsgId: frame.clientMsgId, body: frame.body, sentAt: Date.now() };
+      return publishMessage(ctx.redis, ctx.keys, { message, origin: sender.id, channels, dedupeTtlSec: ctx.options.dedupeTtlSec });
+    });
   } catch (err) {
-    return refuse('unavailable', `could not route the message: ${errorMessage(err)}`);
+    return refuse('unavailable', `could not route the message, send again with the same clientMsgId: ${errorMessage(err)}`);
   }
-  if (result.published) {
+  if (result.outcome === 'stale') return refuse('unavailable', 'could not mint an id above the conversation\'s last one, send again with the same clientMsgId');
+  if (result.outcome === 'published') {
     ctx.metrics.sent.inc();
     ctx.metrics.publishes.inc({ channel: kind }, channels.length);
   }
@@ -56,4 +60,26 @@ export async function handleSend(ctx: GatewayContext, sender: Sender, frame: Sen
     (err: unknown): SendReply => ({ ok: false, code: 'unavailable', message: `not durable, send again with the same clientMsgId: ${errorMessage(err)}`, ref: frame.clientMsgId }),
   );
   return { routed: true, reply };
+}
+
+/**
+ * Mints and publishes until the id lands above the conversation's last one (bounded): after a
+ * refusal, waits until this clock has passed the top id's millisecond, then mints again.
+ */
+export async function publishInOrder(
+  ctx: Pick<GatewayContext, 'minter'> & { clock?: Clock },
+  publish: (messageId: string) => Promise<PublishedMessage>,
+): Promise<PublishedMessage> {
+  const clock = ctx.clock ?? { now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+  let result: PublishedMessage = { outcome: 'stale', topId: '0' };
+  for (let attempt = 0; attempt <= MAX_REMINTS; attempt++) {
+    result = await publish(await ctx.minter.next());
+    if (result.outcome !== 'stale') return result;
+    const aheadMs = parseSnowflake(result.topId).timestampMs - clock.now();
+    if (aheadMs > MAX_REMINT_WAIT_MS) {
+      throw new ChatlabError(ErrorCodes.UNAVAILABLE, `the conversation's last id is ${aheadMs} ms ahead of this gateway's clock`);
+    }
+    await clock.sleep(Math.max(1, aheadMs + 1));
+  }
+  return result;
 }

@@ -15,8 +15,15 @@ export interface PendingOffline {
  * and count the same way. Announcements are serialised, so one user's online and offline
  * frames leave in the order they happened.
  */
+/** Failed announcements kept for another try at most (a storm while Redis is away). */
+export const MAX_RETRY_ANNOUNCEMENTS = 10_000;
+
 export class PresenceEngine {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Announcements whose publish failed: the state already changed, so nothing else would send them. */
+  private failed: Announcement[] = [];
+  /** Told of each failed announcement (the owner logs it). */
+  onAnnounceFailed?: (err: unknown, announcements: number) => void;
 
   constructor(
     private readonly scripts: PresenceScripts,
@@ -87,11 +94,30 @@ export class PresenceEngine {
     return removed;
   }
 
+  /**
+   * Failed announcements go out again first, ahead of newer ones (so a user's frames keep their
+   * order), with the next announcement or retryFailed(). A failure never rejects: the events
+   * behind it are applied and acknowledged, the announcement is what is owed.
+   */
   private announce(list: Announcement[]): Promise<void> {
-    if (list.length === 0) return Promise.resolve();
-    const next = this.chain.then(() => this.announcer.announce(list));
-    this.chain = next.catch(() => {});
-    return next.then(() => {});
+    if (list.length === 0 && this.failed.length === 0) return Promise.resolve();
+    const next = this.chain.then(async () => {
+      const batch = this.failed.length > 0 ? [...this.failed.splice(0), ...list] : list;
+      if (batch.length === 0) return;
+      try {
+        await this.announcer.announce(batch);
+      } catch (err) {
+        this.failed = batch.slice(-MAX_RETRY_ANNOUNCEMENTS);
+        this.onAnnounceFailed?.(err, batch.length);
+      }
+    });
+    this.chain = next;
+    return next;
+  }
+
+  /** Called by the owner's tick: announces again what failed, if anything. */
+  retryFailed(): Promise<void> {
+    return this.announce([]);
   }
 
   /** Resolves once every announcement started so far is done. */

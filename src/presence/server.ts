@@ -44,6 +44,7 @@ export async function startPresenceServer(config: ServiceConfig, deps: { registr
   const friends = new FriendsCache(new ConversationStore(redis, cassandra, config.keyspace, keys), options.friendsCacheMs, clock);
   const engine = new PresenceEngine(scripts, new Announcer(redis, keys, scripts, friends, metrics, options.fanoutBatch, clock), metrics);
 
+  engine.onAnnounceFailed = (err, n) => log(`presence announce of ${n} changes failed, retried on the next tick: ${errorMessage(err)}`);
   let stopping = false;
   let caughtUp = false;
   let lastSweep = 0;
@@ -105,6 +106,7 @@ export async function startPresenceServer(config: ServiceConfig, deps: { registr
         await engine.sweep(now, options.ttlMs);
         onlineUsers.set(await scripts.onlineUsers());
       }
+      await engine.retryFailed();
       await engine.claimDue(now);
     } catch (err) {
       log(`presence tick: ${errorMessage(err)}`);

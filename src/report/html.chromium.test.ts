@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)(`report.html in headless Chromium${hasChromium ? '
     // highlighted means visibly different, not only a class name
     const bg = await row.locator('td.best').evaluate((td) => (globalThis as unknown as PageGlobals).getComputedStyle(td).backgroundColor);
     expect(bg).toBe('rgb(220, 252, 231)');
-    expect(await page.locator('table.checker tbody tr').count()).toBe(13);
+    expect(await page.locator('table.checker tbody tr').count()).toBe(14);
     expect(await page.locator('#checker ul.examples').first().innerText()).toContain('conversation conv-0, clientMsgId u0-m0');
     expect(await page.locator('table.fanout tbody tr').count()).toBe(16);
   });

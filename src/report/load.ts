@@ -23,6 +23,7 @@ const checker = z.looseObject({
   reordered: num,
   late: num,
   duplicatesRaw: num.default(0),
+  reassigned: num.default(0),
   deliveredUnacked: num.default(0),
   unexpected: num.default(0),
   hot: z.looseObject({ ackedNotStored: num, storedNotPushed: num }).default({ ackedNotStored: 0, storedNotPushed: 0 }),

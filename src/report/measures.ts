@@ -23,6 +23,7 @@ const CHECKER_KEYS = [
   ['lost', 'lower'],
   ['duplicates', 'lower'],
   ['duplicatesRaw', 'lower'],
+  ['reassigned', 'lower'],
   ['reordered', 'lower'],
   ['late', 'lower'],
   ['deliveredUnacked', 'lower'],

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
 import type { BackoffOptions } from '../client/index.js';
@@ -154,6 +155,9 @@ export class VariantContext implements ScenarioContext {
       stored: stored.ids.map((messageId) => ({ messageId })),
       historyVisibleAt: stored.at,
     };
+    // A debugging aid: the whole record the verdict came from, to re-judge or dig into offline.
+    const dump = process.env['CHATLAB_DEBUG_HISTORY'];
+    if (dump) writeFileSync(dump, JSON.stringify(history));
     return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got };
   }
 

@@ -4,6 +4,10 @@ import { ChatlabError, ErrorCodes, conversationKind, mapLimited, type Conversati
 import type { CassandraClient } from './cassandra.js';
 import type { RedisKeys } from './keys.js';
 
+/** A member no conversation id can be: the set was filled from Cassandra. */
+const LOADED_MARK = '!loaded';
+const ADD_IF_LOADED = `if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[2]) end return 0`;
+
 export interface Conversation {
   conversationId: string;
   kind: ConversationKind;
@@ -93,12 +97,18 @@ export class ConversationStore {
     return conversation;
   }
 
+  /**
+   * `user:<u>:convs` is trusted only once marked loaded (it holds LOADED_MARK): a set that a
+   * Redis flush emptied, then a new conversation refilled with one id, is not the whole list.
+   */
   async conversationsOf(userId: string): Promise<string[]> {
-    const cached = await this.redis.smembers(this.keys.userConversations(userId));
-    if (cached.length > 0) return cached;
+    const key = this.keys.userConversations(userId);
+    const cached = await this.redis.smembers(key);
+    if (cached.includes(LOADED_MARK)) return cached.filter((id) => id !== LOADED_MARK);
     const rs = await this.cassandra.execute(`SELECT conversation_id FROM ${this.keyspace}.user_conversations WHERE user_id = ?`, [userId]);
     const ids = rs.rows.map((r) => String(r['conversation_id']));
-    if (ids.length > 0) await this.redis.sadd(this.keys.userConversations(userId), ...ids);
+    // Cassandra has every conversation created before this read (they are written there first).
+    await this.redis.sadd(key, LOADED_MARK, ...ids);
     return ids;
   }
 
@@ -106,7 +116,8 @@ export class ConversationStore {
     const pipeline = this.redis.pipeline();
     pipeline.sadd(this.keys.members(c.conversationId), ...c.members);
     pipeline.hset(this.keys.meta(c.conversationId), { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt) });
-    if (withUserIndex) for (const m of c.members) pipeline.sadd(this.keys.userConversations(m), c.conversationId);
+    // Only into loaded sets: an unloaded one is filled from Cassandra (which has this one) on first read.
+    if (withUserIndex) for (const m of c.members) pipeline.eval(ADD_IF_LOADED, 1, this.keys.userConversations(m), LOADED_MARK, c.conversationId);
     await pipeline.exec();
   }
 }

@@ -104,10 +104,10 @@ describe('publishMessage', () => {
     return { redis, calls };
   }
 
-  it('computes its own keys and stream cap, and publishes a message frame with sentAt in the header', async () => {
-    const { redis, calls } = fakeRedis(['1001', 1]);
+  it('computes its own keys (dedupe per sender) and stream cap, and publishes a message frame with sentAt in the header', async () => {
+    const { redis, calls } = fakeRedis([JSON.stringify(message), 1]);
     const result = await publishMessage(redis, keys, { message, origin: 'gw:1', channels: ['t:inbox:a', 't:inbox:b'], dedupeTtlSec: 60 });
-    expect(result).toEqual({ messageId: '1001', published: true, messageJson: JSON.stringify(message) });
+    expect(result).toEqual({ outcome: 'published', messageId: '1001', messageJson: JSON.stringify(message) });
     const [numKeys, dedupeKey, recentKey, id, ttl, stored, payload, maxlen, ...channels] = calls[0]!;
     expect([numKeys, dedupeKey, recentKey, id, ttl, stored, maxlen]).toEqual([2, 't:dedupe:c1:a:m-1', 't:recent:c1', '1001', 60, JSON.stringify(message), RECENT_MAXLEN]);
     expect(channels).toEqual(['t:inbox:a', 't:inbox:b']);
@@ -116,17 +116,23 @@ describe('publishMessage', () => {
     expect(parseServerFrame(routed.frameJson)).toEqual({ ok: true, frame: { type: 'message', ...message } });
   });
 
-  it('a re-send stands under the first messageId', async () => {
-    const { redis } = fakeRedis(['900', 0]);
-    const result = await publishMessage(redis, keys, { message, origin: 'gw:1', channels: [], dedupeTtlSec: 60 });
-    expect(result).toEqual({ messageId: '900', published: false, messageJson: JSON.stringify({ ...message, messageId: '900' }) });
+  it('a re-send stands as the stored original, never the new body (issue 10, item 2)', async () => {
+    const original = JSON.stringify({ ...message, messageId: '900', body: 'first' });
+    const { redis } = fakeRedis([original, 0]);
+    const result = await publishMessage(redis, keys, { message: { ...message, body: 'rewritten' }, origin: 'gw:1', channels: [], dedupeTtlSec: 60 });
+    expect(result).toEqual({ outcome: 'duplicate', messageId: '900', messageJson: original });
+  });
+
+  it('an id not above the conversation\'s last one is stale: the top id comes back to mint above', async () => {
+    const { redis } = fakeRedis(['2002', 2]);
+    expect(await publishMessage(redis, keys, { message, origin: 'gw:1', channels: [], dedupeTtlSec: 60 })).toEqual({ outcome: 'stale', topId: '2002' });
   });
 
   it('a re-send with another body stands as the original message, body and all', async () => {
     const original = { ...message, messageId: '900', body: 'original', sentAt: 1 };
     const { redis, calls } = fakeRedis([JSON.stringify(original), 0]);
     const result = await publishMessage(redis, keys, { message: { ...message, body: 'rewritten' }, origin: 'gw:1', channels: [], dedupeTtlSec: 60 });
-    expect(result).toEqual({ messageId: '900', published: false, messageJson: JSON.stringify(original) });
+    expect(result).toEqual({ outcome: 'duplicate', messageId: '900', messageJson: JSON.stringify(original) });
     expect(calls[0]![1]).toBe('t:dedupe:c1:a:m-1'); // keyed by the sender: another member's m-1 is another key
   });
 });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Message } from '../core/index.js';
+import { CHATLAB_EPOCH_MS, type Message } from '../core/index.js';
 import type { RedisKeys } from './keys.js';
 import { RECENT_MAXLEN } from './recent.js';
 
@@ -106,23 +106,40 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
 // --- publishing a chat message ---
 
 /**
- * The whole Redis side of a send in one atomic round trip: claim the sender's clientMsgId
- * (dedupe, keyed by conversation, sender and clientMsgId); if it is new, keep the message under
- * it, append the message to `recent:<conv>` and publish it to every channel. If it was seen
- * before, publish nothing and return the message first stored under it: a re-send (or a
- * re-send with another body) stands as the original, never replaces it.
+ * The whole Redis side of a send in one atomic round trip: look up the sender's clientMsgId
+ * (dedupe); if it is new, append the message to `recent:<conv>` under its own id and publish it
+ * to every channel. The stream entry's id is `<messageId>-0`, so Redis itself refuses an id
+ * not above the conversation's last published one: per conversation, stream order = publish
+ * order = id order, which makes a sync's `after` exact. A refused id claims nothing; the
+ * gateway re-mints above the returned top. Each entry also records the id before it (`p`,
+ * empty when the stream did not exist: a new conversation, or a Redis that lost it), which is
+ * how a sync tells a trimmed or lost stretch from none. A re-send returns the stored original
+ * message (never the new frame's body), and publishes nothing.
  *
  * KEYS[1] dedupe key, KEYS[2] recent stream; ARGV[1] messageId, ARGV[2] dedupe ttl (s),
- * ARGV[3] message JSON (for the stream), ARGV[4] payload to publish, ARGV[5] stream maxlen,
- * ARGV[6..] channels.
+ * ARGV[3] message JSON, ARGV[4] payload to publish, ARGV[5] stream maxlen, ARGV[6..] channels.
+ * Returns {messageJson, 1} published, {originalJson, 0} a re-send, {topId, 2} id too low.
  */
 const PUBLISH_LUA = `
 local prev = redis.call('GET', KEYS[1])
 if prev then return {prev, 0} end
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local top = ''
+if last[1] then top = string.match(last[1][1], '^(%d+)') else
+  -- A new (or lost) stream knows no last id: an id minted over a second ago may be a send
+  -- replayed after a Redis restart, below ids published before it. Mint again.
+  local t = redis.call('TIME')
+  local minted = math.floor(tonumber(ARGV[1]) / 4194304) + ${CHATLAB_EPOCH_MS}
+  if minted < tonumber(t[1]) * 1000 - 1000 then return {'0', 2} end
+end
+local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3], 'p', top)
+if type(added) == 'table' and added.err then
+  if top == '' then top = '0' end
+  return {top, 2}
+end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'm', ARGV[3])
 for i = 6, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[4]) end
-return {ARGV[1], 1}
+return {ARGV[3], 1}
 `;
 
 type WithPublishScript = { chatlabSend(...args: Array<string | number>): Promise<[string, number]> };
@@ -132,14 +149,11 @@ export function definePublishScript(redis: Redis): void {
   redis.defineCommand('chatlabSend', { lua: PUBLISH_LUA });
 }
 
-export interface PublishedMessage {
-  /** The messageId that stands: this one, or the first one of a re-sent clientMsgId. */
-  messageId: string;
-  /** False for a re-send: nothing was appended or published again. */
-  published: boolean;
-  /** The message as it stands, as JSON (the id the conversation keeps). */
-  messageJson: string;
-}
+export type PublishedMessage =
+  /** published: appended and published now; duplicate: a re-send, the stored original stands. */
+  | { outcome: 'published' | 'duplicate'; messageId: string; messageJson: string }
+  /** The id was not above the conversation's last published id (`topId`): mint again. */
+  | { outcome: 'stale'; topId: string };
 
 export async function publishMessage(
   redis: Redis,
@@ -149,7 +163,7 @@ export async function publishMessage(
   const { message } = p;
   const messageJson = JSON.stringify(message);
   const payload = encodeRouted(p.origin, messageFrameJson(messageJson), message.sentAt);
-  const [stood, published] = await (redis as unknown as WithPublishScript).chatlabSend(
+  const [reply, code] = await (redis as unknown as WithPublishScript).chatlabSend(
     2,
     keys.dedupe(message.conversationId, message.senderId, message.clientMsgId),
     keys.recent(message.conversationId),
@@ -160,8 +174,9 @@ export async function publishMessage(
     RECENT_MAXLEN,
     ...p.channels,
   );
-  if (published === 1) return { messageId: stood, published: true, messageJson };
-  return { ...originalOf(stood, message), published: false };
+  if (code === 2) return { outcome: 'stale', topId: reply };
+  if (code === 1) return { outcome: 'published', messageId: message.messageId, messageJson };
+  return { outcome: 'duplicate', ...originalOf(reply, message) };
 }
 
 /**

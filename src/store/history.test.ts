@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../core/index.js';
-import { mergeHistory } from './history.js';
+import { historyHasHole, mergeHistory } from './history.js';
 
 const msg = (id: string, body = `b${id}`): Message => ({
   conversationId: 'c1',
@@ -50,5 +50,37 @@ describe('mergeHistory', () => {
   it('handles empty sources', () => {
     expect(mergeHistory([], [], 5, false)).toEqual({ messages: [], hasMore: false });
     expect(ids(mergeHistory([], [msg('2')], 5, false).messages)).toEqual(['2']);
+  });
+});
+
+describe('historyHasHole (issue 10, item 8)', () => {
+  const page = (messageIds: string[], hasMore = false) => ({ messages: messageIds.map((id) => msg(id)), hasMore });
+  const first = (id: string, prev: string | null) => ({ id, prev });
+
+  it('no hole when the stream reaches back to `after` (or is empty)', () => {
+    expect(historyHasHole('10', page([]), null)).toBe(false);
+    expect(historyHasHole('50', page([]), first('50', '40'))).toBe(false);
+    expect(historyHasHole('45', page([]), first('50', '40'))).toBe(false);
+    expect(historyHasHole('40', page([]), first('50', '40'))).toBe(false);
+  });
+
+  it('a hole: the cap trimmed messages above `after` and Cassandra ends below them', () => {
+    expect(historyHasHole('10', page([]), first('50', '40'))).toBe(true);
+    expect(historyHasHole('10', page(['20', '30']), first('50', '40'))).toBe(true);
+    expect(historyHasHole('10', page(['20', '40']), first('50', '40'))).toBe(false);
+  });
+
+  it('a stream that began anew (Redis lost it): Cassandra must reach its first entry', () => {
+    expect(historyHasHole('10', page(['20']), first('50', null))).toBe(true);
+    expect(historyHasHole('10', page(['20', '50']), first('50', null))).toBe(false);
+  });
+
+  it('no stream at all: a hole only while Redis was just lost (its streams with it)', () => {
+    expect(historyHasHole('10', page([]), null, false)).toBe(false);
+    expect(historyHasHole('10', page([]), null, true)).toBe(true);
+  });
+
+  it('a full Cassandra page has no hole (the next page asks again)', () => {
+    expect(historyHasHole('10', page(['20', '30'], true), first('50', '40'))).toBe(false);
   });
 });

@@ -4,9 +4,9 @@
  * de-duplicated by id, cannot (within the stream's cap).
  */
 import type { Redis } from 'ioredis';
-import { compareIds, type Message } from '../core/index.js';
+import { ChatlabError, ErrorCodes, compareIds, type Message } from '../core/index.js';
 import type { MessagePage, MessageStore } from './messages.js';
-import { readRecentAfter } from './recent.js';
+import { readRecentAfter, type RecentPage } from './recent.js';
 
 /**
  * Merges two pages that each start right after the same `after` id. `a` holds the first
@@ -33,8 +33,28 @@ export interface ReadHistoryParams {
   /** Strictly after this id; "0" from the start. */
   after: string;
   limit: number;
-  /** Earliest time worth scanning in Cassandra when `after` is "0" (conversation creation). */
+  /** Earliest time worth scanning in Cassandra (conversation creation): no bucket before it is read. */
   fromMs?: number;
+  /** Redis restarted a moment ago: an absent stream may be a lost one (see historyHasHole). */
+  streamMayBeLost?: boolean;
+}
+
+/**
+ * Persistence holds a prefix of each conversation (Kafka keeps a conversation's order), the
+ * stream its newest messages from `first` on. When the stream does not reach back to `after`,
+ * Cassandra must hold what came before the stream: up to `first.prev` (the id published just
+ * before it) or, when that is unknown (the stream began there: a new conversation, or Redis
+ * lost it), up to `first.id` itself. If its messages after `after` end below that, the merged
+ * page could skip messages: a hole, answered "retry" rather than served.
+ */
+export function historyHasHole(after: string, stored: MessagePage, first: RecentPage['first'], streamMayBeLost = false): boolean {
+  // No stream at all: nothing to check against, unless Redis was just lost with its streams
+  // (acked messages may not be in Cassandra yet): retry until one is published again.
+  if (!first) return streamMayBeLost;
+  if (compareIds(after, first.id) >= 0 || stored.hasMore) return false;
+  if (first.prev !== null && compareIds(first.prev, after) <= 0) return false;
+  const storedTop = stored.messages.at(-1)?.messageId ?? after;
+  return compareIds(storedTop, first.prev ?? first.id) < 0;
 }
 
 export async function readHistory(p: ReadHistoryParams): Promise<MessagePage> {
@@ -42,5 +62,8 @@ export async function readHistory(p: ReadHistoryParams): Promise<MessagePage> {
     p.store.after(p.conversationId, p.after, p.limit, p.fromMs === undefined ? {} : { fromMs: p.fromMs }),
     readRecentAfter(p.redis, p.recentKey, p.after, p.limit + 1),
   ]);
-  return mergeHistory(stored.messages, recent, p.limit, stored.hasMore);
+  if (historyHasHole(p.after, stored, recent.first, p.streamMayBeLost)) {
+    throw new ChatlabError(ErrorCodes.UNAVAILABLE, `history of ${p.conversationId} after ${p.after} is not persisted yet and no longer in the recent stream: retry`);
+  }
+  return mergeHistory(stored.messages, recent.messages, p.limit, stored.hasMore);
 }

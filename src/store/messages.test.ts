@@ -45,6 +45,13 @@ describe('message buckets', () => {
     expect(scanBuckets(snowflakeFromTime(t), nearMidnight).last).toBe(bucketOfTime(nearMidnight) + 1);
   });
 
+  it('a tiny `after` (say 1) starts at the conversation, not at the Snowflake epoch (issue 10, item 4)', () => {
+    const created = t - DAY;
+    expect(scanBuckets('1', t, created)).toEqual({ first: bucketOfTime(t) - 1, last: bucketOfTime(t) });
+    // an `after` later than creation still wins
+    expect(scanBuckets(snowflakeFromTime(t), t, created).first).toBe(bucketOfTime(t));
+  });
+
   it('an `after` in the future gives an empty range', () => {
     const r = scanBuckets(snowflakeFromTime(t + 5 * DAY), t);
     expect(r.first).toBeGreaterThan(r.last);

@@ -31,14 +31,14 @@ export function bucketOfId(messageId: string): number {
 }
 
 /**
- * The inclusive range of buckets that can hold messages after `afterId`: from the bucket of
- * `afterId` (or of `fromMs` when reading from the start, else of the Snowflake epoch) up to
- * the bucket of now (plus clock slack). `first > last` means there is nothing to read.
+ * The inclusive range of buckets that can hold messages after `afterId`: from the later of the
+ * bucket of `afterId` and the bucket of `fromMs` (conversation creation, less clock slack), up
+ * to the bucket of now (plus clock slack). A tiny `after` (say 1) thus never walks the days
+ * before the conversation existed. `first > last` means there is nothing to read.
  */
 export function scanBuckets(afterId: string, nowMs: number, fromMs?: number): { first: number; last: number } {
-  let first: number;
-  if (afterId !== '0') first = bucketOfId(afterId);
-  else first = bucketOfTime(Math.max(CHATLAB_EPOCH_MS, (fromMs ?? CHATLAB_EPOCH_MS) - BUCKET_CLOCK_SLACK_MS));
+  const fromBucket = bucketOfTime(Math.max(CHATLAB_EPOCH_MS, (fromMs ?? CHATLAB_EPOCH_MS) - BUCKET_CLOCK_SLACK_MS));
+  const first = afterId === '0' ? fromBucket : Math.max(bucketOfId(afterId), fromBucket);
   return { first, last: bucketOfTime(nowMs + BUCKET_CLOCK_SLACK_MS) };
 }
 

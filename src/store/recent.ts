@@ -1,31 +1,43 @@
 import type { Redis } from 'ioredis';
-import { compareIds, parseSnowflake, type Message } from '../core/index.js';
+import type { Message } from '../core/index.js';
 
 /**
  * `recent:<conv>`: a capped Redis Stream of the latest messages of a conversation. Sync reads it
  * beside Cassandra, so a message acked a moment ago is never missing while persistence lags.
+ * Each entry's stream id is `<messageId>-0` (the publish script appends under the message's own
+ * id), so "after X" is an exact, bounded XRANGE.
  */
 export const RECENT_MAXLEN = 2000;
 
-/** How far a gateway's clock may run ahead of Redis's without a stream read missing a message. */
-export const RECENT_CLOCK_SLACK_MS = 5000;
+export interface RecentPage {
+  /** Messages with an id strictly above `after`, oldest first, at most `limit`. */
+  messages: Message[];
+  /**
+   * The stream's oldest entry and the id published before it (null when unknown: the stream
+   * began there, for a new conversation or after Redis lost it). Messages below `first.id`
+   * are only in Cassandra, so a page that needs them while Cassandra lacks them has a hole.
+   */
+  first: { id: string; prev: string | null } | null;
+}
 
-/**
- * Messages in the stream with an id strictly above `afterId`, oldest first, at most `limit`.
- * An entry is appended after its id was made, so its stream id (Redis's clock at XADD) is not
- * older than the id's timestamp, less clock slack: the read starts there, not at the stream's
- * beginning (syncs come in storms; most of the stream is older than what they ask for).
- */
-export async function readRecentAfter(redis: Redis, key: string, afterId: string, limit: number): Promise<Message[]> {
-  const from = afterId === '0' ? '-' : `${Math.max(0, parseSnowflake(afterId).timestampMs - RECENT_CLOCK_SLACK_MS)}-0`;
-  const entries = (await redis.xrange(key, from, '+')) as Array<[string, string[]]>;
-  const out: Message[] = [];
-  for (const [, fields] of entries) {
-    const json = fields[1];
-    if (!json) continue;
-    const m = JSON.parse(json) as Message;
-    if (compareIds(m.messageId, afterId) > 0) out.push(m);
+export async function readRecentAfter(redis: Redis, key: string, afterId: string, limit: number): Promise<RecentPage> {
+  const from = afterId === '0' ? '-' : `(${afterId}-0`;
+  const [[rangeErr, entries], [firstErr, firsts]] = (await redis
+    .pipeline()
+    .xrange(key, from, '+', 'COUNT', limit)
+    .xrange(key, '-', '+', 'COUNT', 1)
+    .exec()) as [[Error | null, Array<[string, string[]]>], [Error | null, Array<[string, string[]]>]];
+  if (rangeErr ?? firstErr) throw rangeErr ?? firstErr;
+  const messages: Message[] = [];
+  for (const [, fields] of entries ?? []) {
+    const json = field(fields, 'm');
+    if (json) messages.push(JSON.parse(json) as Message);
   }
-  out.sort((a, b) => compareIds(a.messageId, b.messageId));
-  return out.slice(0, limit);
+  const head = firsts?.[0];
+  return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null };
+}
+
+function field(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
 }

@@ -29,6 +29,11 @@ export interface WorkerLeaseOptions {
 export interface WorkerLease {
   readonly workerId: number;
   readonly key: string;
+  /**
+   * Still ours as far as this process can tell, checked synchronously before each id: a
+   * process paused past its TTL must not mint in the moment before its renewal notices.
+   */
+  readonly held: boolean;
   /** Extends the TTL now; false when the lease is no longer ours. */
   renew(): Promise<boolean>;
   /** Stops renewing and deletes the key if still ours; true if it was. */
@@ -85,6 +90,10 @@ class Lease implements WorkerLease {
     this.#timer = setInterval(() => void this.#tick(), Math.floor(ttlMs / 3));
     // Renewal alone must not keep a process alive that has otherwise finished.
     this.#timer.unref();
+  }
+
+  get held(): boolean {
+    return !this.#lost && !this.#stopped && this.clock.now() - this.#lastRenewedAt < this.ttlMs;
   }
 
   async renew(): Promise<boolean> {

@@ -51,6 +51,7 @@ describe('checkDeliveries', () => {
       lost: 0,
       duplicates: 0,
       duplicatesRaw: 0,
+      reassigned: 0,
       reordered: 0,
       late: 0,
       deliveredUnacked: 0,
@@ -91,6 +92,20 @@ describe('checkDeliveries', () => {
     expect(r.duplicatesRaw).toBe(1);
     expect(r.duplicates).toBe(0);
     expect(r.delivered).toBe(6); // raw records never count as delivered
+  });
+
+  it('counts a logical message that reached sockets under two ids as reassigned, once', () => {
+    const h = cleanHistory();
+    const [s1] = sends(1);
+    h.deliveries = [
+      ...h.deliveries,
+      deliver(s1!, 'bob', { raw: true }),
+      deliver(s1!, 'bob', { raw: true, messageId: '2001' }), // stored again after Redis lost the dedupe key
+      deliver(s1!, 'carol', { raw: true, messageId: '2001' }),
+    ];
+    const r = checkDeliveries(h);
+    expect(r.reassigned).toBe(1);
+    expect(checkDeliveries(cleanHistory()).reassigned).toBe(0);
   });
 
   it('raw records alone do not count as delivered: the app never saw the message', () => {

@@ -89,6 +89,7 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     lost: 0,
     duplicates: 0,
     duplicatesRaw: 0,
+    reassigned: 0,
     reordered: 0,
     late: 0,
     deliveredUnacked: 0,
@@ -167,8 +168,10 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     }
   }
 
-  // Raw stream: only its extra copies matter.
+  // Raw stream: only its extra copies matter, and logical messages that came under two ids.
   const seenRaw = new Set<string>();
+  const idOf = new Map<string, string>();
+  const reassigned = new Set<string>();
   for (const d of history.deliveries) {
     if (!d.raw) continue;
     const l = resolve(d);
@@ -176,7 +179,12 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     const pair = key(d.recipientId, d.conversationId, l ? l.clientMsgId : `#${d.messageId}`);
     if (seenRaw.has(pair)) result.duplicatesRaw++;
     else seenRaw.add(pair);
+    const logical = key(d.conversationId, l ? l.clientMsgId : `#${d.messageId}`);
+    const first = idOf.get(logical);
+    if (first === undefined) idOf.set(logical, d.messageId);
+    else if (first !== d.messageId) reassigned.add(logical);
   }
+  result.reassigned = reassigned.size;
 
   const stored = history.stored ? new Set(history.stored.map((s) => s.messageId)) : undefined;
   for (const l of logicals) {

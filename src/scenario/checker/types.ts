@@ -108,6 +108,11 @@ export interface CheckerResult {
   duplicates: number;
   /** Extra copies that reached the socket (0 when no raw records were given). */
   duplicatesRaw: number;
+  /**
+   * Logical messages (conversation + clientMsgId) that reached a socket under two or more ids:
+   * a re-send stored again after Redis lost its dedupe keys. The client shows them once.
+   */
+  reassigned: number;
   /** Per recipient and conversation, deliveries with an id lower than one seen before. */
   reordered: number;
   late: number;

@@ -1,0 +1,138 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ErrorCodes, parseSnowflake, snowflakeFromTime, type Message } from '../../src/core/index.js';
+import { startGateway, type RunningGateway } from '../../src/gateway/index.js';
+import {
+  ConversationStore,
+  MessageStore,
+  createCassandraClient,
+  definePublishScript,
+  publishMessage,
+  readHistory,
+  readRecentAfter,
+  redisKeys,
+  workerLeaseKey,
+} from '../../src/store/index.js';
+import { createConversation, endpoints, gatewayConfig, gateways, history, socketsPerTest, uniqueName, users } from './support.js';
+
+const as = socketsPerTest();
+const isMsg = (conv: string) => (f: any) => f.type === 'message' && f.conversationId === conv;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let redis: Redis;
+let cassandra: ReturnType<typeof createCassandraClient>;
+beforeAll(async () => {
+  redis = new Redis(endpoints().redis.url);
+  definePublishScript(redis);
+  cassandra = createCassandraClient({ ...endpoints().cassandra, keyspace: 'chatlab' });
+  await cassandra.connect();
+});
+afterAll(async () => {
+  redis.disconnect();
+  await cassandra.shutdown();
+});
+
+describe('exact sync cursors: the publish script refuses an id not above the last', () => {
+  it('a lower id is stale (with the top id), and the stream reads exactly after an id, bounded', async () => {
+    const keys = redisKeys(`${uniqueName('ord')}:`);
+    const base = BigInt(snowflakeFromTime(Date.now()));
+    const msg = (offset: number, clientMsgId: string): Message => ({ conversationId: 'c', messageId: (base + BigInt(offset)).toString(), senderId: 'u', clientMsgId, body: 'b', sentAt: 1 });
+    const publish = (m: Message) => publishMessage(redis, keys, { message: m, origin: 'o', channels: [], dedupeTtlSec: 60 });
+    expect((await publish(msg(10, 'a'))).outcome).toBe('published');
+    expect(await publish(msg(5, 'b'))).toEqual({ outcome: 'stale', topId: msg(10, 'a').messageId });
+    expect(await publish(msg(10, 'c'))).toMatchObject({ outcome: 'stale' });
+    // the refused id claimed nothing: the same clientMsgId goes through with a higher id
+    expect((await publish(msg(11, 'b'))).outcome).toBe('published');
+    expect((await publish(msg(12, 'd'))).outcome).toBe('published');
+    const page = await readRecentAfter(redis, keys.recent('c'), msg(10, 'a').messageId, 1);
+    expect(page.messages.map((m) => m.messageId)).toEqual([msg(11, 'b').messageId]);
+    expect(page.first).toEqual({ id: msg(10, 'a').messageId, prev: null });
+    const next = await readRecentAfter(redis, keys.recent('c'), msg(11, 'b').messageId, 5);
+    expect(next.messages.map((m) => m.messageId)).toEqual([msg(12, 'd').messageId]);
+  });
+});
+
+describe('issue 10, item 8: a hole between Cassandra and the capped stream is answered "retry"', () => {
+  it('the cap trimmed what Cassandra lacks, or Redis lost the stream: CHATLAB_E_UNAVAILABLE, not a page that skips it', async () => {
+    const keys = redisKeys(`${uniqueName('hole')}:`);
+    const conv = uniqueName('conv');
+    const key = keys.recent(conv);
+    const base = BigInt(snowflakeFromTime(Date.now()));
+    const ids = [1, 2, 3, 4, 5].map((i) => (base + BigInt(i)).toString());
+    const message = (id: string): Message => ({ conversationId: conv, messageId: id, senderId: 'u', clientMsgId: id, body: 'b', sentAt: 1 });
+    for (const id of ids) await publishMessage(redis, keys, { message: message(id), origin: 'o', channels: [], dedupeTtlSec: 60 });
+    await redis.xtrim(key, 'MAXLEN', 2); // what the cap does under a persist lag longer than the stream
+    const read = (after: string) => readHistory({ store: new MessageStore(cassandra, 'chatlab'), redis, recentKey: key, conversationId: conv, after, limit: 10, fromMs: Date.now() - 60_000 });
+    await expect(read('0')).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE });
+    await expect(read(ids[1]!)).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE });
+    // from the last trimmed id on, the stream alone is complete
+    expect((await read(ids[2]!)).messages.map((m) => m.messageId)).toEqual([ids[3], ids[4]]);
+
+    // a Redis restart without persistence: the stream begins again at the next message
+    await redis.del(key);
+    const later = snowflakeFromTime(Date.now() + 5); // fresh: a new stream refuses ids minted over a second ago
+    await publishMessage(redis, keys, { message: message(later), origin: 'o', channels: [], dedupeTtlSec: 60 });
+    await expect(read(ids[2]!)).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE });
+  });
+});
+
+describe('issue 10, item 7: user conversation sets survive a Redis flush', () => {
+  it('a conversation created after the flush does not hide the ones before it', async () => {
+    const prefix = `${uniqueName('flush')}:`;
+    const keys = redisKeys(prefix);
+    const store = new ConversationStore(redis, cassandra, 'chatlab', keys, inject('secret'));
+    const [u, v, w] = users('fl', 3) as [string, string, string];
+    const before = await store.create([u, v, 'x1']);
+    expect(await store.conversationsOf(u)).toEqual([before.conversationId]);
+    await redis.del(keys.userConversations(u)); // what a Redis restart without persistence does
+    const after = await store.create([u, w, 'x2']);
+    expect((await store.conversationsOf(u)).sort()).toEqual([before.conversationId, after.conversationId].sort());
+  });
+});
+
+describe('issue 10, item 4: one sync in flight per socket, the queue behind it bounded', () => {
+  it('a flood of syncs is answered in order up to the bound, the rest rate_limited with their conversation', async () => {
+    const [g1] = gateways() as [string];
+    const [alice, bob] = users('sy', 2) as [string, string];
+    const conv = (await createConversation(g1, alice, [alice, bob, 'sy-x'])).body.conversationId;
+    const a = await as(alice, g1);
+    const n = 150;
+    for (let i = 0; i < n; i++) a.send({ type: 'sync', conversationId: conv, after: '1' });
+    const answers = await a.waitForCount((f) => f.type === 'sync_result' || (f.type === 'error' && f.code === 'rate_limited'), n, 20_000);
+    const results = answers.filter((f) => f.type === 'sync_result').length;
+    expect(results).toBeGreaterThanOrEqual(64);
+    expect(results).toBeLessThan(n);
+    expect(answers.find((f) => f.type === 'error')).toMatchObject({ code: 'rate_limited', conversationId: conv });
+  });
+});
+
+describe('issue 10, item 3: a lost worker lease stops minting with that worker id', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway(gatewayConfig('gw-lease', { workerLeaseTtlMs: 600 }));
+  });
+  afterAll(async () => {
+    await gw.shutdown();
+  });
+
+  it('once another process holds its id, the gateway refuses or mints under a new lease, never the old id', async () => {
+    const base = `http://127.0.0.1:${gw.port}`;
+    const [alice, bob] = users('ls', 2) as [string, string];
+    const conv = (await createConversation(base, alice, [alice, bob])).body.conversationId;
+    const a = await as(alice, base);
+    a.send({ type: 'send', clientMsgId: 'm0', conversationId: conv, body: 'before' });
+    const stolenId = parseSnowflake((await a.waitFor((f) => f.type === 'ack')).messageId).workerId;
+    // a gateway started after a Redis restart (or our long pause) takes the same worker id
+    await redis.set(workerLeaseKey('', stolenId), 'another-gateway', 'PX', 60_000);
+    await sleep(700);
+    for (let i = 1; i <= 5; i++) a.send({ type: 'send', clientMsgId: `m${i}`, conversationId: conv, body: `after ${i}` });
+    const answers = await a.waitForCount((f) => f.type === 'ack' || f.type === 'error', 6, 10_000);
+    for (const f of answers.slice(1)) {
+      if (f.type === 'ack') expect(parseSnowflake(f.messageId).workerId).not.toBe(stolenId);
+      else expect(f.code).toBe('unavailable');
+    }
+    expect(gw.ctx.minter.workerId).not.toBe(stolenId);
+    expect(gw.ctx.minter.stats.leasesLost).toBeGreaterThanOrEqual(1);
+    await redis.del(workerLeaseKey('', stolenId));
+  });
+});
