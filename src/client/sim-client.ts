@@ -50,11 +50,9 @@ interface Pending {
   conversationId: string;
   body: string;
   intendedAt: number;
-  /** Times the gateway answered `unavailable` in a row: the next re-send waits longer. */
-  refusals?: number;
 }
 
-/** Re-send after `unavailable`: 0.5 s doubling to 8 s, each with full jitter (a refusal storm must thin out). */
+/** The probe after `unavailable`: 0.5 s doubling to 8 s, with jitter (a refusal storm must thin out). */
 export function resendDelayMs(refusals: number, random: () => number): number {
   return Math.round(Math.min(8000, 500 * 2 ** Math.max(0, refusals - 1)) * (0.5 + random() / 2));
 }
@@ -74,6 +72,10 @@ export class SimClient {
   private gatewayIndex: number;
   private seq = 0;
   private everConnected = false;
+  /** Sends refused `unavailable`, waiting for the gateway to accept again (one probe at a time). */
+  private readonly refusedSends = new Set<string>();
+  private refusalsInARow = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Conversations with a sync page in flight, and the `after` each asked for. */
   private syncing = new Map<string, string>();
@@ -149,6 +151,7 @@ export class SimClient {
   }
 
   stop(): void {
+    clearTimeout(this.probeTimer);
     this.stopped = true;
     this.machine.close();
     this.ws?.terminate();
@@ -177,6 +180,7 @@ export class SimClient {
         this.o.recorder.connected(this, reconnect);
         resolve();
         if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
+        this.refusedSends.clear();
         for (const [clientMsgId, p] of this.unacked) {
           this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
           this.write(p.conversationId, clientMsgId, p.body);
@@ -242,6 +246,7 @@ export class SimClient {
       }
       case 'ack':
         if (this.unacked.delete(f['clientMsgId'])) this.o.recorder.acked(this, f['conversationId'], f['clientMsgId'], f['messageId'], at);
+        this.gatewayAccepts();
         return;
       case 'reconnect':
         this.machine.onReconnectFrame(f['afterMs']);
@@ -264,19 +269,43 @@ export class SimClient {
           }, 1000);
           return;
         }
-        // a send the gateway could not route or make durable: try again, same clientMsgId
-        const pending = f['code'] === 'unavailable' && f['ref'] ? this.unacked.get(f['ref']) : undefined;
-        if (pending) {
-          const ref = f['ref'] as string;
-          pending.refusals = (pending.refusals ?? 0) + 1;
-          setTimeout(() => {
-            if (!this.unacked.has(ref)) return;
-            this.o.recorder.sent(this, pending.conversationId, ref, pending.intendedAt, this.o.recorder.now(), true);
-            this.write(pending.conversationId, ref, pending.body);
-          }, resendDelayMs(pending.refusals, () => this.o.rng.next()));
-        }
+        // a send the gateway could not route or make durable: try again later, same clientMsgId
+        if (f['code'] === 'unavailable' && f['ref'] && this.unacked.has(f['ref'])) this.refused(f['ref']);
         return;
       }
     }
+  }
+
+  /**
+   * Like a circuit breaker: after a refusal, one send (the oldest refused) probes again after a
+   * growing, jittered delay; the rest wait for an ack. A thousand clients each re-sending every
+   * refused message on a timer is a storm that keeps the gateway from recovering.
+   */
+  private refused(clientMsgId: string): void {
+    this.refusedSends.add(clientMsgId);
+    this.refusalsInARow++;
+    if (this.probeTimer) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      const probe = [...this.refusedSends].find((id) => this.unacked.has(id));
+      if (probe) this.resend(probe);
+    }, resendDelayMs(this.refusalsInARow, () => this.o.rng.next()));
+  }
+
+  /** An ack: the gateway takes sends again, so everything refused goes now. */
+  private gatewayAccepts(): void {
+    this.refusalsInARow = 0;
+    if (this.refusedSends.size === 0) return;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    for (const id of this.refusedSends) if (this.unacked.has(id)) this.resend(id);
+  }
+
+  private resend(clientMsgId: string): void {
+    this.refusedSends.delete(clientMsgId);
+    const p = this.unacked.get(clientMsgId);
+    if (!p || this.ws?.readyState !== WebSocket.OPEN) return;
+    this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
+    this.write(p.conversationId, clientMsgId, p.body);
   }
 }

@@ -41,6 +41,9 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const keys = redisKeys(config.redisPrefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // The worker-id lease renews on its own connection: behind a backlog of sends on the shared
+  // one, a renewal waited minutes (restart-cassandra at 500 clients) and the lease was lost.
+  const leaseRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', () => {});
   sub.on('error', () => {});
   definePublishScript(redis);
@@ -59,7 +62,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     { maxBatchBytes: options.kafkaBatchMaxBytes, maxQueued: options.kafkaQueueMax, lingerMs: options.kafkaLingerMs },
   );
   const minter = await Minter.start({
-    takeLease: (onLost) => leaseWorkerId(redis, { prefix: keys.workerPrefix, ttlMs: options.workerLeaseTtlMs, owner: `${config.name}:${process.pid}`, onLost }),
+    takeLease: (onLost) => leaseWorkerId(leaseRedis, { prefix: keys.workerPrefix, ttlMs: options.workerLeaseTtlMs, owner: `${config.name}:${process.pid}`, onLost }),
     log,
   });
   await Promise.all([cassandra.connect(), producer.connect()]);
@@ -207,6 +210,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       await cassandra.shutdown().catch(() => {});
       sub.disconnect();
       redis.disconnect();
+      leaseRedis.disconnect();
     },
   };
 }
