@@ -41,12 +41,12 @@ export const fanoutFinding: FindingHook = {
       const cheaper = (med(group, bytes) ?? 0) < (med(inbox, bytes) ?? 0) ? 'fewer' : 'more';
       out.push(
         `At ${size} members the group channel needs ${plural(med(group, pub), 'publish')} per message instead of ${fmtNum(med(inbox, pub))}` +
-          `${fewer ? ` and ${fewer} ${cheaper} bytes (${stated(group, bytes)} vs ${stated(inbox, bytes)})` : ''}; ` +
+          `${fewer ? ` and ${fewer} ${cheaper} bytes (${fmtNum(med(group, bytes))} vs ${fmtNum(med(inbox, bytes))})` : ''}; ` +
           `last-recipient p99 is ${stated(group, p99, 'ms')} vs ${stated(inbox, p99, 'ms')} with inboxes${noiseClause(run, p99)}.`,
       );
     } else {
       out.push(
-        `At ${size} members ${run.variants.map((v) => `${routingOf(v)} routing needs ${plural(med(v, pub), 'publish')} and ${stated(v, bytes)} bytes per message, last-recipient p99 ${stated(v, p99, 'ms')}`).join('; ')}.`,
+        `At ${size} members ${run.variants.map((v) => `${routingOf(v)} routing needs ${plural(med(v, pub), 'publish')} and ${fmtNum(med(v, bytes))} bytes per message, last-recipient p99 ${stated(v, p99, 'ms')}`).join('; ')}.`,
       );
     }
     const cutoff = groupThresholdOf(run);

@@ -15,12 +15,14 @@ export const receiptsFinding: FindingHook = {
     const through = variantWith(run, 'receipts', 'write-through');
     const one = (v: VariantResult) => {
       const s = perRead(v);
-      return s && s.median > 0 ? `1 Cassandra write per ${fmtNum(Math.round((1 / s.median) * 10) / 10)} reads` : 'no Cassandra write';
+      if (!s || !(s.median > 0)) return 'no Cassandra write';
+      const per = Math.round((1 / s.median) * 10) / 10;
+      return per === 1 ? '1 Cassandra write per read' : per < 1 ? `${fmtNum(Math.round(s.median * 10) / 10)} Cassandra writes per read` : `1 Cassandra write per ${fmtNum(per)} reads`;
     };
     if (back && through) {
       const apart = timesApart(perRead(back)?.median ?? 0, perRead(through)?.median ?? 0);
       return (
-        `Write-back makes ${one(back)} where write-through makes ${one(through)}${apart ? ` (${apart} ${(perRead(back)?.median ?? 0) < (perRead(through)?.median ?? 0) ? 'fewer' : 'more'} writes)` : ''}${noiseClause(run, 'readsPerDbWrite')}; ` +
+        `Write-back makes ${one(back)} where write-through makes ${one(through)}${apart ? `, ${apart} ${(perRead(back)?.median ?? 0) < (perRead(through)?.median ?? 0) ? 'fewer' : 'more'} writes` : ''}${noiseClause(run, 'readsPerDbWrite')}; ` +
         `every watermark is stored ${stated(back, 'stalenessMs', 'ms')} after the last read with write-back vs ${stated(through, 'stalenessMs', 'ms')} with write-through.`
       );
     }

@@ -48,6 +48,8 @@ export function renderHeadlineChart(chart: HeadlineChart, variants: string[]): s
   });
 }
 
+const won = (m: FindingMeasure, i: number) => (m.winners ?? (m.best === null ? [] : [m.best])).includes(i);
+
 export function findingHtml(r: RunResult): string {
   const f = findingOf(r);
   const names = r.variants.map((v) => v.name);
@@ -55,7 +57,7 @@ export function findingHtml(r: RunResult): string {
   const chart = f.chart ? `<div class="chart-box headline">${renderHeadlineChart(f.chart, names)}</div>` : '';
   const rows = f.measures.map(
     (m) =>
-      `<tr><td>${eh(measureLabel(m.measure))}${m.better === 'higher' ? ' ↑' : ''}</td>${m.values.map((s, i) => `<td class="num${m.best === i ? ' best' : ''}">${eh(spreadCell(s))}${m.best === i ? ' ✓' : ''}</td>`).join('')}<td class="verdict-cell">${eh(m.verdict)}</td></tr>`,
+      `<tr><td>${eh(measureLabel(m.measure))}${m.better === 'higher' ? ' ↑' : ''}</td>${m.values.map((s, i) => `<td class="num${won(m, i) ? ' best' : ''}">${eh(spreadCell(s))}${won(m, i) ? ' ✓' : ''}</td>`).join('')}<td class="verdict-cell">${eh(m.verdict)}</td></tr>`,
   );
   const table = rows.length
     ? `<table class="headline-measures"><thead><tr><th>headline measure</th>${names.map((n) => `<th class="num">${eh(n)}</th>`).join('')}<th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
@@ -70,7 +72,7 @@ export function findingMarkdown(r: RunResult): string {
   if (f.measures.length > 0) {
     const rows = f.measures.map((m) => [
       `${em(measureLabel(m.measure))}${m.better === 'higher' ? ' ↑' : ''}`,
-      ...m.values.map((s, i) => (m.best === i ? `**${spreadCell(s)}** ✓` : spreadCell(s))),
+      ...m.values.map((s, i) => (won(m, i) ? `**${spreadCell(s)}** ✓` : spreadCell(s))),
       em(m.verdict),
     ]);
     parts.push(mdTable(['headline measure', ...names, 'verdict'], rows, ['l', ...names.map(() => 'r' as const), 'l']));

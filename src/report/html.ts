@@ -125,8 +125,8 @@ function sideBySideSection(r: RunResult): string {
     const cells = row.spreads.map((sp, i) => {
       const text = spreadCell(sp);
       const [main, range] = text.includes(' (') ? [text.slice(0, text.indexOf(' (')), text.slice(text.indexOf(' ('))] : [text, ''];
-      const cls = `num${row.best === null ? '' : row.best === i ? ' best' : ' worse'}`;
-      return `<td class="${cls}">${esc(main)}${row.best === i ? ' ✓' : ''}${range ? `<span class="range">${esc(range)}</span>` : ''}</td>`;
+      const cls = `num${row.winners.length === 0 ? '' : row.winners.includes(i) ? ' best' : ' worse'}`;
+      return `<td class="${cls}">${esc(main)}${row.winners.includes(i) ? ' ✓' : ''}${range ? `<span class="range">${esc(range)}</span>` : ''}</td>`;
     });
     // A ratio 10% or more away from 1 is a difference worth the eye.
     const ratios = row.ratios.slice(1).map((x) => td(fmtRatio(x), `num${x !== null && Math.abs(x - 1) >= 0.1 ? ' diff' : ''}`));

@@ -77,7 +77,7 @@ function sideBySideSection(result: RunResult): string {
   const many = vs.length > 1;
   const rows = differing.map((r) => [
     `${esc(r.label)}${r.better === 'higher' ? ' ↑' : ''}`,
-    ...r.spreads.map((sp, i) => (r.best === i ? `**${spreadCell(sp)}** ✓` : spreadCell(sp))),
+    ...r.spreads.map((sp, i) => (r.winners.includes(i) ? `**${spreadCell(sp)}** ✓` : spreadCell(sp))),
     ...r.ratios.slice(1).map(fmtRatio),
     ...(many ? [esc(r.verdict)] : []),
   ]);

@@ -1,4 +1,4 @@
-import { judge, judgementText, spreadOf, type RunResult, type Spread, type VariantResult } from '../scenario/index.js';
+import { judge, judgementText, spreadOf, winnersOf, type RunResult, type Spread, type VariantResult } from '../scenario/index.js';
 import { ratioOf } from './format.js';
 
 /**
@@ -62,6 +62,8 @@ export interface SideBySideRow {
   spreads: Array<Spread | null>;
   /** The better variant, only when the repeats' ranges are apart (src/scenario/spread.ts). */
   best: number | null;
+  /** Every variant called better (the best and any tied with it). */
+  winners: number[];
   /** `full-jitter better`, `no difference measured`, `equal`, `one run each: spread unknown`. */
   verdict: string;
   /** values[i] / values[0] for i ≥ 1 (index 0 is always null). */
@@ -94,6 +96,7 @@ export function sideBySide(result: RunResult): SideBySideRow[] {
       values,
       spreads,
       best: j.kind === 'better' ? j.best : null,
+      winners: winnersOf(j),
       verdict: judgementText(j, names),
       ratios: values.map((v, i) => (i === 0 ? null : ratioOf(v, values[0] ?? null))),
     };

@@ -1,6 +1,6 @@
 import { errorMessage, fmtNum, fmtRatio, ratioOf } from '../core/index.js';
 import type { Finding, FindingMeasure, HeadlineChart, RunResult, VariantResult } from './result.js';
-import { judge, judgementText, smallSampleNote, spreadOf, type Spread } from './spread.js';
+import { judge, judgementText, smallSampleNote, spreadOf, winnersOf, type Spread } from './spread.js';
 import type { ScenarioDefinition } from './types.js';
 
 /**
@@ -43,7 +43,7 @@ export function findingMeasure(run: RunResult, key: string, better?: 'lower' | '
   const b = betterOf(run, key, better);
   const spreads = run.variants.map((v) => spreadOf(v, key));
   const j = judge(spreads, b);
-  return { measure: key, better: b, values: spreads, verdict: judgementText(j, run.variants.map((v) => v.name)), best: j.kind === 'better' ? j.best : null };
+  return { measure: key, better: b, values: spreads, verdict: judgementText(j, run.variants.map((v) => v.name)), best: j.kind === 'better' ? j.best : null, winners: winnersOf(j) };
 }
 
 /** `35 ms` for one run, `35 ms (27–77 over 3 runs)` for repeats. */

@@ -148,6 +148,8 @@ export interface FindingMeasure {
   verdict: string;
   /** Index of the better variant when the ranges are apart. */
   best: number | null;
+  /** Every variant called better (the best and those tied with it); empty when none is. */
+  winners?: number[];
 }
 
 /** What the run found, first thing in every report (and `finding` in report.json). */

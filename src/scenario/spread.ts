@@ -52,8 +52,8 @@ export function spreadOf(v: RunValues & { repeats?: RunValues[] }, key: string):
 }
 
 export type Judgement =
-  /** `best` is better than every other, their ranges apart. */
-  | { kind: 'better'; best: number }
+  /** `best` (with `tied`, whose ranges overlap its own) is better than every other, their ranges apart. */
+  | { kind: 'better'; best: number; tied?: number[] }
   /** The ranges overlap: the runs cannot tell the variants apart. */
   | { kind: 'no-difference' }
   /** Every variant has the same value in every run. */
@@ -72,15 +72,25 @@ export function judge(spreads: Array<Spread | null>, better: 'lower' | 'higher')
   if (known.every(({ s }) => s.min === first.min && s.max === first.max && s.min === s.max)) return { kind: 'equal' };
   if (known.some(({ s }) => s.n < 2)) return { kind: 'one-run' };
   const best = known.reduce((a, b) => ((better === 'lower' ? b.s.median < a.s.median : b.s.median > a.s.median) ? b : a));
-  const apart = known.every(({ s, i }) => i === best.i || (better === 'lower' ? best.s.max < s.min : best.s.min > s.max));
-  return apart ? { kind: 'better', best: best.i } : { kind: 'no-difference' };
+  const beats = (x: Spread, y: Spread) => (better === 'lower' ? x.max < y.min : x.min > y.max);
+  // the leaders: the best and whoever its range overlaps; they win together if they beat all the rest
+  const leaders = known.filter(({ s }) => !beats(best.s, s));
+  if (leaders.length === known.length) return { kind: 'no-difference' };
+  const rest = known.filter((k) => !leaders.includes(k));
+  if (!rest.every(({ s }) => leaders.every((l) => beats(l.s, s)))) return { kind: 'no-difference' };
+  return { kind: 'better', best: best.i, ...(leaders.length > 1 ? { tied: leaders.filter((l) => l.i !== best.i).map((l) => l.i) } : {}) };
+}
+
+/** Every variant the judgement calls better (the best and those tied with it). */
+export function winnersOf(j: Judgement): number[] {
+  return j.kind === 'better' ? [j.best, ...(j.tied ?? [])].sort((a, b) => a - b) : [];
 }
 
 /** Text for a judgement, the same in every report. */
 export function judgementText(j: Judgement, names: string[]): string {
   switch (j.kind) {
     case 'better':
-      return `${names[j.best] ?? '?'} better`;
+      return j.tied ? `${[j.best, ...j.tied].sort((a, b) => a - b).map((i) => names[i] ?? '?').join(' and ')} better (no difference between them)` : `${names[j.best] ?? '?'} better`;
     case 'no-difference':
       return 'no difference measured';
     case 'equal':
