@@ -48,7 +48,7 @@ export const presenceFinding: FindingHook = {
       yLabel: 'p99 latency (ms)',
       xTime: true,
       lines: withCurve.map((v) => ({ name: `presence ${String(v.params['presence'] ?? v.name)}`, variant: v.name, points: v.curves!['bystanderP99']! })),
-      markers: first.timeline.filter((e) => e.kind === 'fault').map((e) => ({ x: e.atMs - stormStart(first), label: e.label.replace(/^storm wave /, 'wave '), kind: 'fault' as const })),
+      markers: first.timeline.filter((e) => e.kind === 'fault').map((e) => ({ x: e.atMs - stormStart(first), label: e.label.replace(/^storm wave (\d+)\/\d+: \d+ users (disconnect|reconnect)$/, (_, n: string, what: string) => `wave ${n} ${what === 'disconnect' ? 'down' : 'up'}`), kind: 'fault' as const })),
     };
   },
 };

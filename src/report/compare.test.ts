@@ -78,6 +78,12 @@ describe('compareRuns', () => {
     expect(text).toContain('full-jitter: p99 < 250  A ✔ 96  B ✖ 300');
     expect(text).toContain('⚠ the runs differ in their parameters, so a difference may come from them: clients: 10000 (A) vs 500 (B) in full-jitter');
     expect(text).toContain('only in A: full-jitter: gatewayCpuPeakPct');
+    // thresholds holding in both runs are counted, not listed
+    expect(text).toContain('  the other 2 hold in both');
+    expect(text).not.toContain('full-jitter: lost == 0');
+    // the same difference in every variant is said once
+    c.variants[0]!.params['clients'] = 500;
+    expect(compareContext(a, c).paramDiffs).toEqual(['clients: 10000 (A) vs 500 (B)']);
   });
 
   it('renders a terminal table with short column labels, coloured only when asked and only for a measured winner', () => {

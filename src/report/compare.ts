@@ -82,17 +82,18 @@ export function compareContext(a: RunResult, b: RunResult): CompareContext {
   const paramDiffs: string[] = [];
   if (a.scenario !== b.scenario) paramDiffs.push(`scenario: ${a.scenario} (A) vs ${b.scenario} (B)`);
   const pr = pairs(a, b);
-  const seen = new Set<string>();
+  // one line per differing parameter value; named per variant only when not every pair differs alike
+  const diffs = new Map<string, string[]>();
   for (const [va, vb] of pr) {
     for (const k of [...new Set([...Object.keys(va.params), ...Object.keys(vb.params)])]) {
       const x = va.params[k];
       const y = vb.params[k];
       if (String(x) === String(y)) continue;
-      const line = `${k}: ${x === undefined ? '—' : String(x)} (A) vs ${y === undefined ? '—' : String(y)} (B)${pr.length > 1 ? ` in ${pairName(va, vb)}` : ''}`;
-      if (!seen.has(line)) paramDiffs.push(line);
-      seen.add(line);
+      const line = `${k}: ${x === undefined ? '—' : String(x)} (A) vs ${y === undefined ? '—' : String(y)} (B)`;
+      diffs.set(line, [...(diffs.get(line) ?? []), pairName(va, vb)]);
     }
   }
+  for (const [line, where] of diffs) paramDiffs.push(where.length === pr.length ? line : `${line} in ${where.join(', ')}`);
   const ra = a.variants.map((v) => v.repeats?.length ?? 1);
   const rb = b.variants.map((v) => v.repeats?.length ?? 1);
   if (Math.max(...ra, 1) !== Math.max(...rb, 1)) paramDiffs.push(`repeats: ${Math.max(...ra, 1)} (A) vs ${Math.max(...rb, 1)} (B)`);
@@ -131,6 +132,12 @@ function equalText(equal: CompareRow[], all: CompareRow[]): string {
     .join(' · ');
 }
 
+/** Thresholds broken (or missing) in either run are listed; those holding in both are counted. */
+function splitVerdicts(ctx: CompareContext) {
+  const broken = ctx.verdicts.filter((v) => !v.a?.ok || !v.b?.ok);
+  return { broken, holding: ctx.verdicts.length - broken.length };
+}
+
 function notes(ctx: CompareContext, rows: CompareRow[]): string[] {
   const out: string[] = [];
   if (ctx.paramDiffs.length > 0) out.push(`⚠ the runs differ in their parameters, so a difference may come from them: ${ctx.paramDiffs.join('; ')}`);
@@ -146,7 +153,9 @@ export function renderCompareTable(rows: CompareRow[], labels: { a: string; b: s
   const lines: string[] = [`A = ${labels.a}`, `B = ${labels.b}`];
   if (ctx) {
     lines.push(`verdict: A ${ctx.overall.a} · B ${ctx.overall.b}`);
-    for (const v of ctx.verdicts) lines.push(`  ${v.variant}: ${v.threshold}  A ${mark(v.a)}  B ${mark(v.b)}`);
+    const { broken, holding } = splitVerdicts(ctx);
+    for (const v of broken) lines.push(`  ${v.variant}: ${v.threshold}  A ${mark(v.a)}  B ${mark(v.b)}`);
+    if (broken.length > 0 && holding > 0) lines.push(`  the other ${holding} hold in both`);
     lines.push(...notes(ctx, rows).map((n) => (n.startsWith('⚠') ? c.yellow(n) : n)));
   }
   if (rows.length === 0) {
@@ -176,7 +185,9 @@ export function renderCompareMarkdown(rows: CompareRow[], labels: { a: string; b
   const out: string[] = [`**A** = ${esc(labels.a)} · **B** = ${esc(labels.b)}`];
   if (ctx) {
     out.push(`Verdict: A ${ctx.overall.a} · B ${ctx.overall.b}`);
-    if (ctx.verdicts.length > 0) out.push(mdTable(['variant', 'threshold', 'A', 'B'], ctx.verdicts.map((v) => [esc(v.variant), `\`${esc(v.threshold)}\``, mark(v.a), mark(v.b)])));
+    const { broken, holding } = splitVerdicts(ctx);
+    if (broken.length > 0) out.push(mdTable(['variant', 'threshold', 'A', 'B'], broken.map((v) => [esc(v.variant), `\`${esc(v.threshold)}\``, mark(v.a), mark(v.b)])));
+    if (broken.length > 0 && holding > 0) out.push(`The other ${holding} thresholds hold in both.`);
     out.push(...notes(ctx, rows).map((n) => `> ${esc(n)}`));
   }
   if (rows.length === 0) return `${[...out, '_No variants in common: nothing to compare._'].join('\n\n')}\n`;

@@ -5,7 +5,7 @@ import { smallSampleNote } from '../scenario/index.js';
 import { detailCharts } from './charts.js';
 import { findingHtml, findingOf, spreadCell } from './finding.js';
 import { escapeHtml as esc, fmtNum, fmtRatio } from './format.js';
-import { allThresholds, equalLine, sideBySide, splitEqual, verdictOf } from './measures.js';
+import { allThresholds, equalLine, sideBySide, splitEqual, thresholdGrid, verdictOf } from './measures.js';
 
 /**
  * report.html: one self-contained file (inline CSS and SVG, no scripts, nothing fetched),
@@ -65,12 +65,14 @@ function verdictSection(r: RunResult): string {
   const v = verdictOf(r);
   const broken = allThresholds(r).filter((t) => !t.ok).length;
   const text = v === 'error' ? `ERROR — the run could not be done: ${r.error ?? ''}` : v === 'pass' ? 'PASS — every threshold holds' : `FAIL — ${broken} threshold(s) broken`;
-  const rows = allThresholds(r).map(
-    (t) => `<tr class="${t.ok ? 'pass' : 'fail'}">${td(t.variant)}<td><code>${esc(t.name)}</code></td>${td(fmtNum(t.limit), 'num')}${td(fmtNum(t.value), `num${t.ok ? '' : ' bad'}`)}${td(t.ok ? '✔ pass' : '✖ FAIL', t.ok ? 'ok' : 'bad')}</tr>`,
-  );
+  const rows = thresholdGrid(r).map((g) => {
+    const ok = g.cells.every((c) => c === null || c.ok);
+    const cells = g.cells.map((c) => (c === null ? td('—', 'num') : td(`${c.ok ? '✔' : '✖'} ${fmtNum(c.value)}`, `num ${c.ok ? 'ok' : 'bad'}`)));
+    return `<tr class="${ok ? 'pass' : 'fail'}"><td><code>${esc(g.name)}</code></td>${cells.join('')}</tr>`;
+  });
   return `<section id="verdict"><h2>Verdict</h2><div class="verdict ${v}">${esc(text)}</div>
 <p class="meta">Run <code>${esc(r.runId)}</code> · ${esc(r.startedAt)} → ${esc(r.finishedAt)} · variants: ${r.variants.map((x) => `<code>${esc(x.name)}</code>`).join(', ') || '—'}</p>
-${rows.length ? table([th('variant'), th('threshold'), th('limit', true), th('value', true), th('result')], rows, 'thresholds') : '<p>No thresholds.</p>'}</section>`;
+${rows.length ? table([th('threshold'), ...r.variants.map((x) => th(x.name, true))], rows, 'thresholds') : '<p>No thresholds.</p>'}</section>`;
 }
 
 function checkerSection(r: RunResult): string {

@@ -1,7 +1,7 @@
 import type { RunResult } from '../scenario/index.js';
 import { describeExample, faultExamples } from './examples.js';
 import { escapeMdCell as esc, fmtDuration, fmtNum, fmtRatio, mdTable } from './format.js';
-import { allThresholds, equalLine, sideBySide, splitEqual, verdictOf } from './measures.js';
+import { allThresholds, equalLine, sideBySide, splitEqual, thresholdGrid, verdictOf } from './measures.js';
 import { findingMarkdown, spreadCell } from './finding.js';
 import { smallSampleNote } from '../scenario/index.js';
 import { environmentRows } from './environment.js';
@@ -41,8 +41,8 @@ function verdictSection(result: RunResult): string {
   const meta = `Run \`${esc(result.runId)}\` · ${esc(result.startedAt)} → ${esc(result.finishedAt)} · variants: ${
     result.variants.map((v) => `\`${esc(v.name)}\``).join(', ') || '—'
   }`;
-  const rows = allThresholds(result).map((t) => [esc(t.variant), `\`${esc(t.name)}\``, fmtNum(t.limit), fmtNum(t.value), t.ok ? '✅ pass' : '❌ **FAIL**']);
-  const table = rows.length > 0 ? mdTable(['variant', 'threshold', 'limit', 'value', 'result'], rows, ['l', 'l', 'r', 'r', 'l']) : '_No thresholds._';
+  const rows = thresholdGrid(result).map((g) => [`\`${esc(g.name)}\``, ...g.cells.map((c) => (c === null ? '—' : c.ok ? `✅ ${fmtNum(c.value)}` : `❌ **${fmtNum(c.value)}**`))]);
+  const table = rows.length > 0 ? mdTable(['threshold', ...result.variants.map((v) => esc(v.name))], rows, ['l', ...result.variants.map(() => 'r' as const)]) : '_No thresholds._';
   return [head, meta, table].join('\n\n');
 }
 

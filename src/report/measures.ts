@@ -128,6 +128,15 @@ export function allThresholds(result: RunResult): ThresholdRow[] {
   return result.variants.flatMap((v) => v.thresholds.map((t) => ({ variant: v.name, ...t })));
 }
 
+/** One row per threshold, one cell per variant (null: that variant had no such check, e.g. a guard that held). */
+export function thresholdGrid(result: RunResult): Array<{ name: string; limit: number; cells: Array<{ value: number | null; ok: boolean } | null> }> {
+  const names = [...new Set(result.variants.flatMap((v) => v.thresholds.map((t) => t.name)))];
+  return names.map((name) => {
+    const first = result.variants.flatMap((v) => v.thresholds).find((t) => t.name === name)!;
+    return { name, limit: first.limit, cells: result.variants.map((v) => v.thresholds.find((t) => t.name === name) ?? null) };
+  });
+}
+
 export type Verdict = 'pass' | 'fail' | 'error';
 
 export function verdictOf(result: RunResult): Verdict {
