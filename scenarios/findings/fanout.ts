@@ -41,7 +41,7 @@ export const fanoutFinding: FindingHook = {
       const cheaper = (med(group, bytes) ?? 0) < (med(inbox, bytes) ?? 0) ? 'fewer' : 'more';
       out.push(
         `At ${size} members the group channel needs ${plural(med(group, pub), 'publish')} per message instead of ${fmtNum(med(inbox, pub))}` +
-          `${fewer ? ` and ${fewer} ${cheaper} bytes (${fmtNum(med(group, bytes))} vs ${fmtNum(med(inbox, bytes))})` : ''}; ` +
+          `${fewer ? ` and ${fewer} ${cheaper} bytes (${fmtNum(Math.round(med(group, bytes) ?? NaN))} vs ${fmtNum(Math.round(med(inbox, bytes) ?? NaN))})` : ''}; ` +
           `last-recipient p99 is ${stated(group, p99, 'ms')} vs ${stated(inbox, p99, 'ms')} with inboxes${noiseClause(run, p99)}.`,
       );
     } else {
