@@ -7,6 +7,7 @@ import { changedStored, chatAttacks } from './abuse/chat-attacks.js';
 import { badUpgrades, httpLimits, malformedHttp, slowDrip, type Target } from './abuse/http-attacks.js';
 import { Tally } from './abuse/tally.js';
 import { chunk, clientsFor, userIds } from './common.js';
+import { abuseFinding } from './findings/others.js';
 
 const params = z.object({
   clients: z.coerce.number().int().min(4).max(2000).default(12),
@@ -31,6 +32,7 @@ export const scenario: ScenarioDefinition<Params> = {
   description: 'Hostile inputs at every process while traffic flows: all healthy, lost 0, duplicates 0, no stored message changed, each input answered with its documented code.',
   params,
   thresholds: ['lost == 0', 'duplicates == 0', 'abuse.unhealthy == 0', 'abuse.storedChanged == 0', 'abuse.unexpectedAnswers == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  finding: abuseFinding,
   paramDocs: {
     clients: 'well-behaved clients sending while the attacks run',
     groupSize: 'members per conversation of the normal traffic',

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createLatencyHistogram } from '../src/core/index.js';
 import { ensureTopics } from '../src/infra/index.js';
 import { checkDeliveries, type DeliveryRecord, type ScenarioDefinition, type SendRecord } from '../src/scenario/index.js';
+import { hotPathFinding } from './findings/others.js';
 
 const params = z.object({
   router: z.enum(['pubsub', 'streams', 'kafka']).default('pubsub'),
@@ -33,6 +34,7 @@ export const scenario: ScenarioDefinition<Params> = {
   params,
   defaultSets: { router: ['pubsub', 'streams', 'kafka'] },
   thresholds: ['lost == 0', 'acked > 0', 'delivered > 0'],
+  finding: hotPathFinding,
   paramDocs: { router: 'what carries the messages: Redis Pub/Sub, Redis Streams or Kafka', channels: 'channels (topics/streams) the messages spread over', messages: 'messages published', ratePerSec: 'publish rate' },
   measures: { setupMs: 'time to set up every channel (ms)', setupUsPerChannel: 'set-up cost per channel (µs)', redisMemoryDeltaBytes: 'Redis memory the channels cost' },
   async run(ctx, p) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MetricNames, createLatencyHistogram } from '../src/core/index.js';
 import type { FanoutRow, ScenarioDefinition } from '../src/scenario/index.js';
 import { clientsFor, userIds } from './common.js';
+import { fanoutFinding } from './findings/fanout.js';
 
 const params = z.object({
   sizes: z.string().regex(/^\d+(\/\d+)*$/, 'sizes: group sizes separated by / (e.g. 10/100/1000)').default('10/100/300'),
@@ -24,6 +25,7 @@ export const scenario: ScenarioDefinition<Params> = {
   params,
   defaultSets: { routing: ['inbox', 'group', 'hybrid'] },
   thresholds: ['lost == 0', 'duplicates == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  finding: fanoutFinding,
   paramDocs: { sizes: 'group sizes separated by /', routing: 'inbox: fan-out on write; group: one channel, fan-out on read; hybrid: group above 100 members', messages: 'messages per group', ratePerSec: 'send rate per group', workers: 'load worker processes' },
   measures: { 'publishesPerMsg@<size>': 'Redis PUBLISH commands per message', 'redisBytesPerMsg@<size>': 'bytes Redis sent per message', 'lastRecipientP99@<size>': 'p99 latency to the last recipient (ms)' },
   serviceOptions: (p) => ({ gateway: { routing: p.routing } }),

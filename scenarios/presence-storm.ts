@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MetricNames, createLatencyHistogram } from '../src/core/index.js';
 import type { PoolSecond, ScenarioDefinition } from '../src/scenario/index.js';
 import { chunk, clientsFor, ringPairs, userIds } from './common.js';
+import { bystanderCurve, presenceFinding } from './findings/presence.js';
 
 const params = z.object({
   users: z.coerce.number().int().min(10).max(50_000).default(200),
@@ -27,6 +28,7 @@ export const scenario: ScenarioDefinition<Params> = {
   params,
   defaultSets: { presence: ['decoupled', 'inline'] },
   thresholds: ['lost == 0', 'duplicates == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  finding: presenceFinding,
   paramDocs: { users: 'simulated users', friends: 'friends per user (direct conversations)', groupSize: 'members per chat group', chatRatePerSec: 'chat messages per second while the storm runs', stormFraction: 'fraction of users that disconnect and reconnect in each wave', waves: 'disconnect/reconnect waves', presence: 'decoupled: presence server; inline: gateways write presence on the chat path', workers: 'load worker processes' },
   measures: { chatP99BeforeMs: 'chat p99 before the storm (ms)', chatP99DuringStormMs: 'chat p99 during the storm (ms)', bystanderChatP99BeforeMs: 'p99 of users outside the storm, before (ms)', bystanderChatP99DuringStormMs: 'p99 of users outside the storm, during (ms)', presenceEvents: 'presence events', presenceRedisWrites: 'presence writes to Redis', presenceWriteReduction: 'events per Redis write', presenceNotifications: 'presence notifications sent', presenceNotificationsReceived: 'presence frames clients got' },
   serviceOptions: (p) => ({ gateway: { presence: p.presence } }),
@@ -87,6 +89,7 @@ export const scenario: ScenarioDefinition<Params> = {
     const writes = (await ctx.scrape(MetricNames.presenceRedisWrites)) - before.writes;
     return {
       checker,
+      curves: { bystanderP99: bystanderCurve(collected.flatMap((w) => w.deliveries), bystanders, stormFrom) },
       measures: {
         chatP99BeforeMs: p99Of(pool.seconds.slice(0, stormStart)),
         chatP99DuringStormMs: p99Of(pool.seconds.slice(stormStart, stormEnd + 1)),

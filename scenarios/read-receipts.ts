@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MetricNames, compareIds } from '../src/core/index.js';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { chunk, clientsFor, userIds } from './common.js';
+import { receiptsFinding } from './findings/receipts.js';
 
 const params = z.object({
   users: z.coerce.number().int().min(3).max(20_000).default(40),
@@ -25,6 +26,7 @@ export const scenario: ScenarioDefinition<Params> = {
   params,
   defaultSets: { receipts: ['write-back', 'write-through'] },
   thresholds: ['lost == 0', 'watermarksCorrect == 1', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  finding: receiptsFinding,
   paramDocs: { users: 'simulated users', groupSize: 'members per conversation', ratePerSec: 'messages per second', durationSec: 'how long messages flow', receipts: 'write-back: watermarks coalesce in Redis and flush in batches; write-through: each read writes Cassandra', workers: 'load worker processes' },
   measures: { reads: 'read frames accepted', dbWrites: 'watermark rows written to Cassandra', readsPerDbWrite: 'reads per Cassandra write', watermarksCorrect: '1 when every stored watermark is right', stalenessMs: 'time until a watermark is stored (ms)', receiptFramesReceived: 'receipt frames clients got' },
   serviceOptions: (p) => ({ gateway: { receipts: p.receipts } }),

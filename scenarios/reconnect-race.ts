@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import type { ScenarioContext } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, chunk, clientsFor, userIds } from './common.js';
+import { reconnectRaceFinding } from './findings/others.js';
 
 const FAULTS = ['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'restart-redis', 'pause-kafka', 'restart-cassandra', 'stop-persist'] as const;
 
@@ -32,6 +33,7 @@ export const scenario: ScenarioDefinition<Params> = {
   description: 'Clients flap while messages flow and a fault strikes (a gateway killed by default): zero loss, zero visible duplicates.',
   params,
   thresholds: ['lost == 0', 'duplicates == 0', 'hot.ackedNotStored == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  finding: reconnectRaceFinding,
   paramDocs: { clients: 'simulated clients', groupSize: 'members per conversation', model: 'open: sends follow ratePerSec; closed: each client waits for its ack, then thinkMs', ratePerSec: 'messages per second in total (open model)', thinkMs: 'pause after each ack (closed model)', durationSec: 'how long messages flow', flapFraction: 'fraction of connected clients dropped every flap period', flapEveryMs: 'flap period', fault: 'what goes wrong half-way (and is repaired)', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
   measures: { reconnects: 'client reconnects during the run', duplicatesRaw: 'duplicate frames that reached sockets (repaired by the client)', reordered: 'deliveries out of order' },
   better: { reconnects: 'lower' },

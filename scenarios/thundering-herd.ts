@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LoadPool, type ScenarioDefinition } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, clientsFor, ringPairs, userIds } from './common.js';
+import { herdFinding } from './findings/herd.js';
 
 const params = z.object({
   clients: z.coerce.number().int().min(10).max(50_000).default(400),
@@ -26,6 +27,7 @@ export const scenario: ScenarioDefinition<Params> = {
   params,
   defaultSets: { backoff: ['none', 'full-jitter'] },
   thresholds: ['recoveredAll == 1', 'lost == 0', 'peakConnections > 0', 'reconnected > 0'],
+  finding: herdFinding,
   paramDocs: { clients: 'simulated clients on the gateway that dies', friends: 'friends per client', connectPerSec: 'initial connect rate', recoverSec: 'how long they have to reconnect', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
   measures: { peakConnectsPerSec: 'peak reconnects per second (100 ms windows)', peakSyncPerSec: 'peak syncs per second', recoverMs: 'time until every client is back (ms)', recoveredAll: '1 when every client came back', failedConnects: 'connect attempts that failed', reconnected: 'successful reconnects' },
   better: { peakConnectsPerSec: 'lower', peakSyncPerSec: 'lower', recoverMs: 'lower', failedConnects: 'lower', recoveredAll: 'higher' },

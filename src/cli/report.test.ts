@@ -41,17 +41,22 @@ describe('chatlab report compare', () => {
   it('prints a side-by-side table of two run folders and exits 0', async () => {
     const r = await run(runA, runB);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('A 2025-01-12T10-41-00-thundering-herd (thundering-herd)  ·  B run-b (thundering-herd)');
-    expect(r.stdout).toMatch(/no-jitter\s+latency p99 \(ms\)\s+412\s+206\s+-206\s+0\.50×/);
+    expect(r.stdout).toContain('A = 2025-01-12T10-41-00-thundering-herd (thundering-herd)\nB = run-b (thundering-herd)\n');
+    expect(r.stdout).toContain('verdict: A FAIL (3/6 thresholds hold) · B FAIL (3/6 thresholds hold)');
+    expect(r.stdout).toMatch(/no-jitter\s+p99 ms\s+412\s+206\s+-206\s+0\.5×/);
+    expect(r.stdout).toMatch(/^equal in both: .*lost 0/m);
   });
 
   it('takes report.json paths too, and prints Markdown or JSON', async () => {
     const md = await run(path.join(runA, 'report.json'), path.join(runB, 'report.json'), '--markdown');
     expect(md.code).toBe(0);
-    expect(md.stdout).toContain('| no-jitter | latency p99 (ms) | 412 | **206** | -206 | 0.50× |');
+    // one run each: the difference is shown, no value called better
+    expect(md.stdout).toContain('| no-jitter | p99 ms | 412 | 206 | -206 | 0.5× |');
     const json = await run(runA, runB, '--json');
-    const parsed = JSON.parse(json.stdout) as { rows: Array<{ variant: string; measure: string; ratio: number }> };
-    expect(parsed.rows.find((x) => x.variant === 'no-jitter' && x.measure === 'latency p99 (ms)')?.ratio).toBe(0.5);
+    const parsed = JSON.parse(json.stdout) as { rows: Array<{ variant: string; measure: string; ratio: number; winner: string | null }>; overall: { a: string }; paramDiffs: string[] };
+    expect(parsed.rows.find((x) => x.variant === 'no-jitter' && x.measure === 'latency p99 (ms)')).toMatchObject({ ratio: 0.5, winner: null });
+    expect(parsed.overall.a).toBe('FAIL (3/6 thresholds hold)');
+    expect(parsed.paramDiffs).toEqual([]);
   });
 
   it('exits 2 (CHATLAB_E_CONFIG, as in every command) on a missing or invalid run', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { compareRuns, loadRunResult, renderCompareMarkdown, renderCompareTable } from '../report/index.js';
+import { compareContext, compareRuns, loadRunResult, renderCompareMarkdown, renderCompareTable } from '../report/index.js';
 import { colorEnabled, out, printJson, reportError } from './output.js';
 import { exitCodeFor } from './exit-codes.js';
 
@@ -20,13 +20,11 @@ export function registerReport(program: Command): void {
         const a = loadRunResult(runA);
         const b = loadRunResult(runB);
         const rows = compareRuns(a, b);
-        const labels = { a: label(runA, a.runId), b: label(runB, b.runId) };
-        if (opts.json) printJson({ a: { path: runA, runId: a.runId, scenario: a.scenario }, b: { path: runB, runId: b.runId, scenario: b.scenario }, rows });
-        else if (opts.markdown) out(renderCompareMarkdown(rows, labels));
-        else {
-          out(`A ${labels.a} (${a.scenario})  ·  B ${labels.b} (${b.scenario})`);
-          out(renderCompareTable(rows, labels, colorEnabled()));
-        }
+        const context = compareContext(a, b);
+        const labels = { a: `${label(runA, a.runId)} (${a.scenario})`, b: `${label(runB, b.runId)} (${b.scenario})` };
+        if (opts.json) printJson({ a: { path: runA, runId: a.runId, scenario: a.scenario }, b: { path: runB, runId: b.runId, scenario: b.scenario }, ...context, rows });
+        else if (opts.markdown) out(renderCompareMarkdown(rows, labels, context));
+        else out(renderCompareTable(rows, labels, colorEnabled(), context));
         process.exitCode = 0;
       } catch (e) {
         reportError(e, opts.json);

@@ -14,3 +14,4 @@ export * from './prom.js';
 export * from './concurrency.js';
 export * from './token.js';
 export * from './proc.js';
+export * from './numbers.js';

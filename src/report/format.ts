@@ -1,28 +1,6 @@
 /** Number and text formatting shared by the report writers (no colour, no I/O). */
 
-/** Up to 3 significant decimals for small values, thousands separators for big ones. */
-export function fmtNum(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  const abs = Math.abs(v);
-  const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
-  return v.toLocaleString('en-US', { maximumFractionDigits: digits });
-}
-
-/** `2.4×`; null when a ratio would be meaningless (zero or missing baseline). */
-export function ratioOf(value: number | null, base: number | null): number | null {
-  if (value === null || base === null || !Number.isFinite(value) || !Number.isFinite(base)) return null;
-  if (base === 0) return value === 0 ? 1 : null;
-  return value / base;
-}
-
-export function fmtRatio(r: number | null): string {
-  if (r === null) return '—';
-  if (r === 0) return '0×';
-  if (r >= 100) return `${Math.round(r).toLocaleString('en-US')}×`;
-  return `${r.toFixed(r >= 10 ? 1 : 2)}×`;
-}
+export { fmtNum, fmtRatio, ratioOf } from '../core/index.js';
 
 export function fmtDuration(ms: number): string {
   const s = Math.round(ms / 1000);

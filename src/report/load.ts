@@ -44,11 +44,34 @@ const variant = z.looseObject({
   fanout: z.array(z.any()).optional(),
   errors: z.array(z.string()).default([]),
   durationMs: num.default(0),
+  repeats: z.array(z.looseObject({ checker, latency, measures: z.record(z.string(), num).default({}) })).optional(),
+  curves: z.record(z.string(), z.array(z.tuple([num, num.nullable()]))).optional(),
+});
+const point = z.tuple([num, num.nullable()]);
+const spread = z.looseObject({ median: num, min: num, max: num, n: num }).nullable();
+const chart = z.discriminatedUnion('kind', [
+  z.looseObject({
+    kind: z.literal('lines'),
+    title: z.string(),
+    xLabel: z.string(),
+    yLabel: z.string(),
+    lines: z.array(z.looseObject({ name: z.string(), points: z.array(point) })),
+    markers: z.array(z.looseObject({ x: num, label: z.string(), kind: z.enum(['fault', 'phase']) })).optional(),
+  }),
+  z.looseObject({ kind: z.literal('bars'), title: z.string(), yLabel: z.string(), bars: z.array(z.looseObject({ label: z.string(), value: num })) }),
+]);
+const finding = z.looseObject({
+  text: z.string(),
+  measures: z.array(z.looseObject({ measure: z.string(), better: z.enum(['lower', 'higher']), values: z.array(spread), verdict: z.string(), best: num.nullable() })).default([]),
+  settings: z.array(z.string()).default([]),
+  caveats: z.array(z.string()).default([]),
+  chart: chart.optional(),
 });
 const runResultSchema = z.looseObject({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   scenario: z.string(),
   description: z.string().default(''),
+  finding: finding.optional(),
   ok: z.boolean(),
   error: z.string().optional(),
   runId: z.string().default(''),

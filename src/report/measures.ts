@@ -1,4 +1,4 @@
-import type { RunResult, VariantResult } from '../scenario/index.js';
+import { judge, judgementText, spreadOf, winnersOf, type RunResult, type Spread, type VariantResult } from '../scenario/index.js';
 import { ratioOf } from './format.js';
 
 /**
@@ -51,32 +51,21 @@ export function variantMeasures(v: VariantResult): Measure[] {
   return out;
 }
 
-/** Index of the best value among `values` (null when all equal or none comparable). */
-export function bestIndex(values: Array<number | null>, better: 'lower' | 'higher'): number | null {
-  let best: number | null = null;
-  let distinct = false;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined || !Number.isFinite(v)) continue;
-    if (best === null) {
-      best = i;
-      continue;
-    }
-    const b = values[best]!;
-    if (v !== b) distinct = true;
-    if (better === 'lower' ? v < b : v > b) best = i;
-  }
-  return distinct ? best : null;
-}
-
 export interface SideBySideRow {
   key: string;
   label: string;
   group: Measure['group'];
   better: 'lower' | 'higher';
-  /** One per variant, in the run's variant order. */
+  /** One per variant, in the run's variant order (folded over repeats: counts summed, the rest medians). */
   values: Array<number | null>;
+  /** Each variant's spread over its repeats (n = 1 when it ran once). */
+  spreads: Array<Spread | null>;
+  /** The better variant, only when the repeats' ranges are apart (src/scenario/spread.ts). */
   best: number | null;
+  /** Every variant called better (the best and any tied with it). */
+  winners: number[];
+  /** `full-jitter better`, `no difference measured`, `equal`, `one run each: spread unknown`. */
+  verdict: string;
   /** values[i] / values[0] for i ≥ 1 (index 0 is always null). */
   ratios: Array<number | null>;
 }
@@ -94,18 +83,37 @@ export function sideBySide(result: RunResult): SideBySideRow[] {
       }
     }
   }
+  const names = result.variants.map((v) => v.name);
   return order.map((m) => {
     const values = perVariant.map((map) => map.get(m.key)?.value ?? null);
+    const spreads = result.variants.map((v, i) => (values[i] === null ? null : (spreadOf(v, m.key) ?? { median: values[i]!, min: values[i]!, max: values[i]!, n: 1 })));
+    const j = judge(spreads, m.better);
     return {
       key: m.key,
       label: m.label,
       group: m.group,
       better: m.better,
       values,
-      best: bestIndex(values, m.better),
+      spreads,
+      best: j.kind === 'better' ? j.best : null,
+      winners: winnersOf(j),
+      verdict: judgementText(j, names),
       ratios: values.map((v, i) => (i === 0 ? null : ratioOf(v, values[0] ?? null))),
     };
   });
+}
+
+/** Rows whose values are the same in every variant (and every repeat) go into one line; the rest stay rows. */
+export function splitEqual(rows: SideBySideRow[]): { differing: SideBySideRow[]; equal: SideBySideRow[] } {
+  // With one variant "the same everywhere" says nothing: only its zeros collapse.
+  const isEqual = (r: SideBySideRow) =>
+    r.values.length > 0 && r.values.every((v) => v !== null && v === r.values[0]) && r.spreads.every((s) => !s || s.min === s.max) && (r.values.length > 1 || r.values[0] === 0);
+  return { differing: rows.filter((r) => !isEqual(r)), equal: rows.filter(isEqual) };
+}
+
+/** `lost 0 · duplicates 0 · sent 120`: the collapsed line. */
+export function equalLine(rows: SideBySideRow[], fmt: (v: number | null) => string): string {
+  return rows.map((r) => `${r.label} ${fmt(r.values[0] ?? null)}`).join(' · ');
 }
 
 export interface ThresholdRow {
@@ -118,6 +126,15 @@ export interface ThresholdRow {
 
 export function allThresholds(result: RunResult): ThresholdRow[] {
   return result.variants.flatMap((v) => v.thresholds.map((t) => ({ variant: v.name, ...t })));
+}
+
+/** One row per threshold, one cell per variant (null: that variant had no such check, e.g. a guard that held). */
+export function thresholdGrid(result: RunResult): Array<{ name: string; limit: number; cells: Array<{ value: number | null; ok: boolean } | null> }> {
+  const names = [...new Set(result.variants.flatMap((v) => v.thresholds.map((t) => t.name)))];
+  return names.map((name) => {
+    const first = result.variants.flatMap((v) => v.thresholds).find((t) => t.name === name)!;
+    return { name, limit: first.limit, cells: result.variants.map((v) => v.thresholds.find((t) => t.name === name) ?? null) };
+  });
 }
 
 export type Verdict = 'pass' | 'fail' | 'error';

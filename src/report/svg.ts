@@ -52,6 +52,17 @@ export function niceTicks(max: number, count = 5): number[] {
   return ticks;
 }
 
+/** Round ticks covering [lo, hi], lo possibly negative (time before a fault). */
+export function niceRange(lo: number, hi: number, count = 6): number[] {
+  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
 export function fmtTick(v: number): string {
   if (Math.abs(v) >= 1_000_000) return `${Number((v / 1_000_000).toPrecision(3))}M`;
   if (Math.abs(v) >= 10_000) return `${Number((v / 1000).toPrecision(3))}k`;
@@ -62,9 +73,23 @@ const n = (v: number) => Number(v.toFixed(1));
 
 export function lineChart(o: LineChartOptions): string {
   const W = o.width ?? 720;
-  const H = o.height ?? 280;
+  let H = o.height ?? 280;
   const hasRight = o.series.some((s) => s.axis === 'right');
-  const m = { l: 64, r: hasRight ? 64 : 20, t: 46, b: 46 };
+  // Legend items flow onto as many rows under the title as they need.
+  const legend: Array<{ s: ChartSeries; x: number; row: number }> = [];
+  let lx = 64;
+  let row = 0;
+  for (const s of o.series) {
+    const w = 28 + s.name.length * 6.5 + (s.axis === 'right' ? 40 : 0);
+    if (lx + w > W - 10 && lx > 64) {
+      row++;
+      lx = 64;
+    }
+    legend.push({ s, x: lx, row });
+    lx += w;
+  }
+  H += row * 14;
+  const m = { l: 64, r: hasRight ? 64 : 20, t: 46 + row * 14, b: 46 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const all = o.series.flatMap((s) => s.points.filter((p): p is [number, number] => p[1] !== null && Number.isFinite(p[1])).map((p) => ({ p, s })));
@@ -103,7 +128,7 @@ export function lineChart(o: LineChartOptions): string {
     }
   }
   // x ticks: the data's own values on a log axis (group sizes), round numbers on a linear one.
-  const xTicks = log ? [...new Set(all.map((a) => a.p[0]))].sort((a, b) => a - b) : niceTicks(x1).filter((t) => t >= x0 && t <= x1);
+  const xTicks = log ? [...new Set(all.map((a) => a.p[0]))].sort((a, b) => a - b) : x0 < 0 ? niceRange(x0, x1) : niceTicks(x1).filter((t) => t >= x0 && t <= x1);
   for (const t of xTicks) {
     parts.push(`<text class="tick x" x="${n(sx(t))}" y="${m.t + ph + 16}" text-anchor="middle" font-size="11" fill="#374151">${esc(fmtX(t))}</text>`);
   }
@@ -149,12 +174,10 @@ export function lineChart(o: LineChartOptions): string {
     flush();
   }
 
-  // Legend on one row under the title.
-  let lx = m.l;
-  for (const s of o.series) {
-    parts.push(`<g class="legend"><path d="M${lx} 32h16" stroke="${s.color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 3"' : ''}/>`);
-    parts.push(`<text x="${lx + 20}" y="36" font-size="11" fill="#374151">${esc(s.name)}${s.axis === 'right' ? ' (right)' : ''}</text></g>`);
-    lx += 28 + s.name.length * 6.5 + (s.axis === 'right' ? 40 : 0);
+  for (const { s, x, row: r } of legend) {
+    const y = 32 + r * 14;
+    parts.push(`<g class="legend"><path d="M${x} ${y}h16" stroke="${s.color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 3"' : ''}/>`);
+    parts.push(`<text x="${x + 20}" y="${y + 4}" font-size="11" fill="#374151">${esc(s.name)}${s.axis === 'right' ? ' (right)' : ''}</text></g>`);
   }
   parts.push('</svg>');
   return parts.join('');

@@ -107,6 +107,8 @@ export class VariantContext implements ScenarioContext {
           sendsPerSec: s.totals.sends,
           deliveriesPerSec: s.totals.deliveries,
           reconnectsPerSec: s.totals.reconnects,
+          connectAttemptsPerSec: s.totals.connectAttempts,
+          connectsPerSec: s.totals.connects,
           p50: sum?.p50 ?? null,
           p99: sum?.p99 ?? null,
         },

@@ -8,7 +8,9 @@ import { foldRepeats, peakConnections, vacuousGuard } from './guard.js';
 import type { PoolSecond } from './pool.js';
 import { prepareRun, type PreparedVariant } from './prepare.js';
 import { applyServiceOptions, readServiceOptions, restoreServiceOptions } from './reconfigure.js';
-import { REPORT_SCHEMA_VERSION, type RunResult, type SeriesPoint, type TimelineEvent, type VariantResult } from './result.js';
+import { REPORT_SCHEMA_VERSION, type FanoutRow, type RunResult, type SeriesPoint, type TimelineEvent, type VariantResult } from './result.js';
+import { buildFinding } from './finding.js';
+import { median } from './spread.js';
 import { evaluate } from './thresholds.js';
 import type { ScenarioDefinition, ScenarioOutcome } from './types.js';
 import { paramsForReport } from './variants.js';
@@ -78,7 +80,7 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
     if (done.length === 0) return [];
     return [combine(p, done)];
   });
-  return {
+  const result: RunResult = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     scenario: def.name,
     description: def.description,
@@ -103,6 +105,8 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
     },
     variants,
   };
+  result.finding = buildFinding(def, result);
+  return result;
 }
 
 /** One variant's repeats folded into one result (thresholds on the folded values, guards from every run). */
@@ -116,8 +120,20 @@ function combine(p: PreparedVariant, done: VariantResult[]): VariantResult {
     thresholds: [...p.checks.map((t) => evaluate(t, folded)), ...guards],
     errors: done.flatMap((v) => v.errors),
     durationMs: done.reduce((s, v) => s + v.durationMs, 0),
+    ...(done[0]!.fanout ? { fanout: foldFanout(done) } : {}),
     repeats: done.map((v) => ({ checker: v.checker, latency: v.latency, measures: v.measures, thresholds: v.thresholds, errors: v.errors, durationMs: v.durationMs })),
   };
+}
+
+/** Fan-out rows of the repeats, row by row: the median of each number (latency per percentile). */
+function foldFanout(done: VariantResult[]): FanoutRow[] {
+  return done[0]!.fanout!.map((row, i) => {
+    const same = done.map((v) => v.fanout?.[i]).filter((r): r is FanoutRow => r !== undefined && r.groupSize === row.groupSize);
+    const med = (f: (r: FanoutRow) => number) => median(same.map(f));
+    const lat = (pick: (r: FanoutRow) => FanoutRow['firstRecipient']) =>
+      Object.fromEntries(Object.keys(pick(row)).map((k) => [k, med((r) => (pick(r) as unknown as Record<string, number>)[k] ?? 0)])) as unknown as FanoutRow['firstRecipient'];
+    return { ...row, publishesPerMessage: med((r) => r.publishesPerMessage), bytesPerMessage: med((r) => r.bytesPerMessage), firstRecipient: lat((r) => r.firstRecipient), lastRecipient: lat((r) => r.lastRecipient) };
+  });
 }
 
 async function runVariant(
@@ -179,6 +195,7 @@ async function runVariant(
     timeline,
     series,
     fanout: outcome.fanout,
+    ...(outcome.curves ? { curves: outcome.curves } : {}),
     errors,
     durationMs: Date.now() - t0,
     serviceOptions,

@@ -9,3 +9,5 @@ export * from './prepare.js';
 export * from './describe.js';
 export { vacuousGuard, foldRepeats } from './guard.js';
 export { readServiceOptions, restoreServiceOptions } from './reconfigure.js';
+export * from './spread.js';
+export { buildFinding, genericFinding, findingMeasure, fmtSpread, stated, variantWith, noiseClause, latencyOverTimeChart, deliverySentence } from './finding.js';

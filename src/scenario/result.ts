@@ -37,6 +37,9 @@ export interface SeriesPoint {
   /** send→deliver latency of deliveries in this second (ms) */
   p50: number | null;
   p99: number | null;
+  /** Connect attempts started (offered) and completed (accepted) this second; absent in older reports. */
+  connectAttemptsPerSec?: number;
+  connectsPerSec?: number;
 }
 
 /** One row of a fan-out measurement (large-group-fanout). */
@@ -65,6 +68,8 @@ export interface VariantResult {
   timeline: TimelineEvent[];
   series: SeriesPoint[];
   fanout?: FanoutRow[];
+  /** Scenario-specific curves for the headline chart (name → [x, y]; x as the scenario defines it). */
+  curves?: Record<string, Array<[number, number | null]>>;
   /** Run problems that did not stop it (counted, not thrown). */
   errors: string[];
   durationMs: number;
@@ -99,10 +104,75 @@ export interface RunEnvironment {
   serviceOptions?: Record<string, Record<string, unknown>>;
 }
 
+/** One line of a headline chart; `variant` names the variant it belongs to (same colour per variant). */
+export interface ChartLine {
+  name: string;
+  variant?: string;
+  axis?: 'left' | 'right';
+  dashed?: boolean;
+  /** [x, y]; a null y breaks the line. */
+  points: Array<[number, number | null]>;
+}
+
+/** One bar (a variant's value) with the min–max of its repeats when there were any. */
+export interface ChartBar {
+  label: string;
+  value: number;
+  min?: number;
+  max?: number;
+}
+
+/** The chart a finding rests on, as data: the report draws it, report.json keeps it. */
+export type HeadlineChart =
+  | {
+      kind: 'lines';
+      title: string;
+      xLabel: string;
+      yLabel: string;
+      yRightLabel?: string;
+      xScale?: 'linear' | 'log';
+      /** x values are milliseconds: ticks print as mm:ss (negative before the reference point). */
+      xTime?: boolean;
+      lines: ChartLine[];
+      markers?: Array<{ x: number; label: string; kind: 'fault' | 'phase' }>;
+    }
+  | { kind: 'bars'; title: string; yLabel: string; bars: ChartBar[] };
+
+/** One headline measure across the variants: median and range per variant, and the judgement. */
+export interface FindingMeasure {
+  measure: string;
+  better: 'lower' | 'higher';
+  /** One per variant, in the run's order (null: the variant has no such measure). */
+  values: Array<{ median: number; min: number; max: number; n: number } | null>;
+  /** `full-jitter better`, `no difference measured`, `equal`, `one run each: spread unknown`. */
+  verdict: string;
+  /** Index of the better variant when the ranges are apart. */
+  best: number | null;
+  /** Every variant called better (the best and those tied with it); empty when none is. */
+  winners?: number[];
+}
+
+/** What the run found, first thing in every report (and `finding` in report.json). */
+export interface Finding {
+  /** One or two sentences computed from the run. */
+  text: string;
+  /** The headline measures with their spread and verdict. */
+  measures: FindingMeasure[];
+  /** Parameters and options needed to read it (`groupThreshold=100: hybrid uses ...`). */
+  settings: string[];
+  /** Why to take it with care: few samples, one run, a failed run. */
+  caveats: string[];
+  chart?: HeadlineChart;
+  /** Set when the scenario states no finding of its own and this is the generic one. */
+  generic?: boolean;
+}
+
 export interface RunResult {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   scenario: string;
   description: string;
+  /** The finding (absent in reports written before it existed: the report then derives the generic one). */
+  finding?: Finding;
   ok: boolean;
   /** Set when the run could not be done (exit 2): why. */
   error?: string;

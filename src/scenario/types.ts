@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Conversation } from '../store/index.js';
 import type { CheckerResult } from './checker/index.js';
-import type { FanoutRow, TimelineEvent } from './result.js';
+import type { FanoutRow, HeadlineChart, RunResult, TimelineEvent } from './result.js';
 import type { LoadPool, PoolOptions } from './pool.js';
 import type { WorkerCollected } from './load/protocol.js';
 import type { LatencySummary } from '../core/index.js';
@@ -27,15 +27,36 @@ export interface ScenarioDefinition<P extends Record<string, unknown> = Record<s
    * (`publishesPerMsg@<size>`). When given, thresholds naming anything else are refused up front.
    */
   measures?: Record<string, string>;
+  /** What the report opens with: the headline measures, a sentence stating them, the chart that shows them (docs/scenario-api.md). */
+  finding?: FindingHook;
   /** Whether the run needs native infra processes (restart/pause faults). */
   needsNativeInfra?: boolean;
   run(ctx: ScenarioContext, params: P): Promise<ScenarioOutcome>;
+}
+
+/**
+ * A scenario's finding. Without one the report states a generic finding (the largest
+ * difference between variants, or the delivery and latency of a single variant).
+ */
+export interface FindingHook {
+  /** Headline measure keys: a measure name (`recoverMs`), `latency.p99` or `checker.lost`. Their spread and verdict are tabled under the sentence. */
+  measures: string[] | ((run: RunResult) => string[]);
+  /** One or two sentences computed from the run's data (medians when repeated). */
+  state(run: RunResult): string;
+  /** The one chart that shows it; omitted: none. */
+  chart?(run: RunResult): HeadlineChart | undefined;
+  /** Options and parameters a reader needs (the generic ones, which parameters vary, come anyway). */
+  settings?(run: RunResult): string[];
+  /** Extra caveats (small samples the generic checks cannot see). */
+  caveats?(run: RunResult): string[];
 }
 
 export interface ScenarioOutcome {
   /** Measures compared across variants (name → number). */
   measures: Record<string, number>;
   fanout?: FanoutRow[];
+  /** Curves for the headline chart (name → [x, y]), kept in the report as `curves`. */
+  curves?: Record<string, Array<[number, number | null]>>;
   /** Override the engine's latency (e.g. a scenario measuring something else than send→deliver). */
   latency?: LatencySummary;
   /** When set, the checker counts come from here instead of the pool history. */

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { buildFinding, checkDeliveries, type RunResult, type VariantResult } from '../../src/scenario/index.js';
+import { scenario as herd } from '../thundering-herd.js';
+import { scenario as receipts } from '../read-receipts.js';
+import { bystanderCurve } from './presence.js';
+
+const checker = checkDeliveries({ sends: [], deliveries: [] });
+const latency = { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+const run = (scenario: string, variants: VariantResult[]): RunResult => ({
+  schemaVersion: 1, scenario, description: '', ok: true, runId: 'r', startedAt: '', finishedAt: '',
+  environment: { hostname: '', cpus: 2, cpuModel: '', memoryGiB: 1, os: '', node: '', provider: 'native', versions: {}, chatlab: '', seed: 1, config: {} },
+  variants,
+});
+const variant = (name: string, params: VariantResult['params'], measures: Record<string, number>, extra: Partial<VariantResult> = {}): VariantResult => ({
+  name, params, checker, latency, thresholds: [], measures, timeline: [], series: [], errors: [], durationMs: 1, ...extra,
+});
+
+describe('thundering-herd finding', () => {
+  const second = (t: number, attempts: number, connects: number) => ({ tMs: t, connections: 100, sendsPerSec: 0, deliveriesPerSec: 0, reconnectsPerSec: connects, p50: null, p99: null, connectAttemptsPerSec: attempts, connectsPerSec: connects });
+  const r = run('thundering-herd', [
+    variant('backoff=none', { clients: 200, backoff: 'none' }, { peakConnectsPerSec: 1000, recoverMs: 1200, recoveredAll: 1, failedConnects: 0 }, {
+      timeline: [{ atMs: 3000, kind: 'fault', label: 'kill -9 gateway-1' }],
+      series: [second(2000, 0, 0), second(3000, 100, 100), second(4000, 20, 0)],
+    }),
+    variant('backoff=full-jitter', { clients: 200, backoff: 'full-jitter' }, { peakConnectsPerSec: 125, recoverMs: 4600, recoveredAll: 1, failedConnects: 0 }, {
+      timeline: [{ atMs: 5000, kind: 'fault', label: 'kill -9 gateway-1' }],
+      series: [second(5000, 30, 25), second(6000, 50, 50)],
+    }),
+  ]);
+  const f = buildFinding(herd, r);
+
+  it('states each policy’s peak and recovery and how far apart the peaks are', () => {
+    expect(f.text).toBe(
+      'After kill -9 of the gateway holding half of 200 clients, backoff=none peaks at 1,000 connects/s and has every client back after 1.2 s; ' +
+        'backoff=full-jitter peaks at 125 connects/s and has every client back after 4.6 s. The gentlest herd (backoff=full-jitter) peaks at 1/8 of the harshest (one run each: spread unknown).',
+    );
+  });
+
+  it('charts offered and accepted connects/s per policy on one time axis, zero at the kill', () => {
+    expect(f.chart).toMatchObject({ kind: 'lines', xTime: true, markers: [{ x: 0, kind: 'fault' }] });
+    if (f.chart?.kind !== 'lines') throw new Error('lines expected');
+    expect(f.chart.lines.map((l) => [l.name, l.dashed ?? false])).toEqual([
+      ['backoff=none accepted', false],
+      ['backoff=none offered', true],
+      ['backoff=full-jitter accepted', false],
+      ['backoff=full-jitter offered', true],
+    ]);
+    expect(f.chart.lines[1]!.points).toEqual([[-1000, 0], [0, 100], [1000, 20]]);
+    expect(f.chart.lines[2]!.points).toEqual([[0, 25], [1000, 50]]);
+  });
+});
+
+describe('read-receipts finding', () => {
+  it('states writes per read of each mode and charts them as bars', () => {
+    const r = run('read-receipts', [
+      variant('receipts=write-back', { receipts: 'write-back' }, { reads: 4000, dbWrites: 100, readsPerDbWrite: 40, stalenessMs: 1200 }),
+      variant('receipts=write-through', { receipts: 'write-through' }, { reads: 4000, dbWrites: 4000, readsPerDbWrite: 1, stalenessMs: 80 }),
+    ]);
+    const f = buildFinding(receipts, r);
+    expect(f.text).toBe(
+      'Write-back makes 1 Cassandra write per 40 reads where write-through makes 1 Cassandra write per read, 40× fewer writes (one run each: spread unknown); every watermark is stored 1,200 ms after the last read with write-back vs 80 ms with write-through.',
+    );
+    expect(f.chart).toEqual({ kind: 'bars', title: 'Cassandra writes per read', yLabel: 'writes per read', bars: [{ label: 'receipts=write-back', value: 0.025 }, { label: 'receipts=write-through', value: 1 }] });
+  });
+});
+
+describe('bystanderCurve', () => {
+  it('gives the p99 of bystanders only, second by second from the storm, with gaps as null', () => {
+    const from = 1_000_000;
+    const d = (r: string, i: number, ms: number) => ({ r, i: from + i, t: from + i + ms });
+    const curve = bystanderCurve([d('a', -500, 5), d('a', 200, 10), d('b', 300, 900), d('a', 2500, 30), { ...d('a', 2600, 99), sync: 1 as const }], new Set(['a']), from);
+    expect(curve.map(([x]) => x)).toEqual([-1000, 0, 1000, 2000]);
+    expect(curve[2]![1]).toBeNull();
+    expect(curve[1]![1]).toBeCloseTo(10, 0);
+    expect(curve[3]![1]).toBeCloseTo(30, 0);
+  });
+});

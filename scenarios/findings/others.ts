@@ -1,0 +1,54 @@
+import { fmtNum } from '../../src/core/index.js';
+import { deliverySentence, latencyOverTimeChart, noiseClause, spreadOf, stated, type FindingHook, type HeadlineChart, type RunResult } from '../../src/scenario/index.js';
+
+const routerName: Record<string, string> = { pubsub: 'Redis Pub/Sub', streams: 'Redis Streams', kafka: 'Kafka' };
+
+/** hot-path: publish→receive latency and what a channel costs, per router. */
+export const hotPathFinding: FindingHook = {
+  measures: ['latency.p99', 'latency.p50', 'setupUsPerChannel', 'redisMemoryDeltaBytes'],
+  state(run) {
+    const p = run.variants[0]?.params ?? {};
+    const name = (v: RunResult['variants'][number]) => routerName[String(v.params['router'])] ?? v.name;
+    const lat = run.variants.map((v) => `${stated(v, 'latency.p99', 'ms')} on ${name(v)}`).join(', ');
+    const setup = run.variants.map((v) => `${stated(v, 'setupUsPerChannel', 'µs')} (${name(v)})`).join(', ');
+    return `Over ${fmtNum(Number(p['channels']))} channels at ${fmtNum(Number(p['ratePerSec']))} msg/s, publish→receive p99 is ${lat}${noiseClause(run, 'latency.p99')}. Setting up a channel costs ${setup}.`;
+  },
+  chart(run): HeadlineChart | undefined {
+    const bars = run.variants.flatMap((v) => {
+      const s = spreadOf(v, 'latency.p99');
+      return s ? [{ label: v.name, value: s.median, ...(s.n > 1 ? { min: s.min, max: s.max } : {}) }] : [];
+    });
+    return bars.length > 0 ? { kind: 'bars', title: 'publish→receive p99 by router', yLabel: 'p99 latency (ms)', bars } : undefined;
+  },
+};
+
+/** reconnect-race: nothing lost or doubled through flapping and the fault, and what the fault did to latency. */
+export const reconnectRaceFinding: FindingHook = {
+  measures: ['checker.lost', 'checker.duplicates', 'reconnects', 'latency.p99'],
+  state(run) {
+    const each = run.variants.map((v) => {
+      const p = v.params;
+      return `under ${String(p['fault'])} with ${Math.round(Number(p['flapFraction']) * 100)}% of ${fmtNum(Number(p['clients']))} clients flapping every ${fmtNum(Number(p['flapEveryMs']))} ms, they reconnected ${stated(v, 'reconnects')} times and saw ${fmtNum(v.checker.duplicatesRaw)} duplicate frames the client dropped`;
+    });
+    return `${each.join('; ')}. ${deliverySentence(run.variants)}`.replace(/^./, (c) => c.toUpperCase());
+  },
+  chart: latencyOverTimeChart,
+};
+
+/** abuse: hostile inputs answered as documented while the normal traffic kept flowing. */
+export const abuseFinding: FindingHook = {
+  measures: ['abuse.inputs', 'abuse.unexpectedAnswers', 'abuse.unhealthy', 'abuse.storedChanged', 'checker.lost'],
+  state(run) {
+    const v = run.variants[0]!;
+    const m = (k: string) => fmtNum(spreadOf(v, k)?.median ?? null);
+    return `${m('abuse.inputs')} hostile inputs at every process got ${m('abuse.unexpectedAnswers')} unexpected answers; afterwards ${m('abuse.unhealthy')} processes were unhealthy and ${m('abuse.storedChanged')} stored messages had changed. Meanwhile ${deliverySentence(run.variants).replace(/^./, (c) => c.toLowerCase())}`;
+  },
+  chart(run): HeadlineChart | undefined {
+    const v = run.variants[0];
+    if (!v) return undefined;
+    const bars = Object.entries(v.measures)
+      .flatMap(([k, value]) => (/^abuse\.(.+)\.count$/.exec(k) ? [{ label: k.slice(6, -6), value }] : []))
+      .sort((a, b) => b.value - a.value);
+    return bars.length > 0 ? { kind: 'bars', title: 'hostile inputs sent, by class', yLabel: 'inputs', bars } : undefined;
+  },
+};
