@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { monitoringFiles, readState, readTargets } from '../../src/stack/index.js';
-import { metricNames } from '../unit/monitoring-files.test.js';
+import { metricNames } from '../support/promql.js';
 
 /**
  * `chatlab up` (startStack) writes a Prometheus scrape config: every running service's

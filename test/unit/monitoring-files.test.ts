@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { metricNames } from '../support/promql.js';
 
 /** docs/grafana and docker-compose's monitoring profile: files that exist, names that are documented. */
 const root = path.resolve(import.meta.dirname, '../..');
@@ -9,10 +10,6 @@ const read = (p: string) => fs.readFileSync(path.join(root, p), 'utf8');
 const dashboard = JSON.parse(read('docs/grafana/chatlab-dashboard.json'));
 const exprs: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr));
 
-/** Metric names in a PromQL expression (histogram series folded onto their family). */
-export function metricNames(expr: string): string[] {
-  return [...new Set([...expr.matchAll(/\b((?:chatlab|process|nodejs)_[a-z0-9_]+)\b/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, '')))];
-}
 
 describe('Grafana dashboard', () => {
   it('queries only metric names docs/protocol.md documents', () => {
