@@ -119,7 +119,8 @@ function kafkaRouter(names: string[], e: InfraEndpoints, s: RouterSettings, grou
   const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: s.kafkaFetchWaitMs, minBytes: s.kafkaMinBytes });
   const partitions = kafkaPartitions(names.length);
   const acks = Number(s.kafkaAcks);
-  const send = accumulating(producer, topic, acks, s.kafkaLingerMs);
+  const send =
+    s.kafkaLingerMs < 0 ? async (key: string, value: string) => void (await producer.send({ topic, acks, messages: [{ key, value }] })) : accumulating(producer, topic, acks, s.kafkaLingerMs);
   const commit = s.kafkaCommitEveryMs > 0 ? { autoCommitInterval: s.kafkaCommitEveryMs, autoCommitThreshold: null } : {};
   return {
     setup: async () => {
