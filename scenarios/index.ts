@@ -6,6 +6,7 @@ import { scenario as presenceStorm } from './presence-storm.js';
 import { scenario as readReceipts } from './read-receipts.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
 import { scenario as thunderingHerd } from './thundering-herd.js';
+import { scenario as topicExplosion } from './topic-explosion.js';
 
 /** Every scenario `chatlab run` knows, by name. */
 export const scenarios: Record<string, ScenarioDefinition<any>> = {
@@ -16,4 +17,5 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [readReceipts.name]: readReceipts,
   [hotPath.name]: hotPath,
   [abuse.name]: abuse,
+  [topicExplosion.name]: topicExplosion,
 };

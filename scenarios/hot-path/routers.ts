@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { ensureTopics, type InfraEndpoints } from '../../src/infra/index.js';
 import type { RouterSettings } from './settings.js';
 
@@ -82,8 +82,8 @@ function streamsRouter(names: string[], e: InfraEndpoints, s: RouterSettings, gr
  * broker answers one request per connection at a time, so one record per request (kafkajs's
  * `send` as is) queues behind a slow broker instead of batching.
  */
-function accumulating(producer: Producer, topic: string, acks: number, lingerMs: number) {
-  type Pending = { key: string; value: string; done: () => void; fail: (e: unknown) => void };
+export function accumulating(producer: Producer, acks: number, lingerMs: number) {
+  type Pending = { topic: string; key: string; value: string; done: () => void; fail: (e: unknown) => void };
   let batch: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
   let inFlight = false;
@@ -93,8 +93,10 @@ function accumulating(producer: Producer, topic: string, acks: number, lingerMs:
     const out = batch;
     batch = [];
     inFlight = true;
+    const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+    for (const m of out) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }]);
     producer
-      .send({ topic, acks, messages: out.map(({ key, value }) => ({ key, value })) })
+      .sendBatch({ acks, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
       .then(
         () => out.forEach((m) => m.done()),
         (err: unknown) => out.forEach((m) => m.fail(err)),
@@ -104,9 +106,9 @@ function accumulating(producer: Producer, topic: string, acks: number, lingerMs:
         if (batch.length > 0 && timer === undefined) flush();
       });
   };
-  return (key: string, value: string) =>
+  return (topic: string, key: string, value: string) =>
     new Promise<void>((done, fail) => {
-      batch.push({ key, value, done, fail });
+      batch.push({ topic, key, value, done, fail });
       if (lingerMs === 0) flush();
       else timer ??= setTimeout(flush, lingerMs);
     });
@@ -119,30 +121,16 @@ function kafkaRouter(names: string[], e: InfraEndpoints, s: RouterSettings, grou
   const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: s.kafkaFetchWaitMs, minBytes: s.kafkaMinBytes });
   const partitions = kafkaPartitions(names.length);
   const acks = Number(s.kafkaAcks);
+  const accumulate = accumulating(producer, acks, s.kafkaLingerMs);
   const send =
-    s.kafkaLingerMs < 0 ? async (key: string, value: string) => void (await producer.send({ topic, acks, messages: [{ key, value }] })) : accumulating(producer, topic, acks, s.kafkaLingerMs);
-  const commit = s.kafkaCommitEveryMs > 0 ? { autoCommitInterval: s.kafkaCommitEveryMs, autoCommitThreshold: null } : {};
+    s.kafkaLingerMs < 0 ? async (key: string, value: string) => void (await producer.send({ topic, acks, messages: [{ key, value }] })) : (key: string, value: string) => accumulate(topic, key, value);
   return {
     setup: async () => {
       await ensureTopics(e.kafka.brokers, { [topic]: partitions });
       await producer.connect();
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-      const concurrency = { partitionsConsumedConcurrently: Math.min(s.kafkaPartitionsConcurrently, partitions) };
-      if (s.kafkaEachBatch) {
-        await consumer.run({
-          ...commit,
-          ...concurrency,
-          eachBatchAutoResolve: true,
-          eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) onMessage(m.value!.toString());
-          },
-        });
-      } else {
-        await consumer.run({ ...commit, ...concurrency, eachMessage: async ({ message }) => onMessage(message.value!.toString()) });
-      }
-      await joined;
+      await runConsumer(consumer, s, partitions, onMessage);
     },
     publish: (ch, payload) => send(names[ch]!, payload),
     close: async () => {
@@ -154,4 +142,24 @@ function kafkaRouter(names: string[], e: InfraEndpoints, s: RouterSettings, grou
       await admin.disconnect();
     },
   };
+}
+
+/** Runs a subscribed consumer with the settings (eachBatch or eachMessage, concurrency, commits); resolves once it joined its group. */
+export async function runConsumer(consumer: Consumer, s: RouterSettings, partitions: number, onMessage: (payload: string) => void): Promise<void> {
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  const commit = s.kafkaCommitEveryMs > 0 ? { autoCommitInterval: s.kafkaCommitEveryMs, autoCommitThreshold: null } : {};
+  const concurrency = { partitionsConsumedConcurrently: Math.min(s.kafkaPartitionsConcurrently, partitions) };
+  if (s.kafkaEachBatch) {
+    await consumer.run({
+      ...commit,
+      ...concurrency,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) onMessage(m.value!.toString());
+      },
+    });
+  } else {
+    await consumer.run({ ...commit, ...concurrency, eachMessage: async ({ message }) => onMessage(message.value!.toString()) });
+  }
+  await joined;
 }
