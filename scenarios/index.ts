@@ -1,5 +1,6 @@
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { scenario as abuse } from './abuse.js';
+import { scenario as capacity } from './capacity.js';
 import { scenario as hotPath } from './hot-path.js';
 import { scenario as largeGroupFanout } from './large-group-fanout.js';
 import { scenario as presenceStorm } from './presence-storm.js';
@@ -18,4 +19,5 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [hotPath.name]: hotPath,
   [abuse.name]: abuse,
   [topicExplosion.name]: topicExplosion,
+  [capacity.name]: capacity,
 };
