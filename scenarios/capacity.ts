@@ -20,7 +20,7 @@ const params = z.object({
         c.addIssue({ code: 'custom', message: (e as Error).message.replace(/^--threshold /, 'not a latency bound: ') });
       }
     }),
-  loads: z.string().regex(/^(\d+(\/\d+)*)?$/, 'loads: offered loads separated by / (frames/s, or connections held)').default(''),
+  loads: z.string().regex(/^(auto|\d+(\/\d+)*)$/, 'loads: offered loads separated by / (frames/s, or connections held), or auto').default('auto'),
   clients: z.coerce.number().int().min(3).default(200),
   groupSize: z.coerce.number().int().min(3).max(1000).default(10),
   ratePerSec: z.coerce.number().min(1).default(20),
@@ -48,7 +48,7 @@ export const scenario: ScenarioDefinition<Params> = {
   paramDocs: {
     metric: 'frames: frames/s delivered to the members of groups; connections: sockets held under a steady message rate',
     slo: 'the latency bound a step must hold (threshold grammar: p99<50ms, p(99.9)<=1s)',
-    loads: `offered loads, / separated (default frames ${DEFAULT_LOADS.frames}; connections ${DEFAULT_LOADS.connections})`,
+    loads: `offered loads, / separated; auto: frames ${DEFAULT_LOADS.frames}, connections ${DEFAULT_LOADS.connections}`,
     clients: 'frames: clients holding the groups',
     groupSize: 'members per group (a message is groupSize - 1 frames)',
     ratePerSec: 'connections: messages/s sent while the connections are held',
@@ -71,7 +71,7 @@ export const scenario: ScenarioDefinition<Params> = {
   },
   async run(ctx, p) {
     const slo = parseSlo(p.slo);
-    const loads = (p.loads || DEFAULT_LOADS[p.metric]).split('/').map(Number).sort((a, b) => a - b);
+    const loads = (p.loads === 'auto' ? DEFAULT_LOADS[p.metric] : p.loads).split('/').map(Number).sort((a, b) => a - b);
     const load =
       p.metric === 'frames' ? await framesLoad(ctx, { clients: p.clients, groupSize: p.groupSize, workers: p.workers }) : connectionsLoad(ctx, { groupSize: p.groupSize, ratePerSec: p.ratePerSec, connectPerSec: p.connectPerSec });
     const probe = new SaturationProbe(ctx.stateDir);
