@@ -43,7 +43,7 @@ export const scenario: ScenarioDefinition<Params> = {
   name: 'capacity',
   description: 'Capacity search: steps the offered load (frames/s or connections) to the highest that holds the SLO with nothing lost, confirmed by repeats, and names what saturated first.',
   params,
-  thresholds: ['knee > 0', 'acked > 0', 'delivered > 0'],
+  thresholds: ['knee > 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
   better: { knee: 'higher', kneeDeliveredFramesPerSec: 'higher' },
   paramDocs: {
     metric: 'frames: frames/s delivered to the members of groups; connections: sockets held under a steady message rate',
