@@ -34,7 +34,7 @@ export function capacityFinding(metric: 'frames' | 'connections', sloText: strin
       `holds ${sloText} with nothing lost up to ${int(best.load)} ${unit} (${int(best.outcome.deliveredFramesPerSec)} frames/s delivered, ${why(best)})`,
     );
   } else parts.push(`no load held ${sloText} with nothing lost${rows[0] ? `, not even ${int(rows[0].load)} ${unit} (${why(rows[0])})` : ''}`);
-  if (fail) parts.push(`at ${int(fail.load)}: ${why(fail)}`);
+  if (fail && (best || fail !== rows[0])) parts.push(`at ${int(fail.load)}: ${why(fail)}`);
   else if (rows.length > 0) parts.push(`the highest load tried held: raise loads to find the knee`);
   const first = saturatedFirst(rows.map((r) => ({ load: r.load, usage: r.usage })));
   if (first) {
@@ -46,5 +46,8 @@ export function capacityFinding(metric: 'frames' | 'connections', sloText: strin
     const top = (fail ?? rows.at(-1))?.usage.slice(0, 2);
     if (top?.length) parts.push(`nothing reached 80% of its limit; the busiest were ${top.map((u) => `${u.resource} ${u.text}`).join(', ')}`);
   }
+  // on a shared machine the knee is partly someone else's: say how much the others took
+  const shared = (fail ?? rows.at(-1))?.usage.find((u) => u.resource === 'other processes on the machine');
+  if (shared && shared.score >= 0.25) parts.push(`the machine was shared: ${shared.resource} used ${shared.text}`);
   return { measures, sentence: `${parts.join('; ')}.` };
 }
