@@ -94,7 +94,7 @@ export const scenario: ScenarioDefinition<Params> = {
     };
     const rows = await climb(loads, slo, p.confirm, measure, (r) =>
       ctx.info(
-        `${r.load} ${unit}${r.runs > 1 ? ` (median of ${r.runs})` : ''}: ${slo.left} ${sloValue(slo, r.outcome.latency).toFixed(1)} ms, delivered ${Math.round(r.outcome.deliveredFramesPerSec)} frames/s, lost ${r.outcome.lost} → ${r.held ? 'holds' : 'fails'}; busiest: ${r.usage.slice(0, 3).map((u) => `${u.resource} ${u.text}`).join(', ')}; ${r.usage.filter((u) => u.resource.startsWith('machine') || u.resource.startsWith('other')).map((u) => `${u.resource} ${u.text}`).join(', ')}`,
+        `${r.load} ${unit}${r.runs > 1 ? ` (median of ${r.runs})` : ''}: ${slo.left} ${sloValue(slo, r.outcome.latency).toFixed(1)} ms, delivered ${Math.round(r.outcome.deliveredFramesPerSec)} frames/s, lost ${r.outcome.lost} → ${r.held ? 'holds' : 'fails'}; busiest: ${r.usage.filter((u) => !u.resource.startsWith('machine') && !u.resource.startsWith('other')).slice(0, 3).map((u) => `${u.resource} ${u.text}`).join(', ')}; ${r.usage.filter((u) => u.resource.startsWith('machine') || u.resource.startsWith('other')).map((u) => `${u.resource} ${u.text}`).join(', ')}`,
       ),
     );
     const best = knee(rows);
