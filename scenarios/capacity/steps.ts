@@ -62,7 +62,8 @@ export async function runStep(ctx: ScenarioContext, l: StepLoad, load: number, o
   t = seen();
   const latency = createLatencyHistogram();
   for (const [i, p] of pools.entries()) for (const s of p.seconds.slice(mark[i])) latency.merge(s.latency);
-  const windowDeliveries = pools.reduce((n, p, i) => n + totals(p.seconds.slice(windowMark[i], windowEnd[i])).deliveries, 0);
+  // each pool's ticks are one second each: its deliveries per tick in the window, summed over pools
+  const deliveredFramesPerSec = pools.reduce((n, p, i) => n + totals(p.seconds.slice(windowMark[i], windowEnd[i])).deliveries / Math.max(1, windowEnd[i]! - windowMark[i]!), 0);
   const expected = t.acks * l.recipientsPerMessage;
   const connections = pools.reduce((n, p) => n + (p.latest()?.totals.connected ?? 0), 0);
   return {
@@ -71,7 +72,7 @@ export async function runStep(ctx: ScenarioContext, l: StepLoad, load: number, o
     expected,
     delivered: t.deliveries,
     lost: Math.max(0, expected - t.deliveries) + Math.max(0, l.held() - connections) + (t.sends - t.acks),
-    deliveredFramesPerSec: windowDeliveries / o.measureSec,
+    deliveredFramesPerSec,
     connections,
     latency: latency.summary(),
     messagesPerSec,
