@@ -1,11 +1,13 @@
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { scenario as abuse } from './abuse.js';
+import { scenario as capacity } from './capacity.js';
 import { scenario as hotPath } from './hot-path.js';
 import { scenario as largeGroupFanout } from './large-group-fanout.js';
 import { scenario as presenceStorm } from './presence-storm.js';
 import { scenario as readReceipts } from './read-receipts.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
 import { scenario as thunderingHerd } from './thundering-herd.js';
+import { scenario as topicExplosion } from './topic-explosion.js';
 
 /** Every scenario `chatlab run` knows, by name. */
 export const scenarios: Record<string, ScenarioDefinition<any>> = {
@@ -16,4 +18,6 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [readReceipts.name]: readReceipts,
   [hotPath.name]: hotPath,
   [abuse.name]: abuse,
+  [topicExplosion.name]: topicExplosion,
+  [capacity.name]: capacity,
 };

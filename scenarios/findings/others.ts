@@ -52,3 +52,17 @@ export const abuseFinding: FindingHook = {
     return bars.length > 0 ? { kind: 'bars', title: 'hostile inputs sent, by class', yLabel: 'inputs', bars } : undefined;
   },
 };
+
+/**
+ * Scenarios that compute their finding while they run (a ladder of steps, a knee) say it as a
+ * `finding: …` timeline line in each variant; the report opens with those lines.
+ */
+export function statedWhileRunning(measures: string[]): FindingHook {
+  return {
+    measures,
+    state(run) {
+      const lines = run.variants.flatMap((v) => v.timeline.filter((e) => e.kind === 'info' && e.label.startsWith('finding: ')).map((e) => e.label.slice('finding: '.length)));
+      return lines.length > 0 ? lines.join(' ') : 'The run stated no finding (it ended before its steps completed).';
+    },
+  };
+}

@@ -47,6 +47,7 @@ export function printStatus(s: StackStatus, c: ChalkInstance): void {
     const options = svc.options && Object.keys(svc.options).length ? `  ${c.dim(optionsText(svc.options))}` : '';
     out(`  ${svc.name.padEnd(16)} ${mark(svc.healthy)} ${svc.url}  ${c.dim(`pid ${svc.pid}`)}${options}`);
   }
+  out(c.dim(`  prometheus scrape config: ${s.monitoring.prometheusConfig} (targets: ${s.monitoring.targets})`));
 }
 
 /** `routing=hybrid groupThreshold=100`: the options the service runs with. */

@@ -18,6 +18,8 @@ export const SUITES: Record<string, PlanEntry[]> = {
     { scenario: 'read-receipts', set: [] },
     { scenario: 'hot-path', set: ['messages=500', 'channels=50'] },
     { scenario: 'abuse', set: ['clients=8', 'perClass=2', 'flood=50'] },
+    { scenario: 'topic-explosion', set: ['counts=50/100', 'messages=100'] },
+    { scenario: 'capacity', set: ['clients=40', 'loads=180/360', 'measureSec=2', 'confirm=2', 'workers=1'] },
   ],
   smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'fault=none'] }],
 };

@@ -44,6 +44,16 @@ export class LoadPool {
 
   private constructor(private readonly n: number) {}
 
+  /** Worker processes: a `rate` or `connect` command's perSecond applies to each. */
+  get workerCount(): number {
+    return this.n;
+  }
+
+  /** Simulated clients held by the workers. */
+  get size(): number {
+    return this.home.size;
+  }
+
   static async start(o: PoolOptions): Promise<LoadPool> {
     const n = Math.max(1, Math.min(o.workers, o.clients.length || 1));
     const pool = new LoadPool(n);

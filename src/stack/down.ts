@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stopContainers } from '../infra/index.js';
 import { stopOwned } from '../infra/index.js';
 import { pidAlive, stopStrays } from './liveness.js';
+import { monitoringFiles, writeMonitoringFiles } from './monitoring.js';
 import { readState, removeState } from './state.js';
 
 export interface DownReport {
@@ -48,5 +50,7 @@ export async function stopStack(stateDir: string, onStep: (line: string) => void
   const strays = await stopStrays(stateDir);
   if (strays > 0) stopped.push(`${strays} stray process(es)`);
   removeState(stateDir);
+  // Prometheus keeps reading the targets file: an empty list, not ports someone else may reuse
+  if (fs.existsSync(monitoringFiles(stateDir).targets)) writeMonitoringFiles(stateDir, []);
   return { found: state !== null || strays > 0, stopped: [...new Set(stopped)] };
 }

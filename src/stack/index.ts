@@ -6,3 +6,4 @@ export * from './control.js';
 export { launchService } from './services.js';
 export { serviceConfigFile } from './services.js';
 export { ringPairs, seedStack, seedOptionsSchema } from './seed.js';
+export { monitoringFiles, readTargets, writeMonitoringFiles, fileSdTargets, type FileSdGroup, type MonitoringFiles } from './monitoring.js';

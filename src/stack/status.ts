@@ -3,6 +3,7 @@ import { checkInfraHealth } from '../infra/index.js';
 import path from 'node:path';
 import { isOwnedAlive } from '../infra/index.js';
 import { stackAlive } from './liveness.js';
+import { monitoringFiles } from './monitoring.js';
 import { readState, type ServiceKind, type StackState } from './state.js';
 
 /** The object `chatlab status --json` prints (PROTOCOL.md), plus a few extra fields. */
@@ -20,6 +21,8 @@ export interface StackStatus {
   detached: boolean;
   versions: Record<string, string>;
   stateDir: string;
+  /** Prometheus scrape config `up` wrote (file_sd targets: every service's /metrics). */
+  monitoring: { prometheusConfig: string; targets: string };
 }
 
 export async function serviceHealthy(url: string): Promise<boolean> {
@@ -70,6 +73,7 @@ export async function collectStatus(stateDir: string): Promise<StackStatus | nul
     detached: state.detached,
     versions: state.versions,
     stateDir,
+    monitoring: { prometheusConfig: monitoringFiles(stateDir).prometheusConfig, targets: monitoringFiles(stateDir).targets },
   };
 }
 

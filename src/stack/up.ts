@@ -8,6 +8,7 @@ import type { InfraChoice, ProgressFn, StartedInfra } from '../infra/index.js';
 import { DEFAULT_KEYSPACE } from '../store/index.js';
 import { stackAlive, stopStrays } from './liveness.js';
 import { startServices, type ServiceOptions, type StartedServices } from './services.js';
+import { writeMonitoringFiles } from './monitoring.js';
 import { claimState, readState, removeState, writeState, type StackState } from './state.js';
 
 export interface UpOptions {
@@ -84,6 +85,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     state.keyspace = DEFAULT_KEYSPACE;
     state.phase = 'running';
     writeState(state);
+    writeMonitoringFiles(options.stateDir, state.services);
   } catch (err) {
     await services?.stop().catch(() => {});
     await infra?.stop().catch(() => {});
