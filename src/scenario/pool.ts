@@ -158,6 +158,11 @@ export class LoadPool {
     for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
   }
 
+  /** The worker processes' ids (for CPU and RSS readings). */
+  get pids(): number[] {
+    return this.children.map((c) => c.pid!).filter((p) => p !== undefined);
+  }
+
   /** Highest count of events in any `windowMs` window, as a rate per second. */
   static peakRate(times: number[], windowMs = 100): number {
     const sorted = [...times].sort((a, b) => a - b);
