@@ -10,7 +10,8 @@
  *
  * Flags: --clients N (20000), --ramp R (250 arrivals/s), --per-worker N (10000: the open-files
  * limit is 20,000 per process), --conversations C (2 per client, ids only), --held-s S (10),
- * --up (start and stop a stack), --json, --no-save.
+ * --server gateways|ws (gateways: the stack's; ws: two plain `ws` servers the bench forks, so the
+ * load side is measured without the gateways' own limits — no stack needed), --up, --json, --no-save.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { packageRoot, readMachineBusyUs, readProcessCpuUs, readRssBytes, signToken } from '../src/core/index.js';
 import { LoadPool } from '../src/scenario/index.js';
 import { emit, f1, n0, progress, saveEmitted, table, tablesToStderr } from './fanout/output.js';
+import { startBaseline, stopBaseline } from './fanout/baseline.js';
 import { loadStack, stopStartedStack } from './fanout/stack.js';
 import { sleep } from './fanout/timing.js';
 
@@ -29,12 +31,13 @@ interface Options {
   perWorker: number;
   conversations: number;
   heldS: number;
+  server: 'gateways' | 'ws';
   json: boolean;
   save: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { stateDir: process.env['CHATLAB_HOME'] ?? path.join(os.homedir(), '.chatlab'), up: false, clients: 20_000, ramp: 250, perWorker: 10_000, conversations: 2, heldS: 10, json: false, save: true };
+  const o: Options = { stateDir: process.env['CHATLAB_HOME'] ?? path.join(os.homedir(), '.chatlab'), up: false, clients: 20_000, ramp: 250, perWorker: 10_000, conversations: 2, heldS: 10, server: 'gateways', json: false, save: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -49,7 +52,11 @@ function parse(argv: string[]): Options {
     else if (a === '--per-worker') o.perWorker = Math.min(19_000, num());
     else if (a === '--conversations') o.conversations = num();
     else if (a === '--held-s') o.heldS = num();
-    else if (a === '--json') o.json = true;
+    else if (a === '--server') {
+      const v = argv[++i];
+      if (v !== 'gateways' && v !== 'ws') throw new Error('--server: gateways or ws');
+      o.server = v;
+    } else if (a === '--json') o.json = true;
     else if (a === '--no-save') o.save = false;
     else throw new Error(`unknown flag ${a}`);
   }
@@ -61,13 +68,22 @@ const rssMb = (pids: number[]) => pids.reduce((s, p) => s + (readRssBytes(p) ?? 
 
 async function main(o: Options): Promise<void> {
   if (o.json) tablesToStderr();
-  const state = loadStack({ stateDir: o.stateDir, up: o.up, infra: 'native' });
-  const gateways = state.services.filter((s) => s.kind === 'gateway').map((s) => s.url);
+  let gateways: string[];
+  let secret = 'unused-by-plain-ws';
+  if (o.server === 'ws') {
+    // two processes: 20,000 sockets would pass one process's open-files limit
+    const servers = await Promise.all([startBaseline('ws', []), startBaseline('ws', [])]);
+    gateways = servers.map((s) => s.urls[0]!.replace(/^ws/, 'http').replace(/\/v1\/ws$/, ''));
+  } else {
+    const state = loadStack({ stateDir: o.stateDir, up: o.up, infra: 'native' });
+    gateways = state.services.filter((s) => s.kind === 'gateway').map((s) => s.url);
+    secret = state.secret;
+  }
   const workers = Math.ceil(o.clients / o.perWorker);
   const tag = `lw${Date.now().toString(36)}`;
   const clients = Array.from({ length: o.clients }, (_, i) => ({
     userId: `${tag}-${i}`,
-    token: signToken(`${tag}-${i}`, state.secret, { ttlSec: 3600 }),
+    token: signToken(`${tag}-${i}`, secret, { ttlSec: 3600 }),
     conversations: Array.from({ length: o.conversations }, (_, k) => `${tag}-c${(i + k) % 1000}`),
     gatewayIndex: i % gateways.length,
   }));
@@ -122,7 +138,7 @@ async function main(o: Options): Promise<void> {
     };
     emit(`# load workers — ${new Date().toISOString()}`);
     emit();
-    emit(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}; ${gateways.length} chatlab gateways; ${workers} load worker(s), ${n0(o.clients)} clients, ${o.conversations} conversations each, heartbeat every 5 s (as scenarios)`);
+    emit(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}; ${gateways.length} chatlab gateways; ${workers} load worker(s), ${n0(o.clients)} clients, ${o.conversations} conversations each, heartbeat every 5 s (as scenarios); server: ${o.server === 'ws' ? 'two plain ws processes' : 'the stack’s gateways'}`);
     if (contended) emit(`**contended**: the machine was ${Math.round(machinePct)}% busy of ${os.cpus().length * 100}% during the ramp`);
     emit();
     table(
@@ -139,6 +155,7 @@ async function main(o: Options): Promise<void> {
     if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await pool.stop();
+    await stopBaseline();
   }
 }
 
