@@ -1,6 +1,8 @@
 /**
- * The top of a .cpuprofile: self time per function (and per file), as a share of all samples.
- *   node dist/bench/profile-top.js FILE.cpuprofile [--top 25]
+ * The top of a .cpuprofile: self time per function, as a share of the busy samples; with
+ * --by-package, per npm package (or chatlab file): each sample goes to the first frame up its
+ * stack that is not node's own (so a syscall counts for the library that made it).
+ *   node dist/bench/profile-top.js FILE.cpuprofile [--top 25] [--by-package]
  */
 import fs from 'node:fs';
 
@@ -36,9 +38,38 @@ export function profileTop(file: string, top = 25): string[] {
   return lines;
 }
 
+export function profileByPackage(file: string, top = 12): string[] {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const owner = (id: number): string => {
+    for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) {
+      const url = byId.get(x)!.callFrame.url;
+      const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
+      if (pkg) return pkg[1]!;
+      if (url.includes('/dist/src/')) return `chatlab:${url.replace(/.*\/dist\/src\//, '')}`;
+    }
+    return byId.get(id)!.callFrame.functionName || '(native)';
+  };
+  const out = new Map<string, number>();
+  let busy = 0;
+  p.samples.forEach((id, i) => {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') return;
+    const t = p.timeDeltas[i] ?? 0;
+    busy += t;
+    const k = owner(id);
+    out.set(k, (out.get(k) ?? 0) + t);
+  });
+  return [...out].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => `${((t / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const i = args.indexOf('--top');
   const top = i >= 0 ? Number(args[i + 1]) : 25;
-  for (const f of args.filter((a, j) => !a.startsWith('--') && j !== i + 1)) process.stdout.write(`${profileTop(f, top).join('\n')}\n\n`);
+  const byPackage = args.includes('--by-package');
+  for (const f of args.filter((a, j) => !a.startsWith('--') && (i < 0 || j !== i + 1))) {
+    process.stdout.write(`${(byPackage ? [f, ...profileByPackage(f, top)] : profileTop(f, top)).join('\n')}\n\n`);
+  }
 }
