@@ -19,6 +19,12 @@ export interface ConnSpec {
   /** ws://host:port/v1/ws (query included for the plain-ws baseline) */
   url: string;
   localAddress?: string;
+  /**
+   * `engineio`: the Socket.IO baseline, spoken as raw engine.io v4 over the same bare `ws`
+   * client (open packet → `40` connect → `42[event,data]`, `2` ping → `3` pong), so both
+   * baselines and chatlab are driven by the same, equally cheap, load process.
+   */
+  protocol?: 'engineio';
 }
 
 export type LoadCommand =
@@ -94,6 +100,7 @@ function turnNow(): number {
 interface Client {
   user: string;
   ws: WebSocket;
+  engineio: boolean;
 }
 
 const clients: Client[] = [];
@@ -118,6 +125,17 @@ let skipped = 0;
 let maxLagUs = 0;
 let sendTimer: NodeJS.Timeout | null = null;
 let seq = 0;
+
+const EIO_PING = 0x32; // '2'
+
+/** engine.io: a ping is answered, everything else is a Socket.IO packet read as chatlab's frames are. */
+function onEngineIoFrame(this: WebSocket, buf: Buffer): void {
+  if (buf.length === 1 && buf[0] === EIO_PING) {
+    this.send('3');
+    return;
+  }
+  onFrame(buf);
+}
 
 function onFrame(buf: Buffer): void {
   const now = turnNow();
@@ -158,7 +176,8 @@ function openOne(spec: ConnSpec): Promise<void> {
       handshakeTimeout: 30_000,
       ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
     });
-    ws.on('message', onFrame as (data: unknown) => void);
+    const engineio = spec.protocol === 'engineio';
+    if (!engineio) ws.on('message', onFrame as (data: unknown) => void);
     const fail = (err: Error) => {
       ws.removeAllListeners('open');
       ws.terminate();
@@ -166,10 +185,10 @@ function openOne(spec: ConnSpec): Promise<void> {
     };
     ws.once('unexpected-response', (_req, res) => fail(new Error(`upgrade refused: ${res.statusCode}`)));
     ws.once('error', fail);
-    ws.once('open', () => {
+    const opened = () => {
       ws.removeListener('error', fail);
       ws.on('error', () => {});
-      const client = { user: spec.user, ws };
+      const client: Client = { user: spec.user, ws, engineio };
       clients.push(client);
       byUser.set(spec.user, client);
       ws.once('close', (code) => {
@@ -178,7 +197,18 @@ function openOne(spec: ConnSpec): Promise<void> {
         byUser.delete(spec.user);
       });
       resolve();
-    });
+    };
+    if (!engineio) return void ws.once('open', opened);
+    // engine.io's open packet `0{…}`, then Socket.IO's connect `40` both ways
+    const handshake = (data: Buffer) => {
+      if (data[0] === 0x30 /* 0 */) ws.send('40');
+      else if (data[0] === 0x34 && data[1] === 0x30 /* 40 */) {
+        ws.off('message', handshake);
+        ws.on('message', onEngineIoFrame as (data: unknown) => void);
+        opened();
+      }
+    };
+    ws.on('message', handshake);
   });
 }
 
@@ -228,7 +258,8 @@ function runSchedule(cmd: Extract<LoadCommand, { cmd: 'step' }>): Promise<SendRe
           continue;
         }
         const body = `~T${Math.round(intended)}S${cmd.step}~`.padEnd(cmd.bodyBytes, 'x');
-        sender.ws.send(`{"type":"send","clientMsgId":"b${process.pid}-${++seq}","conversationId":"${g.conversationId}","body":"${body}"}`);
+        const frame = `{"type":"send","clientMsgId":"b${process.pid}-${++seq}","conversationId":"${g.conversationId}","body":"${body}"}`;
+        sender.ws.send(sender.engineio ? `42["send",${frame}]` : frame);
         sent++;
       }
       const next = t0 + k * intervalUs;

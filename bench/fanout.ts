@@ -1,153 +1,156 @@
 /**
- * Fan-out benchmark (issue 3): two gateways of a running chatlab stack, 2,000 connections spread
- * evenly over them, 20 conversations of 100 members, ~150-byte bodies, stepped offered rates
- * (open model) from a separate load process. Then RSS per idle connection at 2k/10k/20k, and the
- * same workload against a plain `ws` server in one process, for scale.
+ * Fan-out benchmark (issues 3 and 11): the chatlab stack's gateways under a fan-out workload
+ * (2,000 connections spread over them, 20 conversations of 100 members, ~150-byte bodies,
+ * stepped offered rates, open model, from separate load processes), once per routing (group,
+ * inbox); then the same clients and frames against Socket.IO 4 + @socket.io/redis-adapter
+ * (two processes, rooms) and a plain `ws` server (one process). Each system is warmed first
+ * (steady state), then climbs the ladder; the summary gives the best step with p99 < 50 ms and
+ * nothing lost, CPU per delivered frame of each component, and the ratios.
  *
  *   npm run build && node dist/bench/fanout.js --state-dir /tmp/chatlab-bench      (stack already up)
- *   node dist/bench/fanout.js --up --state-dir /tmp/chatlab-bench                  (starts and stops one)
+ *   node dist/bench/fanout.js --up --state-dir /tmp/chatlab-bench [--json]          (starts and stops one)
  *
- * See bench/README.md for every flag. Prints markdown tables; also writes them to
- * bench/results/fanout-<date>.txt (or --out FILE). This file runs the parts in order; each
- * part lives in bench/fanout/ (options, stack, steps, idle, baseline, cpu, tables, output).
+ * See bench/README.md for every flag. Prints markdown tables (with --json: one JSON object on
+ * stdout, the tables on stderr); also writes the tables to bench/results/fanout-<date>.txt (or
+ * --out FILE). Each part lives in bench/fanout/.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../src/core/index.js';
-import { seedStack } from '../src/stack/index.js';
+import { readState, seedStack, type StackState } from '../src/stack/index.js';
 import { killBaseline, startBaseline, stopBaseline } from './fanout/baseline.js';
 import { cpuPercentOver } from './fanout/cpu.js';
+import { restoreGateways, setupGateways } from './fanout/gateways.js';
 import { runIdle, type IdleResult } from './fanout/idle.js';
 import { stopAllLoad } from './fanout/load-procs.js';
 import { parseFanoutOptions, type FanoutOptions } from './fanout/options.js';
-import { emit, pct, progress, saveEmitted } from './fanout/output.js';
+import { emit, pct, progress, saveEmitted, tablesToStderr } from './fanout/output.js';
 import { loadStack, stopStartedStack } from './fanout/stack.js';
-import { runFanout, type Group, type StepResult, type Target } from './fanout/steps.js';
-import { idleTable, stepTable, summaryTable } from './fanout/tables.js';
-
-function wsUrl(httpUrl: string): string {
-  return `${httpUrl.replace(/^http/, 'ws')}/v1/ws`;
-}
+import { runFanout, type Group } from './fanout/steps.js';
+import { baselineTarget, chatlabTarget, stackPids, systemJson, type SystemRun } from './fanout/systems.js';
+import { idleTable, ratiosOf, stepTable, summaryTable } from './fanout/tables.js';
 
 let cleaningUp = false;
+let stateDirInUse: string | undefined;
 async function cleanup(): Promise<void> {
   if (cleaningUp) return;
   cleaningUp = true;
   await stopAllLoad();
   killBaseline();
+  if (stateDirInUse) await restoreGateways(stateDirInUse).catch((err: unknown) => progress(`could not restore the gateways: ${String(err)}`));
   stopStartedStack();
 }
 
-async function main(o: FanoutOptions): Promise<void> {
-  const state = loadStack(o);
-  const gateways = state.services.filter((s) => s.kind === 'gateway');
-  if (gateways.length === 0) throw new Error('the stack has no gateways');
-  const pidOf = (name: string) => state.processes.find((p) => p.name === name)?.pid;
-  const redisPid = pidOf('redis');
-  const chatlabTarget: Target = {
-    name: 'chatlab',
-    urls: gateways.map((g) => wsUrl(g.url)),
-    query: false,
-    secret: state.secret,
-    cpu: Object.fromEntries([
-      ...gateways.map((g) => [g.name, [g.pid]] as const),
-      ['redis', redisPid ? [redisPid] : []],
-      ...(['kafka', 'cassandra'] as const).map((n) => [n, [pidOf(n)].filter((p): p is number => p !== undefined)] as const),
-      ...state.services.filter((s) => s.kind !== 'gateway').map((s) => [s.name, [s.pid]] as const),
-    ]),
-    frameCost: [
-      { label: 'gateways', keys: gateways.map((g) => g.name) },
-      { label: 'redis', keys: ['redis'] },
-      { label: 'kafka+cassandra+workers', keys: ['kafka', 'cassandra', ...state.services.filter((s) => s.kind !== 'gateway').map((s) => s.name)] },
-    ],
-  };
+function fresh(o: FanoutOptions): StackState {
+  const s = readState(o.stateDir);
+  if (!s) throw new Error(`the stack in ${o.stateDir} is gone`);
+  return s;
+}
 
+async function main(o: FanoutOptions): Promise<void> {
+  if (o.json) tablesToStderr();
+  let state = loadStack(o);
+  stateDirInUse = o.stateDir;
+  const gateways = state.services.filter((s) => s.kind === 'gateway');
   const date = new Date().toISOString();
   const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
+  const machine = `${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}`;
+  const workload =
+    `${o.users} connections (users round-robin over the servers), ${o.groupCount} groups of ${o.groupSize} random members, ${o.bodyBytes}-byte bodies, ` +
+    `${o.groupSize - 1} frames per message; ${o.loadProcs} load process(es), open model; warm ${o.steadyS} s at ${o.warmRate} msg/s per system, then steps of ${o.warmupMs} ms + ${o.measureMs} ms measured`;
   emit(`# chatlab fan-out benchmark — ${date}`);
   emit();
-  emit(`machine: ${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}`);
+  emit(`machine: ${machine}`);
+  emit(`stack: ${state.provider ?? '?'} infra (${Object.entries(state.versions).map(([k, v]) => `${k} ${v}`).join(', ')}), ${gateways.length} gateways, ${state.services.filter((s) => s.kind !== 'gateway').map((s) => s.name).join(', ')}`);
+  emit(`workload: ${workload}`);
+
+  // the idle stack, before anything: its burn is what the cold path's CPU is counted above
+  const idle = await cpuPercentOver(stackPids(state), o.idleCpuS * 1000);
+  const stackNames = Object.keys(stackPids(state));
+  const idleStack = stackNames.reduce((s, k) => s + (idle[k] ?? 0), 0);
+  const idleCold = ['kafka', 'cassandra', 'persist-worker'].reduce((s, k) => s + (idle[k] ?? 0), 0);
   emit(
-    `stack: ${state.provider ?? '?'} infra (${Object.entries(state.versions)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}), ${gateways.length} gateways, ${state.services.filter((s) => s.kind !== 'gateway').map((s) => s.name).join(', ') || 'no workers'}`,
+    `idle (${o.idleCpuS} s, no load): the stack ${pct(idleStack)} of a core (${stackNames.map((k) => `${k} ${(idle[k] ?? 0).toFixed(1)}`).join(', ')}); ` +
+      `other processes ${pct(idle['other']!)}; machine ${pct(idle['machine']!)} of 200%`,
   );
-  emit(
-    `workload: ${o.users} connections (users round-robin over the gateways), ${o.groupCount} groups of ${o.groupSize} members (random members), ${o.bodyBytes}-byte bodies, ` +
-      `${o.groupSize - 1} frames per message; ${o.loadProcs} load process(es), open model from one timer per process; steps of ${o.warmupMs} ms warm-up + ${o.measureMs} ms measured`,
-  );
-  {
-    const p = await cpuPercentOver(chatlabTarget.cpu, 3000);
-    const stack = Object.keys(chatlabTarget.cpu).reduce((s, k) => s + p[k]!, 0);
-    emit(`before the run (3 s, no load): machine ${pct(p['machine']!)} busy of 200%: the idle stack ${pct(stack)}, other processes ${pct(p['other']!)}`);
-  }
+  const contended = idle['other']! > 10;
+  if (contended) emit(`**contended**: other processes used ${pct(idle['other']!)} of a core while the stack idled; absolute figures are not this machine's best`);
   emit('latency: intended send time → receipt by each recipient (timestamp once per event-loop turn), HDR histogram; CPU: utime+stime from /proc/<pid>/stat over the measured window');
   emit();
 
-  let chatlabResults: StepResult[] = [];
-  let baselineResults: StepResult[] = [];
-  let groups: Group[] = [];
-  let userIds: string[] = [];
-  const needGroups = !o.skipFanout;
   const prefix = `fo${Date.now().toString(36)}`;
-  if (needGroups) {
-    progress(`seeding ${o.users} users and ${o.groupCount} groups of ${o.groupSize} (prefix ${prefix})`);
-    const seeded = await seedStack(state.endpoints!, state.keyspace ?? 'chatlab', { users: o.users, friends: 0, groups: `${o.groupCount}x${o.groupSize}`, prefix, seed: 1 }, undefined, state.secret);
-    groups = seeded.groups.map((g) => ({ conversationId: g.conversationId, members: g.members }));
-    userIds = seeded.users;
-  }
+  progress(`seeding ${o.users} users and ${o.groupCount} groups of ${o.groupSize} (prefix ${prefix})`);
+  const seeded = await seedStack(state.endpoints!, state.keyspace ?? 'chatlab', { users: o.users, friends: 0, groups: `${o.groupCount}x${o.groupSize}`, prefix, seed: 1 }, undefined, state.secret);
+  const groups: Group[] = seeded.groups.map((g) => ({ conversationId: g.conversationId, members: g.members }));
+  const userIds = seeded.users;
 
-  // Idle first: the gateways' heaps have not grown under traffic yet, so ΔRSS is what sockets cost.
+  // Idle RSS first: the gateways' heaps have not grown under traffic yet, so ΔRSS is what sockets cost.
   let idleChatlab: IdleResult | undefined;
-  if (!o.skipIdle && o.idleLevels.length > 0) {
-    idleChatlab = await runIdle(chatlabTarget, gateways.map((g) => g.pid), redisPid, o.idleLevels, o);
-  }
-
-  if (needGroups) {
-    chatlabResults = await runFanout(chatlabTarget, userIds, groups, o);
-  }
-
   let idleBaseline: IdleResult | undefined;
-  let baseTarget: Target | undefined;
-  if (!o.skipBaseline) {
-    const server = await startBaseline(groups);
-    baseTarget = { name: 'plain ws', urls: [server.url], query: true, cpu: { server: [server.pid] }, frameCost: [{ label: 'server', keys: ['server'] }] };
-    if (needGroups) baselineResults = await runFanout(baseTarget, userIds, groups, o);
-    await stopBaseline();
-    if (!o.skipIdle && o.idleLevels.length > 0) {
-      // a fresh server, so its ΔRSS is not absorbed by heap the fan-out run left behind
-      const fresh = await startBaseline(groups);
-      idleBaseline = await runIdle({ ...baseTarget, urls: [fresh.url], cpu: { server: [fresh.pid] } }, [fresh.pid], undefined, o.idleLevels, o);
+  if (!o.skipIdle && o.idleLevels.length > 0) {
+    idleChatlab = await runIdle(chatlabTarget(state, undefined), gateways.map((g) => g.pid), state.processes.find((p) => p.name === 'redis')?.pid, o.idleLevels, o);
+  }
+
+  const runs: SystemRun[] = [];
+  for (const system of o.systems) {
+    if (o.skipFanout) break;
+    if (system === 'chatlab') {
+      const routings = o.routings.length > 0 ? o.routings : [undefined];
+      for (const routing of routings) {
+        if (routing || o.profileDir) {
+          await setupGateways(o.stateDir, { routing, profileDir: o.profileDir ? path.join(o.profileDir, routing ?? 'as-is') : undefined });
+          state = fresh(o);
+        }
+        const target = chatlabTarget(state, routing);
+        runs.push({ name: 'chatlab', routing, target, results: await runFanout(target, userIds, groups, o), idleCpuPercent: idleStack, idleColdPercent: idleCold });
+      }
+      await restoreGateways(o.stateDir);
+      state = fresh(o);
+      if (o.profileDir) progress(`gateway CPU profiles in ${o.profileDir}/<routing>/<pid>.cpuprofile (node dist/bench/profile-top.js FILE)`);
+    } else {
+      const servers = await startBaseline(system, groups, { redisUrl: state.endpoints!.redis.url, processes: o.socketioProcs });
+      const target = baselineTarget(servers, state);
+      runs.push({ name: system, target, results: await runFanout(target, userIds, groups, o) });
       await stopBaseline();
+      if (system === 'ws' && !o.skipIdle && o.idleLevels.length > 0) {
+        // a fresh server, so its ΔRSS is not absorbed by heap the fan-out run left behind
+        const fresh1 = await startBaseline('ws', groups);
+        idleBaseline = await runIdle(baselineTarget(fresh1, state), fresh1.pids, undefined, o.idleLevels, o);
+        await stopBaseline();
+      }
     }
   }
 
-  // ------------------------------------------------------------ tables
-  if (chatlabResults.length > 0) {
-    emit(`## chatlab: ${gateways.length} gateways + Redis (+ Kafka, Cassandra, persist worker)`);
+  for (const run of runs) {
+    emit(`## ${run.target.name}`);
     emit();
-    stepTable(chatlabResults, chatlabTarget, o.p99Limit);
-    emit();
-  }
-  if (baselineResults.length > 0) {
-    emit('## baseline: plain `ws` server, one process, same frames to the same clients (the chatlab stack idles meanwhile)');
-    emit();
-    stepTable(baselineResults, baseTarget!, o.p99Limit);
+    stepTable(run.results, run.target, o.p99Limit);
     emit();
   }
-  emit('(* = highest delivered frames/s with p99 under the limit, nothing lost; cpu = % of one core over the measured window, 200% = the whole machine; other cpu = everything on the machine outside the processes listed, i.e. other sessions and kernel time not charged to them; load timer late = how far behind its schedule the load process timer ran at worst, which the latency includes)');
-  emit();
-
-  summaryTable(chatlabResults, baselineResults, chatlabTarget, gateways, o.p99Limit);
+  if (runs.length > 0) {
+    emit('(* = highest delivered frames/s with p99 under the limit, nothing lost; cpu = % of one core over the measured window, 200% = the whole machine; chatlab idle = the chatlab stack while a baseline runs; other cpu = everything on the machine outside the processes listed; load timer late = how far behind its schedule the load process timer ran at worst, which the latency includes)');
+    emit();
+  }
+  const ratios = ratiosOf(runs);
+  summaryTable(runs, o.p99Limit, ratios);
   idleTable(idleChatlab, idleBaseline, o, gateways.length);
-
   emit(`config: ${process.argv.slice(2).join(' ') || '(defaults)'}; rates tried ${o.rates.join(',')} msg/s; grace ${o.graceMs} ms`);
 
   if (o.save) {
-    const out = o.out ?? path.join(packageRoot(), 'bench', 'results', `fanout-${date.slice(0, 10)}.txt`);
+    const out = o.out ?? path.join(packageRoot(), 'bench', 'results', `fanout-${date.slice(0, 10)}${contended ? '-contended' : ''}.txt`);
     saveEmitted(out);
     progress(`saved to ${out}`);
+  }
+  if (o.json) {
+    const { chatlabRouting: _which, ...ratioFields } = ratios;
+    const json = {
+      machine: { description: machine, cores: os.cpus().length, contended, otherCpuPercentIdle: Math.round(idle['other']! * 10) / 10 },
+      workload: { description: workload, users: o.users, groups: o.groupCount, groupSize: o.groupSize, bodyBytes: o.bodyBytes, p99LimitMs: o.p99Limit, steadyS: o.steadyS },
+      systems: runs.map((r) => systemJson(r, o.groupSize - 1, o.measureMs)),
+      ratios: ratioFields,
+    };
+    process.stdout.write(`${JSON.stringify(json)}\n`);
   }
 }
 

@@ -1,4 +1,8 @@
-/** The plain `ws` server (bench/fanout-ws-server.ts) the fan-out numbers are compared with. */
+/**
+ * The baselines the fan-out numbers are compared with, each a set of forked server processes
+ * that report their port over IPC: plain `ws` in one process (bench/fanout-ws-server.ts) and
+ * Socket.IO + @socket.io/redis-adapter in two (bench/fanout-socketio-server.ts).
+ */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,29 +11,54 @@ import { sleep } from './timing.js';
 
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-let server: ChildProcess | undefined;
+export type BaselineKind = 'ws' | 'socketio';
 
-export async function startBaseline(groups: Group[]): Promise<{ url: string; pid: number }> {
-  const child = fork(path.join(benchDir, 'fanout-ws-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  server = child;
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`baseline server exited (${code})`)));
-    child.send({ groups });
+export interface BaselineServers {
+  kind: BaselineKind;
+  urls: string[];
+  pids: number[];
+}
+
+const running = new Set<ChildProcess>();
+
+function startOne(script: string, init: object): Promise<{ port: number; pid: number }> {
+  const child = fork(path.join(benchDir, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve({ port: m.port, pid: child.pid! }));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+    child.send(init);
   });
-  return { url: `ws://127.0.0.1:${port}/v1/ws`, pid: child.pid! };
+}
+
+/** ws: one process, sockets at /v1/ws?user=…; socketio: `processes` of them on one Redis, engine.io at /socket.io/. */
+export async function startBaseline(kind: BaselineKind, groups: Group[], o: { redisUrl?: string; processes?: number } = {}): Promise<BaselineServers> {
+  if (kind === 'ws') {
+    const s = await startOne('fanout-ws-server.js', { groups });
+    return { kind, urls: [`ws://127.0.0.1:${s.port}/v1/ws`], pids: [s.pid] };
+  }
+  if (!o.redisUrl) throw new Error('the Socket.IO baseline needs the stack’s Redis');
+  const key = `fo-sio-${Date.now().toString(36)}`;
+  const started = await Promise.all(
+    Array.from({ length: o.processes ?? 2 }, (_, index) => startOne('fanout-socketio-server.js', { groups, redisUrl: o.redisUrl, key, index })),
+  );
+  return { kind, urls: started.map((s) => `ws://127.0.0.1:${s.port}/socket.io/?EIO=4&transport=websocket`), pids: started.map((s) => s.pid) };
 }
 
 export async function stopBaseline(): Promise<void> {
-  const child = server;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(3000)]);
-  server = undefined;
+  await Promise.all(
+    [...running].map(async (child) => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
+    }),
+  );
+  running.clear();
 }
 
 /** For an interrupted bench: no waiting. */
 export function killBaseline(): void {
-  server?.kill('SIGTERM');
+  for (const child of running) child.kill('SIGTERM');
 }

@@ -54,7 +54,8 @@ export async function runIdle(
       const base = target.urls[i % G]!;
       specs[i % procs.length]!.push({
         user,
-        url: target.query ? `${base}?user=${user}` : base,
+        url: target.query ? `${base}${base.includes("?") ? "&" : "?"}user=${user}` : base,
+        ...(target.protocol ? { protocol: target.protocol } : {}),
         localAddress: `127.0.0.${2 + Math.floor(i / o.connsPerIp)}`,
       });
     }

@@ -30,6 +30,19 @@ export interface FanoutOptions {
   skipFanout: boolean;
   skipIdle: boolean;
   skipBaseline: boolean;
+  /** which systems run, in this order */
+  systems: Array<'chatlab' | 'socketio' | 'ws'>;
+  /** chatlab runs once per routing (gateways restarted with it); [] = as the stack runs */
+  routings: Array<'group' | 'inbox' | 'hybrid'>;
+  /** steady state: each system is warmed this long at warmRate before its ladder */
+  steadyS: number;
+  warmRate: number;
+  /** Socket.IO server processes */
+  socketioProcs: number;
+  /** idle CPU of the stack measured over this long first */
+  idleCpuS: number;
+  json: boolean;
+  profileDir?: string;
   out?: string;
   save: boolean;
 }
@@ -64,6 +77,14 @@ export function parseFanoutOptions(args: string[]): FanoutOptions | 'help' {
       'skip-fanout': { type: 'boolean', default: false },
       'skip-idle': { type: 'boolean', default: false },
       'skip-baseline': { type: 'boolean', default: false },
+      systems: { type: 'string', default: 'chatlab,socketio,ws' },
+      routing: { type: 'string', default: 'group,inbox' },
+      'steady-s': { type: 'string', default: '30' },
+      'warm-rate': { type: 'string', default: '100' },
+      'socketio-procs': { type: 'string', default: '2' },
+      'idle-cpu-s': { type: 'string', default: '10' },
+      json: { type: 'boolean', default: false },
+      'profile-dir': { type: 'string' },
       out: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -80,6 +101,11 @@ export function parseFanoutOptions(args: string[]): FanoutOptions | 'help' {
   const list = (s: string): number[] => s.split(',').filter(Boolean).map((x) => Number(x.trim()));
   const groupSpec = /^(\d+)x(\d+)$/.exec(flags.groups!);
   if (!groupSpec) throw new Error('--groups: COUNTxSIZE, e.g. 20x100');
+  const names = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const systems = names(flags.systems!).filter((x) => !(flags['skip-baseline'] && x !== 'chatlab'));
+  for (const x of systems) if (!['chatlab', 'socketio', 'ws'].includes(x)) throw new Error(`--systems: chatlab, socketio or ws, not ${x}`);
+  const routings = names(flags.routing!);
+  for (const x of routings) if (!['group', 'inbox', 'hybrid'].includes(x)) throw new Error(`--routing: group, inbox or hybrid, not ${x}`);
 
   return {
     stateDir: path.resolve(flags['state-dir'] ?? defaultStateDir()),
@@ -108,6 +134,14 @@ export function parseFanoutOptions(args: string[]): FanoutOptions | 'help' {
     skipFanout: flags['skip-fanout']!,
     skipIdle: flags['skip-idle']!,
     skipBaseline: flags['skip-baseline']!,
+    systems: systems as FanoutOptions['systems'],
+    routings: routings as FanoutOptions['routings'],
+    steadyS: int('steady-s'),
+    warmRate: int('warm-rate'),
+    socketioProcs: Math.max(1, int('socketio-procs')),
+    idleCpuS: int('idle-cpu-s'),
+    json: flags.json!,
+    profileDir: flags['profile-dir'] ? path.resolve(flags['profile-dir']) : undefined,
     out: flags.out,
     save: !flags['no-save'],
   };

@@ -3,10 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const lines: string[] = [];
+let tablesTo: NodeJS.WriteStream = process.stdout;
+
+/** With --json, stdout carries the one JSON object: the tables go to stderr (and the results file). */
+export function tablesToStderr(): void {
+  tablesTo = process.stderr;
+}
 
 export function emit(line = ''): void {
   lines.push(line);
-  process.stdout.write(`${line}\n`);
+  tablesTo.write(`${line}\n`);
 }
 
 export function progress(msg: string): void {

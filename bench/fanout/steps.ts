@@ -19,13 +19,19 @@ export interface Group {
 export interface Target {
   name: string;
   urls: string[];
-  /** query per user (the baseline identifies users by ?user=) */
+  /** query per user (the baselines identify users by ?user=) */
   query: boolean;
+  /** the Socket.IO baseline's wire (fanout-load.ts, ConnSpec.protocol) */
+  protocol?: 'engineio';
   secret?: string;
   /** processes whose CPU is sampled, by name (the load processes are added as `load`) */
   cpu: PidGroups;
   /** CPU per delivered frame is reported for these sums of `cpu` names */
   frameCost: Array<{ label: string; keys: string[] }>;
+  /** the `cpu` names that make the server side (serverCpuUsPerFrame) */
+  server: string[];
+  /** `--json`'s cpuUsPerFrame: component → `cpu` names */
+  components: Record<string, string[]>;
 }
 
 export interface StepResult {
@@ -58,7 +64,8 @@ export async function runFanout(target: Target, userIds: string[], groups: Group
   userIds.forEach((u, i) => {
     const k = Math.floor(i / G) % procs.length;
     const base = target.urls[i % G]!;
-    specs[k]!.push({ user: u, url: target.query ? `${base}?user=${encodeURIComponent(u)}` : base });
+    const url = target.query ? `${base}${base.includes('?') ? '&' : '?'}user=${encodeURIComponent(u)}` : base;
+    specs[k]!.push({ user: u, url, ...(target.protocol ? { protocol: target.protocol } : {}) });
     held[k]!.push(u);
   });
   progress(`${target.name}: connecting ${userIds.length} clients over ${G} server(s) from ${procs.length} load process(es)`);
@@ -78,17 +85,17 @@ export async function runFanout(target: Target, userIds: string[], groups: Group
 
   const cpuGroups: PidGroups = { ...target.cpu, load: procs.map((p) => p.pid) };
   const results: StepResult[] = [];
-  const runStep = async (step: number, rate: number): Promise<StepResult> => {
+  const runStep = async (step: number, rate: number, warmupMs = o.warmupMs, measureMs = o.measureMs): Promise<StepResult> => {
     const startAt = sinceEpoch() + 300;
     const sending = Promise.all(
       procs.map((p, k) =>
-        p.call<SendReply>({ cmd: 'step', step, rate: rate / procs.length, phase: k / procs.length, startAt, warmupMs: o.warmupMs, measureMs: o.measureMs, bodyBytes: o.bodyBytes }),
+        p.call<SendReply>({ cmd: 'step', step, rate: rate / procs.length, phase: k / procs.length, startAt, warmupMs, measureMs, bodyBytes: o.bodyBytes }),
       ),
     );
-    await sleepUntil(startAt + o.warmupMs);
+    await sleepUntil(startAt + warmupMs);
     const c0 = sampleCpu(cpuGroups);
     const h0 = process.hrtime.bigint();
-    await sleepUntil(startAt + o.warmupMs + o.measureMs);
+    await sleepUntil(startAt + warmupMs + measureMs);
     const c1 = sampleCpu(cpuGroups);
     const wallUs = Number(process.hrtime.bigint() - h0) / 1000;
     const sendReplies = await sending;
@@ -123,7 +130,7 @@ export async function runFanout(target: Target, userIds: string[], groups: Group
     const r: StepResult = {
       rate,
       expectedFps: rate * recipientsPerMsg,
-      deliveredFps: windowFrames / (o.measureMs / 1000),
+      deliveredFps: measureMs > 0 ? windowFrames / (measureMs / 1000) : 0,
       latency,
       cpuDeltaUs,
       windowFrames,
@@ -140,8 +147,14 @@ export async function runFanout(target: Target, userIds: string[], groups: Group
     return r;
   };
 
-  let failedBefore = false;
   let step = 0;
+  if (o.steadyS > 0) {
+    // steady state: JIT, caches, Kafka segments and Cassandra memtables warm before anything counts
+    progress(`${target.name}: warming ${o.steadyS} s at ${o.warmRate} msg/s (not measured)`);
+    const w = await runStep(step++, o.warmRate, o.steadyS * 1000, 0);
+    progress(`${target.name}: warm-up done (${w.lost > 0 ? `${w.lost} frames late or lost while warming` : 'nothing lost'})`);
+  }
+  let failedBefore = false;
   for (const rate of o.rates) {
     let r: StepResult;
     let attempts = 0;

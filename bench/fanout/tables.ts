@@ -3,6 +3,7 @@ import type { IdleResult } from './idle.js';
 import type { FanoutOptions } from './options.js';
 import { emit, f1, ms, n0, pct, table } from './output.js';
 import { best, perFrame, type StepResult, type Target } from './steps.js';
+import type { SystemRun } from './systems.js';
 
 export function stepTable(results: StepResult[], target: Target, p99Limit: number): void {
   const b = best(results);
@@ -40,54 +41,53 @@ export function stepTable(results: StepResult[], target: Target, p99Limit: numbe
   );
 }
 
-/** The headline: the best passing step of each system, and their ratio (speed and CPU per frame). */
-export function summaryTable(chatlabResults: StepResult[], baselineResults: StepResult[], chatlabTarget: Target, gateways: Array<{ name: string }>, p99Limit: number): void {
-  const bc = best(chatlabResults);
-  const bb = best(baselineResults);
-  if (chatlabResults.length === 0 && baselineResults.length === 0) return;
-  emit(`## summary (p99 send→deliver < ${p99Limit} ms)`);
+/** The headline: the best passing step of each system, CPU per frame, and the ratios. */
+export function summaryTable(runs: SystemRun[], p99Limit: number, ratios: Ratios): void {
+  if (runs.length === 0) return;
+  emit(`## summary (best step with p99 send→deliver < ${p99Limit} ms and nothing lost)`);
   emit();
-  const rows: string[][] = [];
-  const row = (name: string, r: StepResult | undefined, cpuKeys: string[][]) =>
-    r
-      ? [
-          name,
-          n0(r.deliveredFps),
-          n0(r.rate),
-          ms(r.latency.p50),
-          ms(r.latency.p99),
-          ms(r.latency.p999),
-          f1(perFrame(r, cpuKeys.flat())),
-          cpuKeys.map((k) => f1(perFrame(r, k))).join(' + '),
-        ]
-      : [name, 'none passed', '', '', '', '', '', ''];
-  const lowest = (results: StepResult[]) => results.slice().sort((a, b) => a.rate - b.rate)[0];
-  if (chatlabResults.length > 0) rows.push(row(`chatlab, ${gateways.length} gateways (gateways + redis)`, bc, [gateways.map((g) => g.name), ['redis']]));
-  if (baselineResults.length > 0) rows.push(row('plain ws, 1 process', bb, [['server']]));
-  table(['system', 'delivered frames/s', 'offered msg/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server µs/frame', 'split'], rows);
-  emit();
-  if (bc && bb) {
-    const gwKeys = gateways.map((g) => g.name);
-    const cChat = perFrame(bc, [...gwKeys, 'redis']);
-    const cBase = perFrame(bb, ['server']);
-    emit(
-      `chatlab / plain ws: ${(bc.deliveredFps / bb.deliveredFps).toFixed(2)}× the delivered frames/s, ` +
-        `${(cChat / cBase).toFixed(1)}× the server CPU per frame (gateways + Redis; gateways alone ${(perFrame(bc, gwKeys) / cBase).toFixed(1)}×; the whole stack ${(perFrame(bc, [...Object.keys(chatlabTarget.cpu)]) / cBase).toFixed(1)}×)`,
-    );
-    const same = baselineResults.find((r) => r.rate === bc.rate);
-    if (same) {
-      emit(
-        `at the same offered rate (${n0(bc.rate)} msg/s): plain ws ${f1(perFrame(same, ['server']))} µs/frame, chatlab gateways + Redis ${f1(cChat)} µs/frame = ` +
-          `${(cChat / perFrame(same, ['server'])).toFixed(1)}× (p99 ${ms(same.latency.p99)} vs ${ms(bc.latency.p99)} ms)`,
-      );
+  const rows = runs.map((run) => {
+    const b = best(run.results);
+    const name = run.target.name;
+    if (!b) {
+      const l = run.results.slice().sort((a, c) => a.rate - c.rate)[0];
+      return [name, 'none passed', l ? `${n0(l.rate)} (lowest tried)` : '', l ? ms(l.latency.p50) : '', l ? ms(l.latency.p99) : '', '', '', ''];
     }
-  }
-  if (!bc && chatlabResults.length > 0) {
-    const l = lowest(chatlabResults)!;
-    emit(`chatlab: no step had p99 < ${p99Limit} ms; the lowest (${n0(l.rate)} msg/s, ${n0(l.deliveredFps)} frames/s) had p50 ${ms(l.latency.p50)} / p99 ${ms(l.latency.p99)} / p99.9 ${ms(l.latency.p999)} ms`);
-  }
-  emit('(issue 3, for scale: plain ws tops out near 90k delivered frames/s at ~8 µs CPU/frame on this kind of machine)');
+    return [
+      name,
+      n0(b.deliveredFps),
+      n0(b.rate),
+      ms(b.latency.p50),
+      ms(b.latency.p99),
+      f1(perFrame(b, run.target.server)),
+      run.target.frameCost.map((c) => `${c.label} ${f1(perFrame(b, c.keys))}`).join(' + '),
+      f1(perFrame(b, ['load'])),
+    ];
+  });
+  table(['system', 'delivered frames/s', 'offered msg/s', 'p50 ms', 'p99 ms', 'server µs/frame', 'split µs/frame', 'load µs/frame'], rows);
   emit();
+  emit('(server = chatlab gateways + Redis; Socket.IO processes + Redis; the one ws process)');
+  const r = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(2)}×`);
+  emit(`ratios of delivered frames/s (chatlab: ${ratios.chatlabRouting ?? 'none'}): chatlab / Socket.IO ${r(ratios.chatlabVsSocketio)}, chatlab / plain ws ${r(ratios.chatlabVsWs)}`);
+  emit();
+}
+
+export interface Ratios {
+  chatlabVsSocketio: number | null;
+  chatlabVsWs: number | null;
+  /** which chatlab run the ratios use: the one with the most frames/s */
+  chatlabRouting?: string;
+}
+
+export function ratiosOf(runs: SystemRun[]): Ratios {
+  const fps = (run: SystemRun | undefined) => (run ? (best(run.results)?.deliveredFps ?? 0) : 0);
+  const chatlab = runs.filter((x) => x.name === 'chatlab').sort((a, b) => fps(b) - fps(a))[0];
+  const ratio = (other: SystemRun | undefined) => (chatlab && other && fps(other) > 0 ? Math.round((fps(chatlab) / fps(other)) * 100) / 100 : null);
+  return {
+    chatlabVsSocketio: ratio(runs.find((x) => x.name === 'socketio')),
+    chatlabVsWs: ratio(runs.find((x) => x.name === 'ws')),
+    ...(chatlab ? { chatlabRouting: chatlab.routing ?? 'as the stack runs' } : {}),
+  };
 }
 
 /** Idle-connection cost per level, chatlab's gateways (and Redis) beside the plain ws server. */

@@ -92,9 +92,16 @@ export function parseBackoffOptions(input: unknown): BackoffOptions {
   return parsed.data;
 }
 
+/** Options objects already validated: a load worker makes thousands of backoffs from one. */
+const validated = new WeakMap<BackoffOptions, BackoffOptions>();
+
 /** Validates once at creation (throws CHATLAB_E_CONFIG), then never throws. */
 export function createBackoff(options: BackoffOptions, rng: Rng): Backoff {
-  const opts = parseBackoffOptions(options);
+  let opts = validated.get(options);
+  if (!opts) {
+    opts = parseBackoffOptions(options);
+    validated.set(options, opts);
+  }
   let attempt = 0;
   let previousMs = 0;
   return {

@@ -170,6 +170,8 @@ export class SimClient {
         localAddress: this.o.localAddress,
         handshakeTimeout: 10_000,
         perMessageDeflate: false,
+        // the gateway's frames are JSON it encoded; JSON.parse is the check that matters here
+        skipUTF8Validation: true,
       });
       this.ws = ws;
       let opened = false;

@@ -54,8 +54,15 @@ export function createRegistry(service: string): client.Registry {
   return registry;
 }
 
-export function counter(registry: client.Registry, name: string, help: string, labelNames: string[] = []): client.Counter {
-  return new client.Counter({ name, help, labelNames, registers: [registry] });
+/** `collect` runs at scrape time, e.g. to add what a hot path counted in a plain number. */
+export function counter(registry: client.Registry, name: string, help: string, labelNames: string[] = [], collect?: (c: client.Counter) => void): client.Counter {
+  return new client.Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    ...(collect ? { collect(this: client.Counter) { collect(this); } } : {}),
+  });
 }
 
 /** `collect` runs at scrape time, for values read from elsewhere (e.g. a generator's stats). */

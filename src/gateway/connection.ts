@@ -112,6 +112,23 @@ export class Connection implements RoutedSocket {
     this.ws.send(frame, { binary: false });
   }
 
+  /**
+   * A routed frame framed once for many sockets (the router's path, wire-frame.ts): dropped once
+   * the socket is detached, as push is. Written as engine.io writes its pre-encoded broadcasts:
+   * through ws's Sender, one write, the bytes ws.send would put on the wire (the gateway never
+   * compresses, so nothing is queued there).
+   */
+  pushWire(wire: Buffer): void {
+    if (this.detached || this.closed) return;
+    if (this.ws.bufferedAmount > this.ctx.options.outboundLimitBytes) {
+      this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
+      return;
+    }
+    // what ws.send does on a socket that is not open: nothing goes out
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    (this.ws as unknown as { _sender: { sendFrame(list: Buffer[]): void } })._sender.sendFrame([wire]);
+  }
+
   error(code: ErrorFrameCode, message: string, ref?: string, extra: { conversationId?: string } = {}): void {
     this.ctx.metrics.errors.inc({ code });
     const text = this.clientMessage(code, message, ref);

@@ -141,6 +141,9 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   }
 
   async function acceptUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // node's server leaves an upgrading socket without an error listener: a client that resets
+    // while we look up its groups (its handshake timed out) would crash the process otherwise
+    socket.on('error', () => {});
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/v1/ws') return refuse(socket, 404, 'Not Found');
     if (draining) return refuse(socket, 503, 'Service Unavailable');

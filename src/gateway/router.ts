@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
-import { decodeRouted, isEcho, type ControlMessage, type RedisKeys } from '../store/index.js';
+import { decodeRoutedBuffer, isEcho, type ControlMessage, type RedisKeys } from '../store/index.js';
 import type { GatewayMetrics } from './metrics.js';
+import { textFrame } from './wire-frame.js';
 
 /** What the router needs of a connection. */
 export interface RoutedSocket {
   readonly id: string;
   readonly userId: string;
-  /** A serialized frame; a Buffer is the UTF-8 of a text frame, encoded once for every socket. */
-  push(frame: string | Buffer): void;
+  /** A whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets it. */
+  pushWire(wire: Buffer): void;
 }
 
 /**
@@ -27,7 +28,8 @@ export class Router {
     private readonly keys: RedisKeys,
     private readonly metrics: GatewayMetrics,
   ) {
-    sub.on('message', (channel: string, payload: string) => this.dispatch(channel, payload));
+    // bytes, not strings: the payload's frame goes to the sockets as it came from Redis
+    sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.dispatch(channel.toString(), payload));
   }
 
   get socketCount(): number {
@@ -130,8 +132,8 @@ export class Router {
   }
 
   /** Payloads are decoded by the store's fanout module, which owns their format. */
-  private dispatch(channel: string, payload: string): void {
-    const routed = decodeRouted(payload);
+  private dispatch(channel: string, payload: Buffer): void {
+    const routed = decodeRoutedBuffer(payload);
     if (!routed) return;
     if (routed.kind === 'control') {
       // control messages address a user's gateways, so they come on inbox channels only
@@ -140,19 +142,18 @@ export class Router {
     }
     const targets = this.socketsOf(channel);
     if (!targets || targets.size === 0) return;
-    const now = Date.now();
-    // one UTF-8 encoding for all the sockets, not one per socket inside ws
-    const frame = targets.size > 1 ? Buffer.from(routed.frameJson) : routed.frameJson;
+    // one WebSocket frame for all the sockets: no per-socket encoding, header or writev
+    let wire: Buffer | undefined;
     let pushed = 0;
     for (const socket of targets) {
       if (isEcho(routed, socket.id)) continue;
-      socket.push(frame);
+      wire ??= textFrame(routed.frame);
+      socket.pushWire(wire);
       pushed++;
     }
     if (pushed > 0) {
-      this.metrics.delivered.inc(pushed);
       const { sentAt } = routed;
-      if (sentAt > 0) for (let i = 0; i < pushed; i++) this.metrics.latency.observe(Math.max(0, now - sentAt) / 1000);
+      this.metrics.deliveries.record(pushed, sentAt > 0 ? Math.max(0, Date.now() - sentAt) / 1000 : undefined);
     }
   }
 

@@ -24,6 +24,8 @@ export interface PoolSecond {
   latency: LatencyHistogram;
 }
 
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 const COUNT_KEYS = [
   'connected', 'waiting', 'pendingAcks', 'syncing', 'sends', 'acks', 'deliveries', 'rawDeliveries', 'connectAttempts',
   'connects', 'reconnects', 'disconnects', 'syncRequests', 'presence', 'receipts', 'errors',
@@ -65,7 +67,9 @@ export class LoadPool {
     });
     await Promise.all(
       shares.map(async (clients, workerId) => {
-        const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+        // a small young generation: the default lets each worker's RSS grow by tens of MB of
+        // short-lived garbage while it ramps (bench/load-workers.ts)
+        const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [...process.execArgv, ...WORKER_NODE_FLAGS] });
         child.setMaxListeners(0);
         pool.children.push(child);
         child.on('message', (m: WorkerToEngine) => pool.onMessage(workerId, m));
@@ -166,6 +170,11 @@ export class LoadPool {
       return done;
     }));
     for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
+  }
+
+  /** The worker processes' ids (for CPU and RSS readings). */
+  get pids(): number[] {
+    return this.children.map((c) => c.pid!).filter((p) => p !== undefined);
   }
 
   /** Highest count of events in any `windowMs` window, as a rate per second. */

@@ -4,6 +4,7 @@ import { parseServerFrame, type Message } from '../core/index.js';
 import {
   conversationChannels,
   decodeRouted,
+  decodeRoutedBuffer,
   encodeControl,
   encodeRouted,
   encodeServiceFrame,
@@ -71,6 +72,40 @@ describe('routed payloads', () => {
     expect(isEcho(routed, 'gw-2:7')).toBe(false);
     // socket ids are `<gateway>:<n>`, so a service origin matches none
     expect(isEcho(frame(encodeServiceFrame('presence', frameJson)), 'presence:1')).toBe(false);
+  });
+});
+
+describe('routed payloads as bytes (the gateway subscriber)', () => {
+  const asBytes = (payload: string) => {
+    const r = decodeRoutedBuffer(Buffer.from(payload));
+    return r?.kind === 'frame' ? { ...r, frame: r.frame.toString() } : r;
+  };
+  const asString = (payload: string) => {
+    const r = decodeRouted(payload);
+    return r?.kind === 'frame' ? { kind: r.kind, origin: r.origin, sentAt: r.sentAt, frame: r.frameJson } : r;
+  };
+
+  it.each([
+    ['a chat message', encodeRouted('gw-1:7', frameJson, 1_750_000_000_123)],
+    ['a body with newlines, spaces and non-ASCII', encodeRouted('gw:1', '{"type":"message","body":"two\\nlines 和\nraw é"}', 9)],
+    ['an origin holding the separator', encodeRouted('gate way:3', frameJson, 4)],
+    ['a service frame', encodeServiceFrame('presence', frameJson)],
+    ['a control message', encodeControl({ op: 'joined', conversationId: 'c1', size: 250 })],
+    ['an unreadable sentAt', 'gw:1 soon\n{}'],
+    ['no header', 'hello'],
+    ['no header fields', 'noheaderfields\n{}'],
+    ['a broken control message', encodeControl({ op: 'joined', conversationId: 'c', size: 1 }).replace(/\{.*$/s, '{oops')],
+  ])('reads %s as decodeRouted reads the string', (_what, payload) => {
+    expect(asBytes(payload)).toEqual(asString(payload));
+  });
+
+  it('the frame is the payload bytes after the header, not a copy', () => {
+    const payload = Buffer.from(encodeRouted('gw-1:7', frameJson, 5));
+    const r = decodeRoutedBuffer(payload);
+    expect(r?.kind).toBe('frame');
+    if (r?.kind !== 'frame') return;
+    expect(r.frame.buffer).toBe(payload.buffer);
+    expect(r.frame.toString()).toBe(frameJson);
   });
 });
 

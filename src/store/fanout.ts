@@ -61,6 +61,43 @@ export function decodeRouted(payload: string): RoutedPayload | undefined {
   return { kind: 'frame', origin, sentAt: Number.isFinite(sentAt) ? sentAt : 0, frameJson: body };
 }
 
+/** A routed payload as Redis hands it over, still bytes: the frame is a view into it, never decoded. */
+export type RoutedBuffer =
+  | { kind: 'frame'; origin: string; sentAt: number; frame: Buffer }
+  | { kind: 'control'; control: ControlMessage };
+
+const NEWLINE_BYTE = 0x0a;
+const SPACE_BYTE = 0x20;
+const CONTROL_BYTE = CONTROL_MARK.charCodeAt(0);
+
+/**
+ * decodeRouted for the bytes of a payload (a subscriber with `messageBuffer`): the frame's
+ * UTF-8 is forwarded as it came, so a gateway never turns it into a string and back.
+ */
+export function decodeRoutedBuffer(payload: Buffer): RoutedBuffer | undefined {
+  const end = payload.indexOf(NEWLINE_BYTE);
+  if (end < 0) return undefined;
+  const sep = payload.lastIndexOf(SPACE_BYTE, end);
+  if (sep < 0) return undefined;
+  if (payload[0] === CONTROL_BYTE) {
+    try {
+      return { kind: 'control', control: JSON.parse(payload.toString('utf8', end + 1)) as ControlMessage };
+    } catch {
+      return undefined;
+    }
+  }
+  let sentAt = 0;
+  for (let i = sep + 1; i < end; i++) {
+    const d = payload[i]! - 48;
+    if (d < 0 || d > 9) {
+      sentAt = 0;
+      break;
+    }
+    sentAt = sentAt * 10 + d;
+  }
+  return { kind: 'frame', origin: payload.toString('utf8', 0, sep), sentAt, frame: payload.subarray(end + 1) };
+}
+
 /** The socket a message came from is answered with an ack, never with its own message. */
 export function isEcho(routed: { origin: string }, socketId: string): boolean {
   return routed.origin === socketId;
