@@ -6,6 +6,7 @@ import { scenario as largeGroupFanout } from './large-group-fanout.js';
 import { scenario as presenceStorm } from './presence-storm.js';
 import { scenario as readReceipts } from './read-receipts.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
+import { scenario as search } from './search.js';
 import { scenario as thunderingHerd } from './thundering-herd.js';
 import { scenario as topicExplosion } from './topic-explosion.js';
 
@@ -20,4 +21,5 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [abuse.name]: abuse,
   [topicExplosion.name]: topicExplosion,
   [capacity.name]: capacity,
+  [search.name]: search,
 };

@@ -20,6 +20,7 @@ export const SUITES: Record<string, PlanEntry[]> = {
     { scenario: 'abuse', set: ['clients=8', 'perClass=2', 'flood=50'] },
     { scenario: 'topic-explosion', set: ['counts=50/100', 'messages=100'] },
     { scenario: 'capacity', set: ['clients=40', 'loads=180/360', 'measureSec=2', 'confirm=2', 'workers=1'] },
+    { scenario: 'search', set: ['users=16', 'durationSec=8', 'rebuildMessages=500', 'fault=stop-indexer'] },
   ],
   smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'fault=none'] }],
 };

@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import type { Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
+import type { LocalStore } from './local-store.js';
 import { ConversationMerger } from './merge.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
 
@@ -44,6 +45,8 @@ export interface SimClientOptions {
   syncPageSize?: number;
   /** Send a `read` for every message shown (the reader's watermark follows along). */
   autoRead?: boolean;
+  /** The phone's own store (local search): every message shown or acked goes in. */
+  localStore?: LocalStore;
 }
 
 interface Pending {
@@ -79,10 +82,12 @@ export class SimClient {
   private stopped = false;
   /** Conversations with a sync page in flight, and the `after` each asked for. */
   private syncing = new Map<string, string>();
+  private store: LocalStore | undefined;
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
     this.gatewayIndex = o.gatewayIndex;
+    this.store = o.localStore;
     for (const c of o.conversations) this.mergers.set(c, new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}` }));
     this.machine = this.newMachine();
   }
@@ -103,13 +108,27 @@ export class SimClient {
     return this.syncing.size > 0;
   }
 
+  get localStore(): LocalStore | undefined {
+    return this.store;
+  }
+
+  /** The phone changed: from now on messages go into this store (the old one is the caller's). */
+  useLocalStore(store: LocalStore): void {
+    this.store = store;
+  }
+
+  get conversations(): readonly string[] {
+    return this.o.conversations;
+  }
+
   start(): void {
     this.machine.connect();
   }
 
-  /** Sends a new message (or queues it until connected); returns its clientMsgId. */
-  send(conversationId: string, body: string, intendedAt: number): string {
+  /** Sends a new message (or queues it until connected); returns its clientMsgId. The body may be made from that id. */
+  send(conversationId: string, bodyOf: string | ((clientMsgId: string) => string), intendedAt: number): string {
     const clientMsgId = `${this.userId}.${++this.seq}`;
+    const body = typeof bodyOf === 'string' ? bodyOf : bodyOf(clientMsgId);
     this.unacked.set(clientMsgId, { conversationId, body, intendedAt });
     const now = this.o.recorder.now();
     this.o.recorder.sent(this, conversationId, clientMsgId, intendedAt, now, false);
@@ -232,7 +251,10 @@ export class SimClient {
         const merger = this.mergers.get(m.conversationId);
         if (!merger) return;
         const shown = merger.onLive(m);
-        for (const s of shown) this.o.recorder.delivered(this, s, at, true, false);
+        for (const s of shown) {
+          this.o.recorder.delivered(this, s, at, true, false);
+          this.store?.add(s);
+        }
         if (this.o.autoRead && shown.length > 0) this.read(m.conversationId, merger.lastId);
         return;
       }
@@ -241,15 +263,23 @@ export class SimClient {
         if (!merger) return;
         const messages = f['messages'] as SimMessage[];
         for (const m of messages) this.o.recorder.delivered(this, m, at, false, true);
-        for (const shown of merger.applySyncResult(messages, f['hasMore'])) this.o.recorder.delivered(this, shown, at, true, true);
+        for (const shown of merger.applySyncResult(messages, f['hasMore'])) {
+          this.o.recorder.delivered(this, shown, at, true, true);
+          this.store?.add(shown);
+        }
         if (f['hasMore']) this.syncFrom(f['conversationId'], messages.at(-1)?.messageId ?? this.syncing.get(f['conversationId']) ?? merger.lastId);
         else this.syncing.delete(f['conversationId']);
         return;
       }
-      case 'ack':
-        if (this.unacked.delete(f['clientMsgId'])) this.o.recorder.acked(this, f['conversationId'], f['clientMsgId'], f['messageId'], at);
+      case 'ack': {
+        const mine = this.unacked.get(f['clientMsgId']);
+        if (mine && this.unacked.delete(f['clientMsgId'])) {
+          this.o.recorder.acked(this, f['conversationId'], f['clientMsgId'], f['messageId'], at);
+          this.store?.add({ conversationId: f['conversationId'], messageId: f['messageId'], senderId: this.userId, clientMsgId: f['clientMsgId'], body: mine.body, sentAt: Math.round(at) });
+        }
         this.gatewayAccepts();
         return;
+      }
       case 'reconnect':
         this.machine.onReconnectFrame(f['afterMs']);
         return;

@@ -86,7 +86,7 @@ export class VariantContext implements ScenarioContext {
     });
   }
 
-  async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean }> = {}): Promise<LoadPool> {
+  async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean; searchBodies: boolean; localStoreDir: string }> = {}): Promise<LoadPool> {
     const pool = await LoadPool.start({
       gateways: this.gateways.map((g) => g.url),
       clients: clients.map((c, i) => ({ ...c, token: signToken(c.userId, this.secret, { ttlSec: LOAD_TOKEN_TTL_SEC }), gatewayIndex: i % Math.max(1, this.gateways.length) })),
@@ -96,6 +96,8 @@ export class VariantContext implements ScenarioContext {
       recordHistory: o.recordHistory ?? true,
       bodyBytes: o.bodyBytes ?? 150,
       autoRead: o.autoRead,
+      searchBodies: o.searchBodies,
+      localStoreDir: o.localStoreDir,
     });
     pool.onSecond = (s) => {
       this.latency.merge(s.latency);

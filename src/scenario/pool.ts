@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ChatlabError, ErrorCodes, LatencyHistogram, createLatencyHistogram, packageRoot } from '../core/index.js';
 import type { BackoffOptions } from '../client/index.js';
-import type { EngineToWorker, WorkerClientSpec, WorkerCollected, WorkerTick, WorkerToEngine } from './load/protocol.js';
+import type { EngineToWorker, LocalReply, WorkerClientSpec, WorkerCollected, WorkerTick, WorkerToEngine } from './load/protocol.js';
 
 export interface PoolOptions {
   gateways: string[];
@@ -13,6 +13,8 @@ export interface PoolOptions {
   recordHistory: boolean;
   bodyBytes: number;
   autoRead?: boolean;
+  searchBodies?: boolean;
+  localStoreDir?: string;
 }
 
 /** One second of all workers together. */
@@ -77,6 +79,7 @@ export class LoadPool {
         child.send({
           type: 'init', workerId, gateways: o.gateways, backoff: o.backoff, seed: o.seed, clients,
           recordHistory: o.recordHistory, bodyBytes: o.bodyBytes, connectionsPerAddress: 20_000, autoRead: o.autoRead,
+          searchBodies: o.searchBodies, localStoreDir: o.localStoreDir,
         } satisfies EngineToWorker);
         await ready;
       }),
@@ -152,6 +155,29 @@ export class LoadPool {
       this.children[i]!.send(cmd);
       await done;
     }));
+  }
+
+  /**
+   * A question with an answer (local search, store sizes, rebuilds): to the workers holding
+   * `users` (each gets its share) or to all, collecting each worker's reply.
+   */
+  async ask<T extends LocalReply['type']>(users: readonly string[] | 'all', make: (users: string[]) => EngineToWorker, reply: T): Promise<Array<Extract<LocalReply, { type: T }>>> {
+    const byWorker = new Map<number, string[]>();
+    if (users === 'all') this.children.forEach((_, i) => byWorker.set(i, []));
+    else for (const u of users) {
+      const i = this.home.get(u);
+      if (i !== undefined) byWorker.set(i, [...(byWorker.get(i) ?? []), u]);
+    }
+    return Promise.all([...byWorker].map(([i, us]) => {
+      const got = this.wait(i, reply) as Promise<Extract<LocalReply, { type: T }>>;
+      this.children[i]!.send(make(us));
+      return got;
+    }));
+  }
+
+  /** Which worker holds this user (undefined for none). */
+  homeOf(userId: string): number | undefined {
+    return this.home.get(userId);
   }
 
   async collect(): Promise<WorkerCollected[]> {

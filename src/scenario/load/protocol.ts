@@ -24,6 +24,10 @@ export type EngineToWorker =
       autoRead?: boolean;
       /** Spread sources over 127.0.0.x above this many connections per address. */
       connectionsPerAddress: number;
+      /** Bodies of words (English and Chinese) with a token unique to each message (search load). */
+      searchBodies?: boolean;
+      /** Each client keeps a local SQLite store (local search) in this folder. */
+      localStoreDir?: string;
     }
   | { type: 'connect'; perSecond: number }
   /** Open model: `perSecond` new messages, each from a random client to one of its conversations. */
@@ -37,6 +41,12 @@ export type EngineToWorker =
   | { type: 'disconnect'; users: string[] }
   | { type: 'reconnect'; users: string[] }
   | { type: 'collect' }
+  /** Searches clients' local stores; answered by `local-results` in the same order. */
+  | { type: 'local-search'; queries: LocalQuery[] }
+  /** These clients move to a new phone: empty store, rebuilt from sync, reindexed; answered by `rebuilt`. */
+  | { type: 'new-phone'; users: string[] }
+  /** Answered by `local-stats`: each client's store size. */
+  | { type: 'local-stats' }
   | { type: 'stop' };
 
 export interface WorkerTick {
@@ -99,4 +109,34 @@ export interface WorkerCollected {
   errorSamples: string[];
 }
 
-export type WorkerToEngine = WorkerTick | WorkerCollected | { type: 'ready'; workerId: number } | { type: 'done'; op: string };
+export interface LocalQuery {
+  /** The engine's number for it, echoed back. */
+  n: number;
+  userId: string;
+  q: string;
+  conversationId?: string;
+}
+
+export interface LocalQueryResult {
+  n: number;
+  /** Each hit's conversation and message id. */
+  hits: Array<{ c: string; id: string }>;
+  /** SQLite's time, ms; -1 when the client has no store. */
+  ms: number;
+}
+
+export interface LocalStoreStats {
+  userId: string;
+  messages: number;
+  bytes: number;
+  /** Messages added while the client ran, and the time adding (and indexing) them took, ms. */
+  added: number;
+  addMs: number;
+}
+
+export type LocalReply =
+  | { type: 'local-results'; workerId: number; results: LocalQueryResult[] }
+  | { type: 'rebuilt'; workerId: number; results: Array<{ userId: string; error?: string } & import('../../client/index.js').RebuildResult> }
+  | { type: 'local-stats'; workerId: number; stores: LocalStoreStats[] };
+
+export type WorkerToEngine = WorkerTick | WorkerCollected | LocalReply | { type: 'ready'; workerId: number } | { type: 'done'; op: string };

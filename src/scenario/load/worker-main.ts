@@ -1,9 +1,11 @@
 import type { EngineToWorker, WorkerToEngine } from './protocol.js';
 import { LoadWorker } from './worker.js';
+import { localSearch, localStats, newPhones } from './local-ops.js';
 
 /** Load worker process: forked by the engine, driven over IPC, one tick report a second. */
 let worker: LoadWorker | null = null;
 let workerId = -1;
+let init: Extract<EngineToWorker, { type: 'init' }> | null = null;
 const reply = (m: WorkerToEngine): void => {
   process.send?.(m);
 };
@@ -18,6 +20,7 @@ process.on('disconnect', () => process.exit(0));
 async function handle(msg: EngineToWorker): Promise<void> {
   if (msg.type === 'init') {
     workerId = msg.workerId;
+    init = msg;
     worker = new LoadWorker(msg);
     setInterval(() => worker && reply(worker.recorder.tick(workerId, worker.gauges())), 1000).unref();
     return reply({ type: 'ready', workerId });
@@ -53,6 +56,12 @@ async function handle(msg: EngineToWorker): Promise<void> {
       break;
     case 'collect':
       return reply(worker.collect(workerId));
+    case 'local-search':
+      return reply({ type: 'local-results', workerId, results: localSearch(worker, msg.queries) });
+    case 'local-stats':
+      return reply({ type: 'local-stats', workerId, stores: localStats(worker) });
+    case 'new-phone':
+      return reply({ type: 'rebuilt', workerId, results: await newPhones(worker, init!, msg.users) });
     case 'stop':
       worker.stop();
       reply({ type: 'done', op: 'stop' });

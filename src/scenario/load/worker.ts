@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { createRng, type Rng } from '../../core/index.js';
-import { SimClient } from '../../client/index.js';
+import { LocalStore, SimClient } from '../../client/index.js';
 import type { EngineToWorker, WorkerCollected } from './protocol.js';
 import { WorkerRecorder, makeBody } from './recorder.js';
+import { searchBody } from './search-body.js';
 
 type Init = Extract<EngineToWorker, { type: 'init' }>;
 
@@ -39,6 +41,7 @@ export class LoadWorker {
         recorder: this.recorder,
         localAddress: `127.0.0.${1 + Math.floor(i / init.connectionsPerAddress)}`,
         autoRead: init.autoRead,
+        ...(init.localStoreDir ? { localStore: LocalStore.openEmpty(storeFile(init.localStoreDir, spec.userId)) } : {}),
       });
       this.clients.push(client);
       this.convsOf.set(spec.userId, spec.conversations);
@@ -137,7 +140,8 @@ export class LoadWorker {
     const convs = this.convsOf.get(client.userId) ?? [];
     const conv = conversationId ?? convs[Math.floor(this.rng.next() * convs.length)];
     if (!conv) return;
-    client.send(conv, makeBody(intendedAt, this.init.bodyBytes), intendedAt);
+    const { bodyBytes } = this.init;
+    client.send(conv, this.init.searchBodies ? (id) => searchBody(intendedAt, id, bodyBytes, this.rng) : makeBody(intendedAt, bodyBytes), intendedAt);
   }
 
   sendFrom(userId: string, conversationId: string, count: number): void {
@@ -196,6 +200,22 @@ export class LoadWorker {
     this.setRate(0);
     clearInterval(this.heartbeatTimer);
     if (this.flapTimer) clearInterval(this.flapTimer);
-    for (const c of this.clients) c.stop();
+    for (const c of this.clients) {
+      c.stop();
+      c.localStore?.close();
+    }
   }
+
+  get all(): readonly SimClient[] {
+    return this.clients;
+  }
+
+  client(userId: string): SimClient | undefined {
+    return this.byUser.get(userId);
+  }
+}
+
+/** One SQLite file per simulated phone. */
+export function storeFile(dir: string, userId: string): string {
+  return path.join(dir, `${encodeURIComponent(userId)}.sqlite`);
 }
