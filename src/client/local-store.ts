@@ -6,6 +6,7 @@
  * holds the terms (search-terms.ts), the bodies stay in the table.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { indexText, matchExpression } from './search-terms.js';
@@ -64,6 +65,7 @@ export class LocalStore {
   private readonly insertTerms: Database.Statement;
 
   private constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

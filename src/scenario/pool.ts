@@ -188,7 +188,15 @@ export class LoadPool {
     }));
   }
 
-  async stop(): Promise<void> {
+  private stopping: Promise<void> | null = null;
+
+  /** Stops every worker; calling it again waits for the same stop. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
     await Promise.allSettled(this.children.map((c, i) => {
       if (c.exitCode !== null || !c.connected) return Promise.resolve();
       const done = Promise.race([this.wait(i, 'done:stop'), new Promise((r) => setTimeout(r, 3000))]);
