@@ -55,6 +55,7 @@ export function formatPlainLine(s: DashboardState): string {
   if (s.connections.reconnectingPerSec > 0) parts.push(`reconn=${Math.round(s.connections.reconnectingPerSec)}/s`);
   if (s.latency.p99 !== null) parts.push(`p99=${fmtMs(s.latency.p99)}ms`);
   if (s.cold.lag !== null) parts.push(`lag=${Math.round(s.cold.lag)}`);
+  if (s.search && s.search.lag !== null) parts.push(`index_lag=${Math.round(s.search.lag)}`);
   if (s.checker) parts.push(`lost=${s.checker.lost}`, `dup=${s.checker.duplicates}`);
   const broken = s.thresholds.filter((t) => !t.ok);
   if (broken.length > 0) parts.push(`BROKEN=${broken.map((t) => JSON.stringify(t.name)).join(',')}`);

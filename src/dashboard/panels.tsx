@@ -94,7 +94,7 @@ export function HotPathPanel({ state, width }: PanelProps) {
 export function ColdPathPanel({ state, width }: PanelProps) {
   const c = state.cold;
   return (
-    <Panel title="Cold path · Kafka → Cassandra" width={width} alert={Boolean(brokenFor(state, 'lag'))}>
+    <Panel title={state.search ? 'Cold path · Kafka → Cassandra, search' : 'Cold path · Kafka → Cassandra'} width={width} alert={Boolean(brokenFor(state, 'lag'))}>
       <Text wrap="truncate">
         produced {fmtInt(c.producedPerSec)}/s lag <Num state={state} metric="lag">{fmtInt(c.lag)}</Num>
       </Text>
@@ -102,6 +102,12 @@ export function ColdPathPanel({ state, width }: PanelProps) {
         persisted {fmtInt(c.persistedPerSec)}/s{c.persistP99Ms != null ? ` p99 ${fmtMs(c.persistP99Ms)} ms` : ''}
         {c.cpuMsPerMessage != null ? ` · ${c.cpuMsPerMessage.toFixed(2)} ms cpu/msg` : ''}
       </Text>
+      {state.search ? (
+        <Text wrap="truncate">
+          index {fmtInt(state.search.indexedPerSec)}/s lag {fmtInt(state.search.lag)}
+          {state.search.searchableP99Ms != null ? ` p99 ${fmtMs(state.search.searchableP99Ms)} ms` : ''}
+        </Text>
+      ) : null}
     </Panel>
   );
 }

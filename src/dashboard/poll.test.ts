@@ -186,4 +186,35 @@ describe('MetricsPoller', () => {
     expect(u.cold?.persistP99Ms).toBeGreaterThan(100);
     expect(u.cold?.persistP99Ms).toBeLessThanOrEqual(500);
   });
+
+  it('gives the search indexer its indexed/s, its lag and send→searchable p99, and its lag on its process line', async () => {
+    let now = 1_000_000;
+    let text = '';
+    const poller = new MetricsPoller({
+      services: [{ name: 'indexer', kind: 'indexer', url: 'http://i', pid: 104 }],
+      now: () => now,
+      fetchText: async () => text,
+      readProc: () => ({ cpuTicks: 0, rssBytes: 1 }),
+    });
+    const indexer = (n: number, fast: number, lag: number) =>
+      [
+        `chatlab_indexed_total ${n}`,
+        `chatlab_indexer_lag ${lag}`,
+        `chatlab_indexer_latency_seconds_bucket{le="1"} ${fast}`,
+        `chatlab_indexer_latency_seconds_bucket{le="5"} ${n}`,
+        `chatlab_indexer_latency_seconds_bucket{le="+Inf"} ${n}`,
+      ].join('\n');
+    text = indexer(0, 0, 7);
+    expect((await poller.poll()).search).toEqual({ lag: 7 });
+    now += 2000;
+    text = indexer(80, 40, 3); // 40 of 80 took more than a second
+    const u = await poller.poll();
+    expect(u.search?.indexedPerSec).toBe(40);
+    expect(u.search?.lag).toBe(3);
+    expect(u.search?.searchableP99Ms).toBeGreaterThan(1000);
+    expect(u.search?.searchableP99Ms).toBeLessThanOrEqual(5000);
+    expect(u.processes?.[0]?.lag).toBe(3);
+    // the persist worker's lag is not the indexer's
+    expect(u.cold?.lag).toBeNull();
+  });
 });

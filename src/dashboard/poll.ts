@@ -50,6 +50,7 @@ const COUNTERS = {
   group: (s: PromSample[]) => sumMetric(s, MetricNames.redisPublishes, (l) => l['channel'] === 'group'),
   produced: (s: PromSample[]) => sumMetric(s, MetricNames.kafkaProduced),
   persisted: (s: PromSample[]) => sumMetric(s, MetricNames.persisted),
+  indexed: (s: PromSample[]) => sumMetric(s, MetricNames.indexed),
   presenceEvents: (s: PromSample[]) => sumMetric(s, MetricNames.presenceEvents),
   presenceWrites: (s: PromSample[]) => sumMetric(s, MetricNames.presenceRedisWrites),
   presenceNotifications: (s: PromSample[]) => sumMetric(s, MetricNames.presenceNotifications),
@@ -63,6 +64,7 @@ interface Snapshot {
   counters: Partial<Record<CounterKey, number>>;
   buckets: Map<number, number>;
   persistBuckets: Map<number, number>;
+  indexBuckets: Map<number, number>;
   proc: ProcSample | null;
 }
 
@@ -110,6 +112,8 @@ export class MetricsPoller {
     const rates: Partial<Record<CounterKey, number>> = {};
     const intervalBuckets = new Map<number, number>();
     const persistBuckets = new Map<number, number>();
+    const indexBuckets = new Map<number, number>();
+    let indexLag: number | null = null;
     let coldCpuPct = 0;
     let haveRates = false;
     let conns = 0;
@@ -119,7 +123,7 @@ export class MetricsPoller {
 
     for (const { svc, proc, samples } of scraped) {
       const prev = this.#prev.get(svc.name);
-      const snap: Snapshot = { at: now, counters: {}, buckets: new Map(), persistBuckets: new Map(), proc };
+      const snap: Snapshot = { at: now, counters: {}, buckets: new Map(), persistBuckets: new Map(), indexBuckets: new Map(), proc };
       const dt = prev ? (now - prev.at) / 1000 : 0;
       if (samples) {
         for (const key of Object.keys(COUNTERS) as CounterKey[]) {
@@ -140,6 +144,10 @@ export class MetricsPoller {
         if (prev && prev.persistBuckets.size > 0) {
           for (const [le, d] of bucketDeltas(prev.persistBuckets, snap.persistBuckets)) persistBuckets.set(le, (persistBuckets.get(le) ?? 0) + d);
         }
+        snap.indexBuckets = histogramBuckets(samples, MetricNames.indexerLatency);
+        if (prev && prev.indexBuckets.size > 0) for (const [le, d] of bucketDeltas(prev.indexBuckets, snap.indexBuckets)) indexBuckets.set(le, (indexBuckets.get(le) ?? 0) + d);
+        const svcIndexLag = sumMetric(samples, MetricNames.indexerLag);
+        if (svcIndexLag !== null) indexLag = (indexLag ?? 0) + svcIndexLag;
         conns += sumMetric(samples, MetricNames.wsConnections) ?? 0;
         const svcLag = sumMetric(samples, MetricNames.persistLag);
         if (svcLag !== null) lag = (lag ?? 0) + svcLag;
@@ -172,7 +180,10 @@ export class MetricsPoller {
       processes,
     };
     if (services.some((s) => s.kind === 'gateway')) update.header = { gateways: liveGateways };
+    const hasIndexer = services.some((s) => s.kind === 'indexer');
+    if (hasIndexer) update.search = { lag: indexLag };
     if (!haveRates) return update;
+    const searchableP99 = quantileFromBuckets(indexBuckets, 0.99);
     return {
       ...update,
       messages: { sentPerSec: r('sent'), deliveredPerSec: r('delivered'), history: this.#history.delivered },
@@ -188,6 +199,7 @@ export class MetricsPoller {
       },
       presence: { eventsPerSec: r('presenceEvents'), redisWritesPerSec: r('presenceWrites'), notificationsPerSec: r('presenceNotifications') },
       receipts: { readsPerSec: r('receiptUpdates'), dbWritesPerSec: r('receiptDbWrites') },
+      ...(hasIndexer ? { search: { indexedPerSec: r('indexed'), lag: indexLag, ...(searchableP99 !== null ? { searchableP99Ms: searchableP99 * 1000 } : {}) } } : {}),
     };
   }
 
@@ -221,7 +233,7 @@ export class MetricsPoller {
       conns: samples ? sumMetric(samples, MetricNames.wsConnections) : null,
       health: samples ? 'healthy' : 'unreachable',
     };
-    const lag = samples ? sumMetric(samples, MetricNames.persistLag) : null;
+    const lag = samples ? (sumMetric(samples, MetricNames.persistLag) ?? sumMetric(samples, MetricNames.indexerLag)) : null;
     if (lag !== null) row.lag = lag;
     return row;
   }

@@ -55,6 +55,8 @@ export interface DashboardState {
    * persist worker CPU per persisted message (idle burn included).
    */
   cold: { producedPerSec: number; persistedPerSec: number; lag: number | null; persistP99Ms?: number | null; cpuMsPerMessage?: number | null };
+  /** The search indexer (second consumer group), when the stack has one: indexed/s, its lag, send → searchable p99 over the last poll. */
+  search?: { indexedPerSec: number; lag: number | null; searchableP99Ms?: number | null };
   presence: { eventsPerSec: number; redisWritesPerSec: number; notificationsPerSec: number };
   receipts: { readsPerSec: number; dbWritesPerSec: number };
   processes: DashboardProcess[];
