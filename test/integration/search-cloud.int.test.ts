@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { startService, stopService } from '../../src/stack/index.js';
+import { readState, startComponent, startService, stopComponent, stopService } from '../../src/stack/index.js';
 import { connect, scrapeMetric } from '../support/ws-client.js';
 import { createConversation, gateways, token, users } from './support.js';
 
@@ -110,4 +110,42 @@ describe('cloud search: WebSocket → Kafka → indexer → /v1/search', () => {
     expect(await scrapeMetric(indexer.url, 'chatlab_indexed_total')).toBeGreaterThanOrEqual(50);
     process.stderr.write(`[search] after restart (includes the outage): send→searchable ${await histogramQuantiles(indexer.url, 'chatlab_indexer_latency_seconds')}\n`);
   });
+
+  // native: the engine is a process chatlab owns and can stop (containers and external: not ours to stop)
+  it(
+    'answers 503 CHATLAB_E_UNAVAILABLE while the engine is down, and once it is back finds what was sent meanwhile',
+    async (ctx) => {
+      const stateDir = inject('stateDir');
+      if (readState(stateDir)?.provider !== 'native') ctx.skip();
+      const [g1] = gateways() as [string];
+      const [a, b] = users('srche', 2) as [string, string];
+      const conv = (await createConversation(g1, a, [a, b])).body.conversationId as string;
+      const word = `eng${crypto.randomBytes(4).toString('hex')}`;
+      const s = await connect(g1, token(a));
+      const send = async (from: number, to: number) => {
+        for (let i = from; i < to; i++) s.send({ type: 'send', clientMsgId: `e${i}`, conversationId: conv, body: `down ${i} ${word}` });
+        await s.waitForCount((f) => f.type === 'ack', to, 60_000);
+      };
+      try {
+        await send(0, 5);
+        await searchUntil(g1, b, q({ q: word, conversationId: conv }), 5);
+        await stopComponent(stateDir, 'search');
+        try {
+          const down = await search(g1, b, q({ q: word }));
+          expect(down.status).toBe(503);
+          expect(down.body.error.code).toBe('CHATLAB_E_UNAVAILABLE');
+          await send(5, 20); // acked (durable in Kafka) while nothing can be indexed
+        } finally {
+          await startComponent(stateDir, 'search');
+        }
+        const found = await searchUntil(g1, b, q({ q: word, conversationId: conv, limit: '100' }), 20, 180_000);
+        const ids = found.hits.map((h: any) => h.clientMsgId as string);
+        expect(new Set(ids).size).toBe(20);
+        expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => `e${19 - i}`));
+      } finally {
+        s.close();
+      }
+    },
+    360_000,
+  );
 });
