@@ -23,7 +23,9 @@ export class CloudSearcher {
     return t;
   }
 
-  async ask(p: Probe, i: number, deadline: number): Promise<Answer> {
+  /** One search; a 429 or 503 is asked again for up to two minutes. */
+  async ask(p: Probe, i: number): Promise<Answer> {
+    const deadline = Date.now() + 120_000;
     const gw = this.gateways[i % this.gateways.length]!;
     for (;;) {
       const t0 = performance.now();
@@ -42,14 +44,13 @@ export class CloudSearcher {
    * eventually consistent) every 2 s until they hit or `retryMs` is over.
    */
   async run(probes: readonly Probe[], retryMs: number): Promise<Answer[]> {
-    const deadline = Date.now() + retryMs + 60_000;
-    const answers = await mapLimited(probes, 8, (p, i) => this.ask(p, i, deadline));
+    const answers = await mapLimited(probes, 8, (p, i) => this.ask(p, i));
     const until = Date.now() + retryMs;
     for (;;) {
       const missing = probes.flatMap((p, i) => (p.expect && !answers[i]!.hits.some((h) => h.id === p.expect) ? [i] : []));
       if (missing.length === 0 || Date.now() > until) return answers;
       await new Promise((r) => setTimeout(r, 2000));
-      const again = await mapLimited(missing, 8, (i) => this.ask(probes[i]!, i, deadline));
+      const again = await mapLimited(missing, 8, (i) => this.ask(probes[i]!, i));
       missing.forEach((i, k) => (answers[i] = again[k]!));
     }
   }
