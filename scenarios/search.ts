@@ -7,6 +7,7 @@ import { readState, startComponent, stopComponent } from '../src/stack/index.js'
 import { chunk, clientsFor, userIds } from './common.js';
 import { CloudSearcher, indexStats } from './search/cloud.js';
 import { IndexerWindow } from './search/indexer-window.js';
+import { searchFinding } from './search/finding.js';
 import { localAnswers, storeFigures } from './search/local.js';
 import { planProbes, tallyProbes, type Answer, type Probe } from './search/probes.js';
 
@@ -69,6 +70,7 @@ export const scenario: ScenarioDefinition<Params> = {
     rebuildStoreBytes: 'local: the new store on disk', rebuildLost: 'local: the user\'s messages the new phone cannot find',
   },
   better: { searchChecked: 'higher', leakProbes: 'higher', offlineChecked: 'higher', rebuildMessages: 'higher' },
+  finding: searchFinding,
   async run(ctx, p) {
     const local = p.where === 'local';
     const users = userIds(ctx.prefix, p.users);
