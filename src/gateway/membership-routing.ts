@@ -3,6 +3,7 @@ import { compareIds, errorMessage } from '../core/index.js';
 import { messageFrameJson, usesGroupChannel, type ControlMessage, type RedisKeys, type RoutingPolicy } from '../store/index.js';
 import type { CachedConversations } from './context.js';
 import type { Router, RoutedSocket } from './router.js';
+import { textFrame } from './wire-frame.js';
 
 /** A frame read back from `recent:<conv>` (a message or a member change), with the socket that sent it. */
 interface StreamFrame {
@@ -50,7 +51,9 @@ export class MembershipRouting {
     },
   ) {
     deps.router.onMemberChange = (msg) => this.onChange(msg);
-    deps.router.groupTap = (conv, frameJson, origin) => this.tap(conv, frameJson, origin);
+    deps.router.groupTap = (conv, frame, origin) => {
+      if (this.catching.has(conv)) this.tap(conv, frame.toString('utf8'), origin);
+    };
   }
 
   onChange(msg: ControlMessage): void {
@@ -94,7 +97,8 @@ export class MembershipRouting {
       // from here on synchronous: nothing is dispatched between the catch-up and going live
       let last = '0';
       const push = (f: StreamFrame) => {
-        for (const u of users) for (const socket of router.socketsOfUser(u)) if (f.origin !== socket.id) socket.push(f.frameJson);
+        const wire = textFrame(Buffer.from(f.frameJson));
+        for (const u of users) for (const socket of router.socketsOfUser(u)) if (f.origin !== socket.id) socket.pushWire(wire);
         last = f.id;
       };
       for (const f of frames) push(f);

@@ -25,7 +25,7 @@ export class Router {
   /** A control on `members:changes`, handled before any frame published after it is dispatched. */
   onMemberChange: (msg: ControlMessage) => void = () => {};
   /** Sees every frame on a group channel first (a routing switch catching sockets up). */
-  groupTap: ((conversationId: string, frameJson: string, origin: string) => void) | undefined;
+  groupTap: ((conversationId: string, frame: Buffer, origin: string) => void) | undefined;
 
   constructor(
     private readonly sub: Redis,
@@ -193,7 +193,7 @@ export class Router {
       if (routed.kind === 'control') this.onMemberChange(routed.control);
       return;
     }
-    if (this.groupTap && routed.kind === 'frame' && channel.startsWith(this.keys.groupPrefix)) this.groupTap(channel.slice(this.keys.groupPrefix.length), routed.frameJson, routed.origin);
+    if (this.groupTap && routed.kind === 'frame' && channel.startsWith(this.keys.groupPrefix)) this.groupTap(channel.slice(this.keys.groupPrefix.length), routed.frame, routed.origin);
     if (routed.kind === 'control') {
       // control messages address a user's gateways, so they come on inbox channels only
       if (channel.startsWith(this.keys.inboxPrefix)) this.onControl(channel.slice(this.keys.inboxPrefix.length), routed.control);

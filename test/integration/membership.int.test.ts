@@ -12,7 +12,7 @@ async function members(gw: string, caller: string, conv: string, method: 'POST' 
     headers: { authorization: `Bearer ${token(caller)}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 async function sendAndAck(s: Awaited<ReturnType<typeof as>>, conv: string, clientMsgId: string): Promise<string> {
