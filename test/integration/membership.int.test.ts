@@ -77,8 +77,12 @@ describe.each([3, 102])('member changes in a conversation of %i', (size) => {
     daveS.send({ type: 'sync', conversationId: conv, after: '0' });
     const synced = await daveS.waitFor((f) => f.type === 'sync_result');
     expect(synced.messages.map((m: any) => m.messageId)).toEqual([next]);
-    // bob, a member all along, sees both
-    expect((await history(g2, bob, conv, '?after=0')).body.messages.map((m: any) => m.messageId)).toEqual([earlier, next]);
+    // bob, a member all along, sees both (503 "retry" until the first message of a new
+    // conversation is persisted: the stream does not say what came before it)
+    let bobPage = await history(g2, bob, conv, '?after=0');
+    for (let i = 0; i < 50 && bobPage.status === 503; i++) bobPage = (await sleep(100), await history(g2, bob, conv, '?after=0'));
+    expect(bobPage.status).toBe(200);
+    expect(bobPage.body.messages.map((m: any) => m.messageId)).toEqual([earlier, next]);
   });
 });
 
