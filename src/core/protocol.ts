@@ -113,6 +113,18 @@ export const receiptFrameSchema = z.object({
   userId: userIdSchema,
   messageId: messageIdSchema,
 });
+export const memberFrameSchema = z.object({
+  type: z.literal('member'),
+  conversationId: conversationIdSchema,
+  userId: userIdSchema,
+  change: z.enum(['joined', 'left']),
+  /** The change's id, from the conversation's own order: it orders the change among messages. */
+  messageId: messageIdSchema,
+});
+export const presenceSnapshotFrameSchema = z.object({
+  type: z.literal('presence_snapshot'),
+  friends: z.array(z.object({ userId: userIdSchema, status: z.enum(['online', 'offline']), at: msSchema })),
+});
 export const reconnectFrameSchema = z.object({ type: z.literal('reconnect'), afterMs: msSchema });
 export const errorFrameSchema = z.object({
   type: z.literal('error'),
@@ -127,6 +139,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   syncResultFrameSchema,
   presenceFrameSchema,
   receiptFrameSchema,
+  memberFrameSchema,
+  presenceSnapshotFrameSchema,
   reconnectFrameSchema,
   errorFrameSchema,
 ]);
@@ -136,6 +150,8 @@ export type SyncResultFrame = z.infer<typeof syncResultFrameSchema>;
 export type PresenceFrame = z.infer<typeof presenceFrameSchema>;
 export type ReceiptFrame = z.infer<typeof receiptFrameSchema>;
 export type ReconnectFrame = z.infer<typeof reconnectFrameSchema>;
+export type MemberFrame = z.infer<typeof memberFrameSchema>;
+export type PresenceSnapshotFrame = z.infer<typeof presenceSnapshotFrameSchema>;
 export type ErrorFrame = z.infer<typeof errorFrameSchema>;
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
@@ -192,6 +208,8 @@ const serverSchemas: Record<string, z.ZodType<ServerFrame>> = {
   sync_result: syncResultFrameSchema,
   presence: presenceFrameSchema,
   receipt: receiptFrameSchema,
+  member: memberFrameSchema,
+  presence_snapshot: presenceSnapshotFrameSchema,
   reconnect: reconnectFrameSchema,
   error: errorFrameSchema,
 };
@@ -239,6 +257,34 @@ export function parseCreateConversationBody(raw: unknown, callerId: string, maxM
   if (!parsed.data.members.includes(callerId)) {
     throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'members: must include the caller');
   }
+  return parsed.data;
+}
+
+export const addMembersBodySchema = z.object({
+  userIds: z
+    .array(userIdSchema, { error: (iss) => (iss.input === undefined ? 'required' : 'must be an array of user ids') })
+    .min(1, `must list 1..${MEMBERS_MAX} users`)
+    .max(MEMBERS_MAX, `must list 1..${MEMBERS_MAX} users`)
+    .refine((m) => new Set(m).size === m.length, 'must not repeat a user'),
+}, { error: 'body must be a JSON object' });
+export type AddMembersBody = z.infer<typeof addMembersBodySchema>;
+
+export interface MembersResponse {
+  conversationId: string;
+  members: string[];
+}
+
+/** Throws ChatlabError BAD_REQUEST (→ 400) with the first problem found. */
+export function parseAddMembersBody(raw: unknown): AddMembersBody {
+  const parsed = addMembersBodySchema.safeParse(raw);
+  if (!parsed.success) throw new ChatlabError(ErrorCodes.BAD_REQUEST, describeIssue(parsed.error));
+  return parsed.data;
+}
+
+/** A user id taken from a URL path segment: 400 when it is not one. */
+export function parseUserIdParam(raw: string): string {
+  const parsed = userIdSchema.safeParse(raw);
+  if (!parsed.success) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `userId: ${describeIssue(parsed.error)}`);
   return parsed.data;
 }
 

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { CloseCodes, errorMessage, parseClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
-import { readHistory } from '../store/index.js';
+import { readVisibleHistory } from './visible-history.js';
 import { handleSend, type SendOutcome, type SendReply } from './send.js';
 import { streamMayBeLost, type GatewayContext } from './context.js';
 import { clampReadId } from './read-clamp.js';
@@ -232,7 +232,7 @@ export class Connection implements RoutedSocket {
     if (this.closed) return; // queued behind others while the socket went away
     if (!(await this.member(frame.conversationId))) return;
     const conversation = this.ctx.conversations.peek(frame.conversationId);
-    const page = await readHistory({
+    const page = await readVisibleHistory(this.ctx, this.userId, {
       store: this.ctx.messages,
       redis: this.ctx.redis,
       recentKey: this.ctx.keys.recent(frame.conversationId),

@@ -8,6 +8,7 @@ const conv = (id: string, n: number): Conversation => ({
   name: null,
   members: Array.from({ length: n }, (_, i) => `u${i}`),
   createdAt: 0,
+  version: '0',
 });
 
 describe('CachedConversations is bounded by members held, not by entries', () => {

@@ -42,7 +42,9 @@ export function streamMayBeLost(ctx: Pick<GatewayContext, 'redisLostAt'>, now = 
 }
 
 /**
- * Conversations never change membership, so the gateway keeps them once loaded. The bound is
+ * Conversations change only by member changes, which every gateway hears on `members:changes`
+ * (applied here in place, see src/gateway/membership.ts); a send that still raced one is
+ * refused by the publish script and reads the conversation again, so the cache is kept once loaded. The bound is
  * on members held, not on entries: one 10,000-member group weighs what 5,000 direct
  * conversations do, so a burst of large groups cannot grow the heap past the bound.
  */
@@ -79,6 +81,27 @@ export class CachedConversations {
     this.cache.set(c.conversationId, c);
     this.memberSets.set(c.conversationId, new Set(c.members));
     this.held += c.members.length;
+  }
+
+  /** Drops a conversation: the next get() reads it again. */
+  forget(id: string): void {
+    this.drop(id);
+  }
+
+  /**
+   * A member change heard on `members:changes`: applied in place when the cached copy is the
+   * version it started from, else forgotten (read again on next use).
+   */
+  applyChange(c: { conversationId: string; change: 'joined' | 'left'; userIds: readonly string[]; from: string; to: string }): void {
+    const hit = this.cache.get(c.conversationId);
+    if (!hit) return;
+    if (hit.version !== c.from) return this.drop(c.conversationId);
+    const set = new Set(hit.members);
+    for (const u of c.userIds) {
+      if (c.change === 'joined') set.add(u);
+      else set.delete(u);
+    }
+    this.put({ ...hit, members: [...set], version: c.to });
   }
 
   /** Members held now (what the bound counts). */

@@ -2,11 +2,13 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { createOpsServer, gauge, listen, verifyToken, type ServiceConfig } from '../core/index.js';
+import { counter, createOpsServer, errorMessage, gauge, listen, verifyToken, type ServiceConfig } from '../core/index.js';
+import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
   MessageStore,
   createCassandraClient,
+  defineMemberChangeScript,
   definePublishScript,
   leaseWorkerId,
   redisKeys,
@@ -18,7 +20,9 @@ import { CachedConversations, type GatewayContext, type GatewayEvents } from './
 import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
 import { createGatewayMetrics } from './metrics.js';
+import { MembershipRouting } from './membership-routing.js';
 import { Minter } from './minting.js';
+import { sendPresenceSnapshot } from './presence-snapshot.js';
 import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
@@ -47,6 +51,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   redis.on('error', () => {});
   sub.on('error', () => {});
   definePublishScript(redis);
+  defineMemberChangeScript(redis);
   const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
   const metrics = createGatewayMetrics(config.name);
   const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} [${config.name}] ${line}\n`);
@@ -93,6 +98,19 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     g.set({ outcome: 'waited' }, minter.stats.backwardsWaits);
     g.set({ outcome: 'refused' }, minter.stats.backwardsRefusals);
   });
+  const appliedChanges = counter(metrics.registry, 'chatlab_member_changes_applied_total', 'member changes (one per user) this gateway applied to its routing and cache');
+  new MembershipRouting({
+    router,
+    conversations,
+    redis,
+    keys,
+    policy: options,
+    resync: (socket) => (socket as Connection).close(1012, 'routing changed: reconnect and sync', 'resync'),
+    log,
+    applied: (n) => appliedChanges.inc(n),
+  });
+  await sub.subscribe(keys.memberChanges);
+  const friends = new FriendsCache({ conversationsOf: (u) => conversations.raw.conversationsOf(u), get: (id) => conversations.get(id) }, options.presenceFriendsCacheMs);
   router.onControl = (userId, msg) => {
     if (msg.op === 'joined' && usesGroupChannel(options, msg.size)) void router.joinGroup(userId, msg.conversationId);
   };
@@ -176,6 +194,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       router.add(conn);
       metrics.connections.inc();
       events.connected(userId, conn.id);
+      sendPresenceSnapshot({ redis, keys, friends }, userId, (f) => conn.sendFrame(f)).catch((err: unknown) => log(`presence snapshot for ${userId}: ${errorMessage(err)}`));
       ws.on('close', () => {
         conn.closed = true;
         router.remove(conn);

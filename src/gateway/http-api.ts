@@ -3,13 +3,18 @@ import {
   ChatlabError,
   ErrorCodes,
   parseCreateConversationBody,
+  parseAddMembersBody,
   parseHistoryQuery,
+  parseUserIdParam,
   sendJson,
   verifyToken,
   type CreateConversationResponse,
+  type MembersResponse,
   type RouteHandler,
 } from '../core/index.js';
-import { encodeControl, publishBatched, readHistory } from '../store/index.js';
+import { encodeControl, publishBatched } from '../store/index.js';
+import { changeMembers } from './members-api.js';
+import { readVisibleHistory } from './visible-history.js';
 import { tokenFromRequest } from './auth.js';
 import { streamMayBeLost, type GatewayContext } from './context.js';
 import { UserRateLimiter } from './user-limits.js';
@@ -35,7 +40,8 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
     const history = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
     const isCreate = url.pathname === '/v1/conversations';
     const isSearch = isSearchPath(url.pathname);
-    if (!history && !isCreate && !isSearch) return false;
+    const members = /^\/v1\/conversations\/([^/]+)\/members(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!history && !isCreate && !isSearch && !members) return false;
     try {
       const userId = authenticate(req, secret);
       limit(requests, userId, 'requests');
@@ -54,13 +60,29 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
         sendJson(res, 201, response);
         return true;
       }
+      if (members) {
+        const conversationId = decodePathSegment(members[1]!);
+        const target = members[2];
+        let response: MembersResponse;
+        if (target === undefined) {
+          if (req.method !== 'POST') throw methodNotAllowed(res, 'POST');
+          limit(creations, userId, 'member changes');
+          response = await changeMembers(ctx, userId, conversationId, 'joined', parseAddMembersBody(await readJson(req)).userIds);
+        } else {
+          if (req.method !== 'DELETE') throw methodNotAllowed(res, 'DELETE');
+          limit(creations, userId, 'member changes');
+          response = await changeMembers(ctx, userId, conversationId, 'left', [parseUserIdParam(decodePathSegment(target))]);
+        }
+        sendJson(res, 200, response);
+        return true;
+      }
       if (req.method !== 'GET') throw methodNotAllowed(res, 'GET');
       const conversationId = decodePathSegment(history![1]!);
       const query = parseHistoryQuery(url.searchParams);
       const conversation = await ctx.conversations.get(conversationId);
       if (!conversation) throw new ChatlabError(ErrorCodes.NOT_FOUND, `no conversation ${conversationId}`);
       if (!ctx.conversations.isMember(conversationId, userId)) throw new ChatlabError(ErrorCodes.FORBIDDEN, `${userId} is not a member of ${conversationId}`);
-      const page = await readHistory({
+      const page = await readVisibleHistory(ctx, userId, {
         store: ctx.messages,
         redis: ctx.redis,
         recentKey: ctx.keys.recent(conversationId),

@@ -22,6 +22,10 @@ export class Router {
   private readonly groupsOfUser = new Map<string, Set<string>>();
   private readonly reservations = new Map<string, number>();
   onControl: (userId: string, msg: ControlMessage) => void = () => {};
+  /** A control on `members:changes`, handled before any frame published after it is dispatched. */
+  onMemberChange: (msg: ControlMessage) => void = () => {};
+  /** Sees every frame on a group channel first (a routing switch catching sockets up). */
+  groupTap: ((conversationId: string, frame: Buffer, origin: string) => void) | undefined;
 
   constructor(
     private readonly sub: Redis,
@@ -99,6 +103,56 @@ export class Router {
     if (subscribe) await this.sub.subscribe(this.keys.group(conv));
   }
 
+  // --- member changes (src/gateway/membership.ts): synchronous, so exact in publish order ---
+
+  /** The open sockets of a user here. */
+  socketsOfUser(userId: string): RoutedSocket[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
+  /** Users with a socket (or a reservation) here. */
+  localUsers(): string[] {
+    return [...this.byUser.keys()];
+  }
+
+  /** Whether this gateway is subscribed to the group channel (or subscribing). */
+  hasGroup(conv: string): boolean {
+    return this.byGroup.has(conv);
+  }
+
+  /** Routes the user's sockets here on the group channel from now on; true if a SUBSCRIBE is needed. */
+  routeGroup(userId: string, conv: string): boolean {
+    const mine = this.byUser.get(userId);
+    if (!mine) return false;
+    this.groupsOfUser.get(userId)?.add(conv);
+    let subscribe = false;
+    for (const socket of mine) subscribe = this.addToGroup(conv, socket) || subscribe;
+    return subscribe;
+  }
+
+  /** Claims the group channel for sockets that are catching up: SUBSCRIBEs if nobody here had it. */
+  async subscribeGroup(conv: string): Promise<void> {
+    if (this.byGroup.has(conv)) return;
+    this.byGroup.set(conv, new Set());
+    await this.sub.subscribe(this.keys.group(conv));
+  }
+
+  /** The user's sockets get nothing more from the group channel (a removed member). */
+  unrouteGroup(userId: string, conv: string): void {
+    this.groupsOfUser.get(userId)?.delete(conv);
+    const members = this.byGroup.get(conv);
+    if (!members) return;
+    for (const socket of this.byUser.get(userId) ?? []) members.delete(socket);
+    if (members.size === 0 && ![...this.groupsOfUser.values()].some((g) => g.has(conv))) this.dropGroup(conv);
+  }
+
+  /** Routing of the conversation left the group channel (it shrank below the threshold). */
+  dropGroup(conv: string): void {
+    for (const groups of this.groupsOfUser.values()) groups.delete(conv);
+    if (!this.byGroup.delete(conv)) return;
+    void this.sub.unsubscribe(this.keys.group(conv)).catch(() => {});
+  }
+
   remove(socket: RoutedSocket): void {
     if (!this.byUser.get(socket.userId)?.delete(socket)) return;
     for (const conv of this.groupsOfUser.get(socket.userId) ?? []) this.byGroup.get(conv)?.delete(socket);
@@ -135,6 +189,11 @@ export class Router {
   private dispatch(channel: string, payload: Buffer): void {
     const routed = decodeRoutedBuffer(payload);
     if (!routed) return;
+    if (channel === this.keys.memberChanges) {
+      if (routed.kind === 'control') this.onMemberChange(routed.control);
+      return;
+    }
+    if (this.groupTap && routed.kind === 'frame' && channel.startsWith(this.keys.groupPrefix)) this.groupTap(channel.slice(this.keys.groupPrefix.length), routed.frame, routed.origin);
     if (routed.kind === 'control') {
       // control messages address a user's gateways, so they come on inbox channels only
       if (channel.startsWith(this.keys.inboxPrefix)) this.onControl(channel.slice(this.keys.inboxPrefix.length), routed.control);

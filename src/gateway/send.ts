@@ -21,6 +21,8 @@ export type SendOutcome = { routed: false; reply: SendReply } | { routed: true; 
 export const MAX_REMINTS = 5;
 /** A conversation whose last id is further ahead of our clock than this is refused, not waited for. */
 export const MAX_REMINT_WAIT_MS = 200;
+/** Times a send is routed again after a member change moved the membership under it. */
+export const MAX_MEMBERSHIP_RETRIES = 5;
 
 /**
  * The send path: membership → room in the Kafka queue → Snowflake id → one Redis script
@@ -33,22 +35,35 @@ export const MAX_REMINT_WAIT_MS = 200;
  */
 export async function handleSend(ctx: GatewayContext, sender: Sender, frame: SendFrame): Promise<SendOutcome> {
   const refuse = (code: ErrorFrameCode, message: string): SendOutcome => ({ routed: false, reply: { ok: false, code, message, ref: frame.clientMsgId } });
-  const conversation = await ctx.conversations.get(frame.conversationId);
+  let conversation = await ctx.conversations.get(frame.conversationId);
   if (!conversation) return refuse('unknown_conversation', `no conversation ${frame.conversationId}`);
-  if (!ctx.conversations.isMember(frame.conversationId, sender.userId)) return refuse('not_member', `you are not a member of ${frame.conversationId}`);
   // Refused before anything is published: a message on the hot path must be one Kafka will take.
   if (ctx.producer.full) return refuse('unavailable', 'the Kafka queue is full, send again with the same clientMsgId');
-  const { kind, channels } = conversationChannels(ctx.keys, ctx.options, conversation);
 
-  let result: PublishedMessage;
-  try {
-    result = await publishInOrder(ctx, async (messageId) => {
-      const message: Message = { conversationId: frame.conversationId, messageId, senderId: sender.userId, clientMsgId: frame.clientMsgId, body: frame.body, sentAt: Date.now() };
-      return publishMessage(ctx.redis, ctx.keys, { message, origin: sender.id, channels, dedupeTtlSec: ctx.options.dedupeTtlSec });
-    });
-  } catch (err) {
-    return refuse('unavailable', `could not route the message, send again with the same clientMsgId: ${errorMessage(err)}`);
+  let result: PublishedMessage = { outcome: 'moved', version: conversation.version };
+  let kind: 'group' | 'inbox' = 'inbox';
+  let channels: string[] = [];
+  // A member change between reading the membership and publishing is refused by the script
+  // ('moved'): the conversation is read again and routed with its new members.
+  for (let attempt = 0; result.outcome === 'moved' && attempt <= MAX_MEMBERSHIP_RETRIES; attempt++) {
+    if (attempt > 0) {
+      ctx.conversations.forget(frame.conversationId);
+      conversation = await ctx.conversations.get(frame.conversationId);
+      if (!conversation) return refuse('unknown_conversation', `no conversation ${frame.conversationId}`);
+    }
+    if (!ctx.conversations.isMember(frame.conversationId, sender.userId)) return refuse('not_member', `you are not a member of ${frame.conversationId}`);
+    ({ kind, channels } = conversationChannels(ctx.keys, ctx.options, conversation!));
+    const version = conversation!.version;
+    try {
+      result = await publishInOrder(ctx, async (messageId) => {
+        const message: Message = { conversationId: frame.conversationId, messageId, senderId: sender.userId, clientMsgId: frame.clientMsgId, body: frame.body, sentAt: Date.now() };
+        return publishMessage(ctx.redis, ctx.keys, { message, origin: sender.id, channels, dedupeTtlSec: ctx.options.dedupeTtlSec, version });
+      });
+    } catch (err) {
+      return refuse('unavailable', `could not route the message, send again with the same clientMsgId: ${errorMessage(err)}`);
+    }
   }
+  if (result.outcome === 'moved') return refuse('unavailable', 'the conversation\'s members kept changing, send again with the same clientMsgId');
   if (result.outcome === 'stale') return refuse('unavailable', 'could not mint an id above the conversation\'s last one, send again with the same clientMsgId');
   if (result.outcome === 'published') {
     ctx.metrics.sent.inc();

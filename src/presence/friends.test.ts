@@ -3,7 +3,7 @@ import { ManualClock } from '../core/index.js';
 import type { Conversation } from '../store/index.js';
 import { FriendsCache, type ConversationSource } from './friends.js';
 
-const conv = (id: string, members: string[]): Conversation => ({ conversationId: id, kind: members.length === 2 ? 'direct' : 'group', name: null, members, createdAt: 0 });
+const conv = (id: string, members: string[]): Conversation => ({ conversationId: id, kind: members.length === 2 ? 'direct' : 'group', name: null, members, createdAt: 0, version: '0' });
 
 function source(byUser: Record<string, string[]>, convs: Conversation[]) {
   const calls = { of: 0, get: 0 };

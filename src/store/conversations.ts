@@ -3,6 +3,9 @@ import type { Redis } from 'ioredis';
 import { ChatlabError, ErrorCodes, conversationKind, mapLimited, type ConversationKind } from '../core/index.js';
 import type { CassandraClient } from './cassandra.js';
 import type { RedisKeys } from './keys.js';
+import type { MemberChangeControl } from './fanout.js';
+import { loadMembershipHistory, recordMemberChange, spansHashOf } from './membership.js';
+import { parseSpans, type Span } from './spans.js';
 
 /** A member no conversation id can be: the set was filled from Cassandra. */
 const LOADED_MARK = '!loaded';
@@ -14,10 +17,13 @@ export interface Conversation {
   name: string | null;
   members: string[];
   createdAt: number;
+  /** Membership version: the id of its last member change ('0': never changed). */
+  version: string;
 }
 
 /**
- * Conversations are immutable once created (v1 has no member changes). Cassandra holds them
+ * Conversations change only by member changes (src/store/membership.ts), each with a
+ * version (its id) that the send script checks. Cassandra holds them
  * durably; Redis holds the copy the hot path reads, refilled from Cassandra after a Redis
  * restart (a Redis without persistence comes back empty).
  */
@@ -53,6 +59,7 @@ export class ConversationStore {
       name: name ?? null,
       members: [...members],
       createdAt: Date.now(),
+      version: '0',
     };
     if (conversation.kind === 'direct') {
       const existing = await this.get(conversation.conversationId);
@@ -81,20 +88,35 @@ export class ConversationStore {
         name: meta['name'] || null,
         members,
         createdAt: Number(meta['createdAt']),
+        version: meta['ver'] || '0',
       };
     }
     const rs = await this.cassandra.execute(`SELECT kind, name, members, created_at FROM ${this.keyspace}.conversations WHERE conversation_id = ?`, [conversationId]);
     const row = rs.first();
     if (!row) return null;
+    const history = await loadMembershipHistory(this.cassandra, this.keyspace, conversationId);
     const conversation: Conversation = {
       conversationId,
       kind: row['kind'],
       name: row['name'] ?? null,
       members: row['members'] ?? [],
       createdAt: (row['created_at'] as Date).getTime(),
+      version: history.version,
     };
-    await this.cache(conversation, false);
+    await this.cache(conversation, false, spansHashOf(history.spans));
     return conversation;
+  }
+
+  /**
+   * A member's spans in the conversation's order (src/store/spans.ts); null when the conversation
+   * is unknown. Reloaded from Cassandra when Redis lost the conversation (a missing spans entry
+   * would otherwise read as "a founding member": everything visible).
+   */
+  async spansOf(conversationId: string, userId: string): Promise<Span[] | null> {
+    const [[, exists], [, raw]] = (await this.redis.pipeline().exists(this.keys.meta(conversationId)).hget(this.keys.spans(conversationId), userId).exec()) as [[null, number], [null, string | null]];
+    if (exists) return parseSpans(raw);
+    if (!(await this.get(conversationId))) return null;
+    return parseSpans(await this.redis.hget(this.keys.spans(conversationId), userId));
   }
 
   /**
@@ -112,10 +134,16 @@ export class ConversationStore {
     return ids;
   }
 
-  private async cache(c: Conversation, withUserIndex: boolean): Promise<void> {
+  /** The durable side of a member change Redis took (src/store/membership.ts). */
+  async recordChange(control: MemberChangeControl): Promise<void> {
+    await recordMemberChange(this.cassandra, this.keyspace, control);
+  }
+
+  private async cache(c: Conversation, withUserIndex: boolean, spans: Record<string, string> = {}): Promise<void> {
     const pipeline = this.redis.pipeline();
-    pipeline.sadd(this.keys.members(c.conversationId), ...c.members);
-    pipeline.hset(this.keys.meta(c.conversationId), { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt) });
+    if (c.members.length > 0) pipeline.sadd(this.keys.members(c.conversationId), ...c.members);
+    if (Object.keys(spans).length > 0) pipeline.hset(this.keys.spans(c.conversationId), spans);
+    pipeline.hset(this.keys.meta(c.conversationId), { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt), ver: c.version });
     // Only into loaded sets: an unloaded one is filled from Cassandra (which has this one) on first read.
     if (withUserIndex) for (const m of c.members) pipeline.eval(ADD_IF_LOADED, 1, this.keys.userConversations(m), LOADED_MARK, c.conversationId);
     await pipeline.exec();

@@ -143,8 +143,8 @@ describe('publishMessage', () => {
     const { redis, calls } = fakeRedis([JSON.stringify(message), 1]);
     const result = await publishMessage(redis, keys, { message, origin: 'gw:1', channels: ['t:inbox:a', 't:inbox:b'], dedupeTtlSec: 60 });
     expect(result).toEqual({ outcome: 'published', messageId: '1001', messageJson: JSON.stringify(message) });
-    const [numKeys, dedupeKey, recentKey, id, ttl, stored, payload, maxlen, ...channels] = calls[0]!;
-    expect([numKeys, dedupeKey, recentKey, id, ttl, stored, maxlen]).toEqual([2, 't:dedupe:c1:a:m-1', 't:recent:c1', '1001', 60, JSON.stringify(message), RECENT_MAXLEN]);
+    const [numKeys, dedupeKey, recentKey, metaKey, id, ttl, stored, payload, maxlen, version, origin, ...channels] = calls[0]!;
+    expect([numKeys, dedupeKey, recentKey, metaKey, id, ttl, stored, maxlen, version, origin]).toEqual([3, 't:dedupe:c1:a:m-1', 't:recent:c1', 't:conv:c1:meta', '1001', 60, JSON.stringify(message), RECENT_MAXLEN, '', 'gw:1']);
     expect(channels).toEqual(['t:inbox:a', 't:inbox:b']);
     const routed = frame(payload as string);
     expect(routed).toMatchObject({ origin: 'gw:1', sentAt: message.sentAt });

@@ -20,13 +20,28 @@ const CONTROL_MARK = '!';
 const CONTROL_ORIGIN = `${CONTROL_MARK}ctl`;
 
 /** Origins of frames that come from no socket, so every socket of the recipient gets them. */
-export type ServiceOrigin = 'presence' | 'receipts';
+export type ServiceOrigin = 'presence' | 'receipts' | 'member';
 
 /** A gateway-to-gateway notice on a user's inbox channel. */
-export interface ControlMessage {
-  op: 'joined';
+export type ControlMessage =
+  | { op: 'joined'; conversationId: string; size: number }
+  /** On `members:changes`: a membership change, before any frame published after it. */
+  | MemberChangeControl;
+
+export interface MemberChangeControl {
+  op: 'member';
   conversationId: string;
-  size: number;
+  change: 'joined' | 'left';
+  userIds: string[];
+  /** The change id of each user, in order (the first is the switch point). */
+  ids: string[];
+  /** The membership version before and after (the last change id; '0' = never changed). */
+  from: string;
+  to: string;
+  sizeBefore: number;
+  sizeAfter: number;
+  /** Every member after the change, sent only when routing switches to the group channel. */
+  members?: string[];
 }
 
 export type RoutedPayload =
@@ -153,29 +168,53 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
  * how a sync tells a trimmed or lost stretch from none. A re-send returns the stored original
  * message (never the new frame's body), and publishes nothing.
  *
- * KEYS[1] dedupe key, KEYS[2] recent stream; ARGV[1] messageId, ARGV[2] dedupe ttl (s),
- * ARGV[3] message JSON, ARGV[4] payload to publish, ARGV[5] stream maxlen, ARGV[6..] channels.
- * Returns {messageJson, 1} published, {originalJson, 0} a re-send, {topId, 2} id too low.
+ * The entry also keeps the sending socket (`o`), so a gateway catching a socket up from the
+ * stream (a routing switch, src/gateway/membership.ts) never echoes a sender's own message.
+ * With a membership version given, the script refuses (code 3) when the conversation's
+ * membership changed since the gateway computed the channels: before/after a member change
+ * is then exact per conversation (docs/protocol.md, Member changes).
+ *
+ * KEYS[1] dedupe key, KEYS[2] recent stream, KEYS[3] conversation meta; ARGV[1] messageId,
+ * ARGV[2] dedupe ttl (s), ARGV[3] message JSON, ARGV[4] payload to publish, ARGV[5] stream
+ * maxlen, ARGV[6] membership version ('' = unchecked), ARGV[7] origin, ARGV[8..] channels.
+ * Returns {messageJson, 1} published, {originalJson, 0} a re-send, {topId, 2} id too low,
+ * {version, 3} membership moved.
  */
 const PUBLISH_LUA = `
 local prev = redis.call('GET', KEYS[1])
 if prev then return {prev, 0} end
+if ARGV[6] ~= '' then
+  -- membership moved since the gateway computed the channels: it reloads and routes again
+  local ver = redis.call('HGET', KEYS[3], 'ver') or '0'
+  if ver ~= ARGV[6] then return {ver, 3} end
+end
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 local top = ''
-if last[1] then top = string.match(last[1][1], '^(%d+)') else
+local prevMessage = ''
+if last[1] then
+  top = string.match(last[1][1], '^(%d+)')
+  prevMessage = top
+  -- a member change is no message: the id before this one is the one it recorded
+  local f = last[1][2]
+  for i = 1, #f, 2 do if f[i] == 'f' then prevMessage = nil end end
+  if prevMessage == nil then
+    prevMessage = ''
+    for i = 1, #f, 2 do if f[i] == 'p' then prevMessage = f[i + 1] end end
+  end
+else
   -- A new (or lost) stream knows no last id: an id minted over a second ago may be a send
   -- replayed after a Redis restart, below ids published before it. Mint again.
   local t = redis.call('TIME')
   local minted = math.floor(tonumber(ARGV[1]) / 4194304) + ${CHATLAB_EPOCH_MS}
   if minted < tonumber(t[1]) * 1000 - 1000 then return {'0', 2} end
 end
-local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3], 'p', top)
+local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3], 'p', prevMessage, 'o', ARGV[7])
 if type(added) == 'table' and added.err then
   if top == '' then top = '0' end
   return {top, 2}
 end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
-for i = 6, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[4]) end
+for i = 8, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[4]) end
 return {ARGV[3], 1}
 `;
 
@@ -190,27 +229,33 @@ export type PublishedMessage =
   /** published: appended and published now; duplicate: a re-send, the stored original stands. */
   | { outcome: 'published' | 'duplicate'; messageId: string; messageJson: string }
   /** The id was not above the conversation's last published id (`topId`): mint again. */
-  | { outcome: 'stale'; topId: string };
+  | { outcome: 'stale'; topId: string }
+  /** The membership changed (now at `version`): reload the conversation, route again. */
+  | { outcome: 'moved'; version: string };
 
 export async function publishMessage(
   redis: Redis,
   keys: RedisKeys,
-  p: { message: Message; origin: string; channels: readonly string[]; dedupeTtlSec: number },
+  p: { message: Message; origin: string; channels: readonly string[]; dedupeTtlSec: number; version?: string },
 ): Promise<PublishedMessage> {
   const { message } = p;
   const messageJson = JSON.stringify(message);
   const payload = encodeRouted(p.origin, messageFrameJson(messageJson), message.sentAt);
   const [reply, code] = await (redis as unknown as WithPublishScript).chatlabSend(
-    2,
+    3,
     keys.dedupe(message.conversationId, message.senderId, message.clientMsgId),
     keys.recent(message.conversationId),
+    keys.meta(message.conversationId),
     message.messageId,
     p.dedupeTtlSec,
     messageJson,
     payload,
     RECENT_MAXLEN,
+    p.version ?? '',
+    p.origin,
     ...p.channels,
   );
+  if (code === 3) return { outcome: 'moved', version: reply };
   if (code === 2) return { outcome: 'stale', topId: reply };
   if (code === 1) return { outcome: 'published', messageId: message.messageId, messageJson };
   return { outcome: 'duplicate', ...originalOf(reply, message) };

@@ -12,3 +12,5 @@ export * from './receipt-scripts.js';
 export * from './watermarks.js';
 export * from './search-index.js';
 export * from './message-search.js';
+export * from './spans.js';
+export * from './membership.js';

@@ -6,6 +6,10 @@ export function redisKeys(prefix = '') {
     recent: (conversationId: string) => `${prefix}recent:${conversationId}`,
     members: (conversationId: string) => `${prefix}conv:${conversationId}:members`,
     meta: (conversationId: string) => `${prefix}conv:${conversationId}:meta`,
+    /** HASH user → their membership spans `join:leave,...` (only users whose membership changed). */
+    spans: (conversationId: string) => `${prefix}conv:${conversationId}:spans`,
+    /** Channel every gateway subscribes to: member changes (control messages, never to a socket). */
+    memberChanges: `${prefix}members:changes`,
     userConversations: (userId: string) => `${prefix}user:${userId}:convs`,
     /** Per sender: another member's clientMsgId is another message, never a re-send. */
     dedupe: (conversationId: string, senderId: string, clientMsgId: string) => `${prefix}dedupe:${conversationId}:${senderId}:${clientMsgId}`,

@@ -30,6 +30,11 @@ export function tableDdl(keyspace: string): string[] {
     `CREATE TABLE IF NOT EXISTS ${keyspace}.user_conversations (
       user_id text, conversation_id text, PRIMARY KEY (user_id, conversation_id)
     )`,
+    // One row per member change: who joined or left when (in the conversation's own id order).
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.membership_changes (
+      conversation_id text, change_id bigint, user_id text, change text,
+      PRIMARY KEY (conversation_id, change_id, user_id)
+    ) WITH CLUSTERING ORDER BY (change_id ASC, user_id ASC)`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.read_watermarks (
       conversation_id text, user_id text, message_id bigint, updated_at timestamp,
       PRIMARY KEY (conversation_id, user_id)
