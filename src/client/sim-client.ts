@@ -3,6 +3,7 @@ import type { Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import type { LocalStore } from './local-store.js';
 import { ConversationMerger } from './merge.js';
+import { RefusalGate } from './refusal-gate.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
 
 export interface SimMessage {
@@ -55,10 +56,6 @@ interface Pending {
   intendedAt: number;
 }
 
-/** The probe after `unavailable`: 0.5 s doubling to 8 s, with jitter (a refusal storm must thin out). */
-export function resendDelayMs(refusals: number, random: () => number): number {
-  return Math.round(Math.min(8000, 500 * 2 ** Math.max(0, refusals - 1)) * (0.5 + random() / 2));
-}
 
 /**
  * A simulated chat client speaking PROTOCOL.md: reconnects by policy (a state machine with
@@ -76,9 +73,7 @@ export class SimClient {
   private seq = 0;
   private everConnected = false;
   /** Sends refused `unavailable`, waiting for the gateway to accept again (one probe at a time). */
-  private readonly refusedSends = new Set<string>();
-  private refusalsInARow = 0;
-  private probeTimer: NodeJS.Timeout | undefined;
+  private readonly refusals: RefusalGate;
   private stopped = false;
   /** Conversations with a sync page in flight, and the `after` each asked for. */
   private syncing = new Map<string, string>();
@@ -88,6 +83,7 @@ export class SimClient {
     this.userId = o.userId;
     this.gatewayIndex = o.gatewayIndex;
     this.store = o.localStore;
+    this.refusals = new RefusalGate((id) => this.resend(id), () => o.rng.next());
     for (const c of o.conversations) this.mergers.set(c, new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}` }));
     this.machine = this.newMachine();
   }
@@ -170,7 +166,7 @@ export class SimClient {
   }
 
   stop(): void {
-    clearTimeout(this.probeTimer);
+    this.refusals.stop();
     this.stopped = true;
     this.machine.close();
     this.ws?.terminate();
@@ -201,7 +197,7 @@ export class SimClient {
         this.o.recorder.connected(this, reconnect);
         resolve();
         if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
-        this.refusedSends.clear();
+        this.refusals.clear();
         for (const [clientMsgId, p] of this.unacked) {
           this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
           this.write(p.conversationId, clientMsgId, p.body);
@@ -277,7 +273,7 @@ export class SimClient {
           this.o.recorder.acked(this, f['conversationId'], f['clientMsgId'], f['messageId'], at);
           this.store?.add({ conversationId: f['conversationId'], messageId: f['messageId'], senderId: this.userId, clientMsgId: f['clientMsgId'], body: mine.body, sentAt: Math.round(at) });
         }
-        this.gatewayAccepts();
+        this.refusals.accepted();
         return;
       }
       case 'reconnect':
@@ -302,42 +298,18 @@ export class SimClient {
           return;
         }
         // a send the gateway could not route or make durable: try again later, same clientMsgId
-        if (f['code'] === 'unavailable' && f['ref'] && this.unacked.has(f['ref'])) this.refused(f['ref']);
+        if (f['code'] === 'unavailable' && f['ref'] && this.unacked.has(f['ref'])) this.refusals.refused(f['ref']);
         return;
       }
     }
   }
 
-  /**
-   * Like a circuit breaker: after a refusal, one send (the oldest refused) probes again after a
-   * growing, jittered delay; the rest wait for an ack. A thousand clients each re-sending every
-   * refused message on a timer is a storm that keeps the gateway from recovering.
-   */
-  private refused(clientMsgId: string): void {
-    this.refusedSends.add(clientMsgId);
-    this.refusalsInARow++;
-    if (this.probeTimer) return;
-    this.probeTimer = setTimeout(() => {
-      this.probeTimer = undefined;
-      const probe = [...this.refusedSends].find((id) => this.unacked.has(id));
-      if (probe) this.resend(probe);
-    }, resendDelayMs(this.refusalsInARow, () => this.o.rng.next()));
-  }
-
-  /** An ack: the gateway takes sends again, so everything refused goes now. */
-  private gatewayAccepts(): void {
-    this.refusalsInARow = 0;
-    if (this.refusedSends.size === 0) return;
-    clearTimeout(this.probeTimer);
-    this.probeTimer = undefined;
-    for (const id of this.refusedSends) if (this.unacked.has(id)) this.resend(id);
-  }
-
-  private resend(clientMsgId: string): void {
-    this.refusedSends.delete(clientMsgId);
+  private resend(clientMsgId: string): boolean {
     const p = this.unacked.get(clientMsgId);
-    if (!p || this.ws?.readyState !== WebSocket.OPEN) return;
+    if (!p) return false;
+    if (this.ws?.readyState !== WebSocket.OPEN) return true;
     this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
     this.write(p.conversationId, clientMsgId, p.body);
+    return true;
   }
 }
