@@ -9,16 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import type { Message } from '../core/index.js';
 import { indexText, matchExpression } from './search-terms.js';
 
-export interface LocalMessage {
-  conversationId: string;
-  messageId: string;
-  senderId: string;
-  clientMsgId: string;
-  body: string;
-  sentAt: number;
-}
+/** A message as the protocol carries it (PROTOCOL.md `message` frame, without its type). */
+export type LocalMessage = Message;
 
 export interface LocalSearchResult {
   hits: LocalMessage[];

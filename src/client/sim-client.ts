@@ -1,19 +1,12 @@
 import { WebSocket } from 'ws';
-import type { Rng } from '../core/index.js';
+import type { Message, Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import type { LocalStore } from './local-store.js';
 import { ConversationMerger } from './merge.js';
 import { RefusalGate } from './refusal-gate.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
 
-export interface SimMessage {
-  conversationId: string;
-  messageId: string;
-  senderId: string;
-  clientMsgId: string;
-  body: string;
-  sentAt: number;
-}
+export type SimMessage = Message;
 
 /** What a simulated client reports; the load worker turns it into history and stats. */
 export interface ClientRecorder {
@@ -234,7 +227,7 @@ export class SimClient {
   private requestSync(conversationId: string, after: string): void {
     this.syncing.set(conversationId, after);
     this.o.recorder.syncRequest(this);
-    this.ws?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200 }));
+    this.ws?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200, skipPushed: true }));
   }
 
   private onFrame(raw: string): void {

@@ -71,6 +71,11 @@ export const syncFrameSchema = z.object({
   conversationId: conversationIdSchema,
   after: messageIdSchema,
   limit: int().min(1, `must be 1..${PAGE_LIMIT_MAX}`).max(PAGE_LIMIT_MAX, `must be 1..${PAGE_LIMIT_MAX}`).optional(),
+  /**
+   * Extension: leave out of a last page (hasMore false) the messages this socket already got
+   * live since it opened. For clients that keep live messages arriving during a sync.
+   */
+  skipPushed: z.boolean().optional(),
 });
 export const readFrameSchema = z.object({
   type: z.literal('read'),

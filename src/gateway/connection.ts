@@ -38,6 +38,10 @@ let nextId = 0;
 export const MAX_QUEUED_SYNCS = 64;
 
 /** One client socket: rate limit, bounded outbound queue, frame dispatch. */
+/** How long after opening a socket remembers what it was pushed, and how much (reconnect syncs come at once). */
+const RECORD_PUSHES_MS = 10_000;
+const MAX_RECORDED_PUSHES = 2000;
+
 export class Connection implements RoutedSocket {
   readonly id: string;
   private readonly bucket: TokenBucket;
@@ -48,6 +52,8 @@ export class Connection implements RoutedSocket {
   private syncsQueued = 0;
   closed = false;
   private detached = false;
+  private readonly openedAt = Date.now();
+  private pushedSinceOpen: Set<string> | undefined = new Set();
   /** Liveness: a frame or a pong since the last ping, and when the client last sent a frame. */
   private answered = true;
   private lastFrameAt = Date.now();
@@ -118,7 +124,7 @@ export class Connection implements RoutedSocket {
    * through ws's Sender, one write, the bytes ws.send would put on the wire (the gateway never
    * compresses, so nothing is queued there).
    */
-  pushWire(wire: Buffer): void {
+  pushWire(wire: Buffer, messageId?: string): void {
     if (this.detached || this.closed) return;
     if (this.ws.bufferedAmount > this.ctx.options.outboundLimitBytes) {
       this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
@@ -127,6 +133,14 @@ export class Connection implements RoutedSocket {
     // what ws.send does on a socket that is not open: nothing goes out
     if (this.ws.readyState !== this.ws.OPEN) return;
     (this.ws as unknown as { _sender: { sendFrame(list: Buffer[]): void } })._sender.sendFrame([wire]);
+    if (messageId !== undefined) this.notePushed(messageId);
+  }
+
+  /** Ids pushed live while the socket is young: its reconnect syncs may leave them out (`skipPushed`). */
+  private notePushed(messageId: string): void {
+    if (!this.pushedSinceOpen) return;
+    if (Date.now() - this.openedAt > RECORD_PUSHES_MS || this.pushedSinceOpen.size >= MAX_RECORDED_PUSHES) this.pushedSinceOpen = undefined;
+    else this.pushedSinceOpen.add(messageId);
   }
 
   error(code: ErrorFrameCode, message: string, ref?: string, extra: { conversationId?: string } = {}): void {
@@ -242,7 +256,11 @@ export class Connection implements RoutedSocket {
       fromMs: conversation?.createdAt,
       streamMayBeLost: streamMayBeLost(this.ctx),
     });
-    this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages: page.messages, hasMore: page.hasMore });
+    // everything pushed here went out before this answer, so a client that keeps live messages
+    // during a sync has them: the last page need not carry them again
+    const pushed = frame.skipPushed && !page.hasMore ? this.pushedSinceOpen : undefined;
+    const messages = pushed && pushed.size > 0 ? page.messages.filter((m) => !pushed.has(m.messageId)) : page.messages;
+    this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages, hasMore: page.hasMore });
   }
 
   private async read(conversationId: string, messageId: string): Promise<void> {

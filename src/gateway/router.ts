@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { decodeRoutedBuffer, isEcho, type ControlMessage, type RedisKeys } from '../store/index.js';
+import { decodeRoutedBuffer, isEcho, messageIdOfFrame, type ControlMessage, type RedisKeys } from '../store/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import { textFrame } from './wire-frame.js';
 
@@ -8,7 +8,8 @@ export interface RoutedSocket {
   readonly id: string;
   readonly userId: string;
   /** A whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets it. */
-  pushWire(wire: Buffer): void;
+  /** `messageId` when the frame is a chat message. */
+  pushWire(wire: Buffer, messageId?: string): void;
 }
 
 /**
@@ -203,11 +204,15 @@ export class Router {
     if (!targets || targets.size === 0) return;
     // one WebSocket frame for all the sockets: no per-socket encoding, header or writev
     let wire: Buffer | undefined;
+    let messageId: string | undefined;
     let pushed = 0;
     for (const socket of targets) {
       if (isEcho(routed, socket.id)) continue;
-      wire ??= textFrame(routed.frame);
-      socket.pushWire(wire);
+      if (!wire) {
+        wire = textFrame(routed.frame);
+        messageId = messageIdOfFrame(routed.frame);
+      }
+      socket.pushWire(wire, messageId);
       pushed++;
     }
     if (pushed > 0) {

@@ -199,3 +199,13 @@ describe('publishBatched', () => {
     await expect(publishBatched(redis, [['a', 'p'], ['b', 'p']], 10)).rejects.toThrow('no b');
   });
 });
+
+describe('messageIdOfFrame', () => {
+  it('reads the id of a message frame from its bytes, and nothing from other frames', async () => {
+    const { messageFrameJson, messageIdOfFrame } = await import('./fanout.js');
+    const json = JSON.stringify({ conversationId: 'c1', messageId: '385723443784355840', senderId: 'a', clientMsgId: 'm', body: '"messageId":"x"', sentAt: 1 });
+    expect(messageIdOfFrame(Buffer.from(messageFrameJson(json)))).toBe('385723443784355840');
+    expect(messageIdOfFrame(Buffer.from('{"type":"receipt","conversationId":"c1","userId":"b","messageId":"5"}'))).toBeUndefined();
+    expect(messageIdOfFrame(Buffer.from('{"type":"member","conversationId":"c1","messageId":"7"}'))).toBeUndefined();
+  });
+});

@@ -123,6 +123,18 @@ export function messageFrameJson(messageJson: string): string {
   return `{"type":"message",${messageJson.slice(1)}`;
 }
 
+const MESSAGE_PREFIX = Buffer.from('{"type":"message",');
+const ID_KEY = Buffer.from('"messageId":"');
+
+/** The messageId of a routed `message` frame (undefined for any other frame), read from its bytes. */
+export function messageIdOfFrame(frame: Buffer): string | undefined {
+  if (frame.length < MESSAGE_PREFIX.length || MESSAGE_PREFIX.compare(frame, 0, MESSAGE_PREFIX.length) !== 0) return undefined;
+  const at = frame.indexOf(ID_KEY);
+  if (at < 0) return undefined;
+  const end = frame.indexOf(0x22, at + ID_KEY.length);
+  return end < 0 ? undefined : frame.toString('latin1', at + ID_KEY.length, end);
+}
+
 // --- channel choice ---
 
 /** `hybrid` picks by size; `inbox` and `group` force one way (the large-group scenario compares them). */
