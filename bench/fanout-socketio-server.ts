@@ -10,6 +10,7 @@ import http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
+import { isPeerSend, peerAck, peerMessage } from './fanout/peer-frames.js';
 
 interface Init {
   groups: Array<{ conversationId: string; members: string[] }>;
@@ -48,19 +49,11 @@ process.once('message', (init: Init) => {
     const userId = String(socket.handshake.query['user'] ?? 'anonymous');
     void socket.join(roomsOf.get(userId) ?? []);
     socket.on('send', (frame: SendFrame) => {
-      if (typeof frame?.conversationId !== 'string' || typeof frame.clientMsgId !== 'string' || typeof frame.body !== 'string') return;
+      if (!isPeerSend(frame)) return;
       if (!roomsOf.get(userId)?.includes(frame.conversationId)) return;
       const messageId = String(idBase + ++seq);
-      socket.to(frame.conversationId).emit('message', {
-        type: 'message',
-        conversationId: frame.conversationId,
-        messageId,
-        senderId: userId,
-        clientMsgId: frame.clientMsgId,
-        body: frame.body,
-        sentAt: Date.now(),
-      });
-      socket.emit('ack', { type: 'ack', clientMsgId: frame.clientMsgId, conversationId: frame.conversationId, messageId });
+      socket.to(frame.conversationId).emit('message', peerMessage(frame, userId, messageId));
+      socket.emit('ack', peerAck(frame, messageId));
     });
   });
   server.listen(0, '127.0.0.1', () => {

@@ -5,6 +5,7 @@
  * acks the sender at once. Forked by fanout.ts; it reports its port over IPC.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
+import { isPeerSend, peerAck, peerMessage } from './fanout/peer-frames.js';
 
 interface Init {
   groups: Array<{ conversationId: string; members: string[] }>;
@@ -23,25 +24,17 @@ function onSend(ws: WebSocket, userId: string, raw: string): void {
     ws.send('{"type":"error","code":"bad_frame","message":"not JSON"}');
     return;
   }
-  if (frame.type !== 'send' || typeof frame.conversationId !== 'string' || typeof frame.clientMsgId !== 'string' || typeof frame.body !== 'string') return;
+  if (frame.type !== 'send' || !isPeerSend(frame)) return;
   const group = members.get(frame.conversationId);
   if (!group) return;
   const messageId = String(idBase + ++seq);
-  const out = JSON.stringify({
-    type: 'message',
-    conversationId: frame.conversationId,
-    messageId,
-    senderId: userId,
-    clientMsgId: frame.clientMsgId,
-    body: frame.body,
-    sentAt: Date.now(),
-  });
+  const out = JSON.stringify(peerMessage(frame, userId, messageId));
   for (const m of group) {
     const set = sockets.get(m);
     if (!set) continue;
     for (const s of set) if (s !== ws) s.send(out);
   }
-  ws.send(JSON.stringify({ type: 'ack', clientMsgId: frame.clientMsgId, conversationId: frame.conversationId, messageId }));
+  ws.send(JSON.stringify(peerAck(frame, messageId)));
 }
 
 process.once('message', (init: Init) => {
