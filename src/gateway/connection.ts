@@ -40,7 +40,7 @@ export const MAX_QUEUED_SYNCS = 64;
 /** One client socket: rate limit, bounded outbound queue, frame dispatch. */
 /** How long after opening a socket remembers what it was pushed, and how much (reconnect syncs come at once). */
 const RECORD_PUSHES_MS = 10_000;
-const MAX_RECORDED_PUSHES = 2000;
+const MAX_RECORDED_PUSHES = 5000;
 
 export class Connection implements RoutedSocket {
   readonly id: string;
@@ -54,6 +54,8 @@ export class Connection implements RoutedSocket {
   private detached = false;
   private readonly openedAt = Date.now();
   private pushedSinceOpen: Set<string> | undefined = new Set();
+  /** Conversations whose sync has not been answered with a last page yet. */
+  private readonly syncsUnfinished = new Set<string>();
   /** Liveness: a frame or a pong since the last ping, and when the client last sent a frame. */
   private answered = true;
   private lastFrameAt = Date.now();
@@ -136,10 +138,14 @@ export class Connection implements RoutedSocket {
     if (messageId !== undefined) this.notePushed(messageId);
   }
 
-  /** Ids pushed live while the socket is young: its reconnect syncs may leave them out (`skipPushed`). */
+  /**
+   * Ids pushed live while the socket is young or a sync of it has not got its last page yet
+   * (storage down: the client asks again and again): those syncs may leave them out (`skipPushed`).
+   */
   private notePushed(messageId: string): void {
     if (!this.pushedSinceOpen) return;
-    if (Date.now() - this.openedAt > RECORD_PUSHES_MS || this.pushedSinceOpen.size >= MAX_RECORDED_PUSHES) this.pushedSinceOpen = undefined;
+    const young = Date.now() - this.openedAt <= RECORD_PUSHES_MS || this.syncsUnfinished.size > 0;
+    if (!young || this.pushedSinceOpen.size >= MAX_RECORDED_PUSHES) this.pushedSinceOpen = undefined;
     else this.pushedSinceOpen.add(messageId);
   }
 
@@ -244,6 +250,7 @@ export class Connection implements RoutedSocket {
 
   private async sync(frame: SyncFrame): Promise<void> {
     if (this.closed) return; // queued behind others while the socket went away
+    this.syncsUnfinished.add(frame.conversationId);
     if (!(await this.member(frame.conversationId))) return;
     const conversation = this.ctx.conversations.peek(frame.conversationId);
     const page = await readVisibleHistory(this.ctx, this.userId, {
@@ -261,6 +268,7 @@ export class Connection implements RoutedSocket {
     const pushed = frame.skipPushed && !page.hasMore ? this.pushedSinceOpen : undefined;
     const messages = pushed && pushed.size > 0 ? page.messages.filter((m) => !pushed.has(m.messageId)) : page.messages;
     this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages, hasMore: page.hasMore });
+    if (!page.hasMore) this.syncsUnfinished.delete(frame.conversationId);
   }
 
   private async read(conversationId: string, messageId: string): Promise<void> {
