@@ -4,6 +4,23 @@ import { readState, startComponent, startService, stopComponent, stopService } f
 import { connect, scrapeMetric } from '../support/ws-client.js';
 import { createConversation, gateways, token, users } from './support.js';
 
+/**
+ * A two-member conversation on gateway 1, a word unique to the test, and `send(from, to)`:
+ * messages from..to-1 carrying the word, resolved once all up to `to` are acked.
+ */
+async function wordSender(userPrefix: string, wordPrefix: string, bodyPrefix: string, idPrefix: string, ackTimeoutMs: number) {
+  const [g1] = gateways() as [string];
+  const [a, b] = users(userPrefix, 2) as [string, string];
+  const conv = (await createConversation(g1, a, [a, b])).body.conversationId as string;
+  const word = `${wordPrefix}${crypto.randomBytes(4).toString('hex')}`;
+  const s = await connect(g1, token(a));
+  const send = async (from: number, to: number) => {
+    for (let i = from; i < to; i++) s.send({ type: 'send', clientMsgId: `${idPrefix}${i}`, conversationId: conv, body: `${bodyPrefix} ${i} ${word}` });
+    await s.waitForCount((f) => f.type === 'ack', to, ackTimeoutMs);
+  };
+  return { g1, a, b, conv, word, s, send };
+}
+
 async function search(gatewayUrl: string, caller: string | null, query: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${gatewayUrl}/v1/search?${query}`, { headers: caller ? { authorization: `Bearer ${token(caller)}` } : {} });
   return { status: res.status, body: await res.json() };
@@ -85,15 +102,7 @@ describe('cloud search: WebSocket → Kafka → indexer → /v1/search', () => {
   it('the indexer stopped and started again indexes what was sent meanwhile, nothing lost', async () => {
     const stateDir = inject('stateDir');
     const indexer = inject('services').find((svc) => svc.kind === 'indexer')!;
-    const [g1] = gateways() as [string];
-    const [a, b] = users('srchr', 2) as [string, string];
-    const conv = (await createConversation(g1, a, [a, b])).body.conversationId as string;
-    const word = `rst${crypto.randomBytes(4).toString('hex')}`;
-    const s = await connect(g1, token(a));
-    const send = async (from: number, to: number) => {
-      for (let i = from; i < to; i++) s.send({ type: 'send', clientMsgId: `k${i}`, conversationId: conv, body: `msg ${i} ${word}` });
-      await s.waitForCount((f) => f.type === 'ack', to, 30_000);
-    };
+    const { g1, a, b, conv, word, s, send } = await wordSender('srchr', 'rst', 'msg', 'k', 30_000);
     await send(0, 10);
     await searchUntil(g1, b, q({ q: word, conversationId: conv, limit: '100' }), 10);
     await stopService(stateDir, 'indexer', 'kill');
@@ -117,15 +126,7 @@ describe('cloud search: WebSocket → Kafka → indexer → /v1/search', () => {
     async (ctx) => {
       const stateDir = inject('stateDir');
       if (readState(stateDir)?.provider !== 'native') ctx.skip();
-      const [g1] = gateways() as [string];
-      const [a, b] = users('srche', 2) as [string, string];
-      const conv = (await createConversation(g1, a, [a, b])).body.conversationId as string;
-      const word = `eng${crypto.randomBytes(4).toString('hex')}`;
-      const s = await connect(g1, token(a));
-      const send = async (from: number, to: number) => {
-        for (let i = from; i < to; i++) s.send({ type: 'send', clientMsgId: `e${i}`, conversationId: conv, body: `down ${i} ${word}` });
-        await s.waitForCount((f) => f.type === 'ack', to, 60_000);
-      };
+      const { g1, a, b, conv, word, s, send } = await wordSender('srche', 'eng', 'down', 'e', 60_000);
       try {
         await send(0, 5);
         await searchUntil(g1, b, q({ q: word, conversationId: conv }), 5);
