@@ -4,7 +4,7 @@ import type { ScenarioContext } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, chunk, clientsFor, userIds } from './common.js';
 import { reconnectRaceFinding } from './findings/others.js';
 
-const FAULTS = ['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'restart-redis', 'pause-kafka', 'restart-cassandra', 'stop-persist'] as const;
+const FAULTS = ['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'restart-redis', 'pause-kafka', 'restart-cassandra', 'stop-persist', 'clock-skew'] as const;
 
 const params = z.object({
   clients: z.coerce.number().int().min(4).max(20_000).default(24),
@@ -19,6 +19,8 @@ const params = z.object({
   flapEveryMs: z.coerce.number().int().min(100).default(1000),
   /** What goes wrong in the middle of the run (and is repaired a few seconds later). */
   fault: z.enum(FAULTS).default('kill-gateway'),
+  /** clock-skew: how far one gateway's clock is stepped (negative: back, as NTP stepping a fast clock does). */
+  skewMs: z.coerce.number().int().min(-600_000).max(600_000).default(-3000),
   workers: z.coerce.number().int().min(1).max(16).default(2),
   ...backoffParams,
 });
@@ -32,10 +34,12 @@ export const scenario: ScenarioDefinition<Params> = {
   name: 'reconnect-race',
   description: 'Clients flap while messages flow and a fault strikes (a gateway killed by default): zero loss, zero visible duplicates.',
   params,
-  thresholds: ['lost == 0', 'duplicates == 0', 'hot.ackedNotStored == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  // reordered: ids rise in publish order per conversation, whatever a gateway's clock says
+  // (clock-skew); equal ids from two gateways would show as lost (clients drop the second)
+  thresholds: ['lost == 0', 'duplicates == 0', 'reordered == 0', 'hot.ackedNotStored == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
   finding: reconnectRaceFinding,
-  paramDocs: { clients: 'simulated clients', groupSize: 'members per conversation', model: 'open: sends follow ratePerSec; closed: each client waits for its ack, then thinkMs', ratePerSec: 'messages per second in total (open model)', thinkMs: 'pause after each ack (closed model)', durationSec: 'how long messages flow', flapFraction: 'fraction of connected clients dropped every flap period', flapEveryMs: 'flap period', fault: 'what goes wrong half-way (and is repaired)', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
-  measures: { reconnects: 'client reconnects during the run', duplicatesRaw: 'duplicate frames that reached sockets (repaired by the client)', reordered: 'deliveries out of order' },
+  paramDocs: { clients: 'simulated clients', groupSize: 'members per conversation', model: 'open: sends follow ratePerSec; closed: each client waits for its ack, then thinkMs', ratePerSec: 'messages per second in total (open model)', thinkMs: 'pause after each ack (closed model)', durationSec: 'how long messages flow', flapFraction: 'fraction of connected clients dropped every flap period', flapEveryMs: 'flap period', fault: 'what goes wrong half-way (and is repaired)', skewMs: 'clock-skew: ms one gateway\'s clock is stepped (negative: back)', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
+  measures: { reconnects: 'client reconnects during the run', duplicatesRaw: 'duplicate frames that reached sockets (repaired by the client)', reordered: 'deliveries out of order', refusals: 'error frames the clients got (e.g. sends refused `unavailable` while ids cannot be minted in order; sent again)' },
   better: { reconnects: 'lower' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.clients);
@@ -54,20 +58,22 @@ export const scenario: ScenarioDefinition<Params> = {
     await pool.all({ type: 'flap', fraction: p.flapFraction, everyMs: p.flapEveryMs, untilMs: p.durationSec * 1000 });
     const half = (p.durationSec * 1000) / 2;
     await ctx.sleep(half);
-    const repair = await inject(ctx, p.fault, () => pool.all({ type: 'drop', fraction: 0.5 }));
+    const repair = await inject(ctx, p, () => pool.all({ type: 'drop', fraction: 0.5 }));
     await ctx.sleep(half);
     await repair();
     ctx.phase('quiesce: stop sending, let everyone reconnect and sync');
     await ctx.quiesce(pool);
     const { checker } = await ctx.check(pool);
     const reconnects = pool.seconds.reduce((s, x) => s + x.totals.reconnects, 0);
+    const refusals = pool.seconds.reduce((s, x) => s + x.totals.errors, 0);
     ctx.phase(`checked: lost ${checker.lost}, duplicates ${checker.duplicates}`);
-    return { checker, measures: { reconnects, duplicatesRaw: checker.duplicatesRaw, reordered: checker.reordered } };
+    return { checker, measures: { reconnects, duplicatesRaw: checker.duplicatesRaw, reordered: checker.reordered, refusals } };
   },
 };
 
 /** Injects one fault; returns what repairs it. */
-async function inject(ctx: ScenarioContext, fault: (typeof FAULTS)[number], dropHalf: () => Promise<void>): Promise<() => Promise<void>> {
+async function inject(ctx: ScenarioContext, p: Params, dropHalf: () => Promise<void>): Promise<() => Promise<void>> {
+  const fault = p.fault;
   const gateway = ctx.gateways.at(-1)?.name ?? 'gateway-1';
   const nothing = async () => {};
   switch (fault) {
@@ -108,6 +114,13 @@ async function inject(ctx: ScenarioContext, fault: (typeof FAULTS)[number], drop
       return async () => {
         ctx.fault('start Cassandra');
         await ctx.control.startCassandra();
+      };
+    case 'clock-skew':
+      ctx.fault(`step ${gateway}'s clock ${p.skewMs > 0 ? 'forward' : 'back'} ${Math.abs(p.skewMs)} ms`);
+      await ctx.control.skewClock(gateway, p.skewMs);
+      return async () => {
+        ctx.fault(`${gateway}'s clock back on true time`);
+        await ctx.control.skewClock(gateway, 0);
       };
     case 'stop-persist':
       ctx.fault('stop the persist worker');

@@ -11,6 +11,10 @@ const params = z.object({
   /** How long to watch the herd come back before giving up. */
   recoverSec: z.coerce.number().min(5).default(45),
   workers: z.coerce.number().int().min(1).max(16).default(2),
+  /** How the gateway goes: kill -9 (a crash) or SIGTERM (graceful: its clients are told when to come back). */
+  victim: z.enum(['kill', 'term']).default('kill'),
+  /** Handshakes per second each gateway admits (503 beyond, as a load balancer sheds); 0 = no limit. */
+  admitPerSec: z.coerce.number().min(0).default(0),
   ...backoffParams,
   backoffMinMs: z.coerce.number().int().min(1).default(1000),
   backoffMaxMs: z.coerce.number().int().min(1).default(30_000),
@@ -18,19 +22,23 @@ const params = z.object({
 type Params = z.infer<typeof params>;
 
 /**
- * N clients connected, one gateway dies (kill -9): per backoff policy, how hard the herd hits
- * the surviving gateways (peak connects/s, peak sync requests/s), how long until all are back.
+ * N clients connected, one gateway goes (kill -9, or SIGTERM: the design's graceful shutdown,
+ * its third layer of defence): per backoff policy, how hard the herd hits the surviving gateways
+ * (peak attempted and accepted connects/s, peak sync requests/s), how long until all are back.
+ * With `admitPerSec` the gateways shed handshakes beyond that rate with 503, so a herd without
+ * jitter shows failed connects and retry storms instead of only queueing.
  */
 export const scenario: ScenarioDefinition<Params> = {
   name: 'thundering-herd',
-  description: 'A gateway holding half the clients dies; compare reconnect storms by backoff policy.',
+  description: 'A gateway holding half the clients dies or shuts down; compare reconnect storms by backoff policy and shutdown kind.',
   params,
-  defaultSets: { backoff: ['none', 'full-jitter'] },
+  defaultSets: { backoff: ['none', 'full-jitter'], victim: ['kill', 'term'] },
+  serviceOptions: (p) => ({ gateway: { admitHandshakesPerSec: p.admitPerSec } }),
   thresholds: ['recoveredAll == 1', 'lost == 0', 'peakConnections > 0', 'reconnected > 0'],
   finding: herdFinding,
-  paramDocs: { clients: 'simulated clients on the gateway that dies', friends: 'friends per client', connectPerSec: 'initial connect rate', recoverSec: 'how long they have to reconnect', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
-  measures: { peakConnectsPerSec: 'peak reconnects per second (100 ms windows)', peakSyncPerSec: 'peak syncs per second', recoverMs: 'time until every client is back (ms)', recoveredAll: '1 when every client came back', failedConnects: 'connect attempts that failed', reconnected: 'successful reconnects' },
-  better: { peakConnectsPerSec: 'lower', peakSyncPerSec: 'lower', recoverMs: 'lower', failedConnects: 'lower', recoveredAll: 'higher' },
+  paramDocs: { clients: 'simulated clients on the gateway that dies', friends: 'friends per client', connectPerSec: 'initial connect rate', recoverSec: 'how long they have to reconnect', workers: 'load worker processes', victim: 'kill (kill -9) or term (SIGTERM, graceful)', admitPerSec: 'handshakes/s each gateway admits, 503 beyond (0 = no limit)', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
+  measures: { peakConnectsPerSec: 'peak connect attempts per second (100 ms windows)', peakAcceptedPerSec: 'peak accepted connects per second (100 ms windows)', peakSyncPerSec: 'peak syncs per second', recoverMs: 'time until every client is back (ms)', recoveredAll: '1 when every client came back', failedConnects: 'connect attempts that failed', reconnected: 'successful reconnects' },
+  better: { peakConnectsPerSec: 'lower', peakAcceptedPerSec: 'lower', peakSyncPerSec: 'lower', recoverMs: 'lower', failedConnects: 'lower', recoveredAll: 'higher' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.clients);
     const pairs = ringPairs(users, p.friends);
@@ -46,8 +54,13 @@ export const scenario: ScenarioDefinition<Params> = {
     const victim = ctx.gateways[0]!;
     const killedAt = pool.seconds.length;
     const t0 = Date.now();
-    ctx.fault(`kill -9 ${victim.name}`);
-    await ctx.control.killGateway(victim.name);
+    if (p.victim === 'kill') {
+      ctx.fault(`kill -9 ${victim.name}`);
+      await ctx.control.killGateway(victim.name);
+    } else {
+      ctx.fault(`SIGTERM ${victim.name} (graceful)`);
+      await ctx.control.termGateway(victim.name);
+    }
     let recoverMs = -1;
     while (Date.now() - t0 < p.recoverSec * 1000) {
       await ctx.sleep(250);
@@ -61,7 +74,7 @@ export const scenario: ScenarioDefinition<Params> = {
     await ctx.sleep(1500);
     const after = pool.seconds.slice(killedAt);
     // per second over 100 ms windows: a 1 s bucket would hide a herd that lands in 50 ms
-    const peak = (k: 'connectTimes' | 'syncTimes') => LoadPool.peakRate(after.flatMap((s) => s[k]), 100);
+    const peak = (k: 'connectTimes' | 'acceptTimes' | 'syncTimes') => LoadPool.peakRate(after.flatMap((s) => s[k]), 100);
     const attempts = after.reduce((s, x) => s + x.totals.connectAttempts, 0);
     const connects = after.reduce((s, x) => s + x.totals.connects, 0);
     ctx.fault(`restart ${victim.name}`);
@@ -69,6 +82,7 @@ export const scenario: ScenarioDefinition<Params> = {
     return {
       measures: {
         peakConnectsPerSec: peak('connectTimes'),
+        peakAcceptedPerSec: peak('acceptTimes'),
         peakSyncPerSec: peak('syncTimes'),
         recoverMs: recoverMs >= 0 ? recoverMs : p.recoverSec * 1000,
         recoveredAll: recoverMs >= 0 ? 1 : 0,

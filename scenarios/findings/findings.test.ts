@@ -31,8 +31,21 @@ describe('thundering-herd finding', () => {
 
   it('states each policy’s peak and recovery and how far apart the peaks are', () => {
     expect(f.text).toBe(
-      'After kill -9 of the gateway holding half of 200 clients, backoff=none peaks at 1,000 connects/s and has every client back after 1.2 s; ' +
-        'backoff=full-jitter peaks at 125 connects/s and has every client back after 4.6 s. The gentlest herd (backoff=full-jitter) peaks at 1/8 of the harshest (one run each: spread unknown).',
+      'After kill -9 of the gateway holding half of 200 clients, backoff=none peaks at 1,000 connect attempts/s and has every client back after 1.2 s; ' +
+        'backoff=full-jitter peaks at 125 connect attempts/s and has every client back after 4.6 s. The gentlest herd (backoff=full-jitter) peaks at 1/8 of the harshest (one run each: spread unknown).',
+    );
+  });
+
+  it('names the shutdown kind, the admission rate, accepted connects and the failed ones', () => {
+    const shed = run('thundering-herd', [
+      variant('backoff=none victim=kill', { clients: 200, backoff: 'none', victim: 'kill', admitPerSec: 50 }, { peakConnectsPerSec: 900, peakAcceptedPerSec: 70, recoverMs: 9000, recoveredAll: 1, failedConnects: 340 }),
+      variant('backoff=none victim=term', { clients: 200, backoff: 'none', victim: 'term', admitPerSec: 50 }, { peakConnectsPerSec: 90, peakAcceptedPerSec: 60, recoverMs: 2500, recoveredAll: 1, failedConnects: 0 }),
+    ]);
+    expect(buildFinding(herd, shed).text).toBe(
+      'After kill -9 or SIGTERM (graceful) of the gateway holding half of 200 clients behind admission control of 50 handshakes/s per gateway, ' +
+        'backoff=none victim=kill peaks at 900 connect attempts/s (70 accepted), 340 connects failed and has every client back after 9.0 s; ' +
+        'backoff=none victim=term peaks at 90 connect attempts/s (60 accepted) and has every client back after 2.5 s. ' +
+        'The gentlest herd (backoff=none victim=term) peaks at 1/10 of the harshest (one run each: spread unknown).',
     );
   });
 

@@ -9,6 +9,9 @@ const seconds = (v: VariantResult) => {
   return s.n > 1 && s.min !== s.max ? `${f(s.median)} s (${f(s.min)}–${f(s.max)})` : `${f(s.median)} s`;
 };
 
+const HOW = { kill: 'kill -9', term: 'SIGTERM (graceful)' } as const;
+const howOf = (v: VariantResult) => HOW[(v.params['victim'] as keyof typeof HOW | undefined) ?? 'kill'] ?? HOW.kill;
+
 /** When the gateway was killed, in the variant's own time (the herd's time zero). */
 const killAt = (v: VariantResult) => v.timeline.find((e) => e.kind === 'fault')?.atMs ?? 0;
 
@@ -18,8 +21,15 @@ export const herdFinding: FindingHook = {
   state(run) {
     const vs = run.variants;
     const clients = vs[0]?.params['clients'];
-    const each = vs.map((v) => `${v.name} peaks at ${stated(v, 'peakConnectsPerSec')} connects/s and ${med(v, 'recoveredAll') === 1 ? `has every client back after ${seconds(v)}` : `has not every client back after ${seconds(v)}`}`);
-    const head = `After kill -9 of the gateway holding half of ${fmtNum(Number(clients))} clients, ${each.join('; ')}.`;
+    const accepted = (v: VariantResult) => (spreadOf(v, 'peakAcceptedPerSec') ? ` (${stated(v, 'peakAcceptedPerSec')} accepted)` : '');
+    const shed = (v: VariantResult) => ((med(v, 'failedConnects') ?? 0) > 0 ? `, ${stated(v, 'failedConnects')} connects failed` : '');
+    const each = vs.map(
+      (v) => `${v.name} peaks at ${stated(v, 'peakConnectsPerSec')} connect attempts/s${accepted(v)}${shed(v)} and ${med(v, 'recoveredAll') === 1 ? `has every client back after ${seconds(v)}` : `has not every client back after ${seconds(v)}`}`,
+    );
+    const hows = [...new Set(vs.map(howOf))];
+    const admit = Number(vs[0]?.params['admitPerSec'] ?? 0);
+    const shedding = admit > 0 ? ` behind admission control of ${fmtNum(admit)} handshakes/s per gateway` : '';
+    const head = `After ${hows.join(' or ')} of the gateway holding half of ${fmtNum(Number(clients))} clients${shedding}, ${each.join('; ')}.`;
     if (vs.length < 2) return head;
     const peaks = vs.map((v) => ({ v, p: med(v, 'peakConnectsPerSec') ?? 0 })).sort((a, b) => a.p - b.p);
     const lo = peaks[0]!;
@@ -35,14 +45,14 @@ export const herdFinding: FindingHook = {
     return {
       kind: 'lines',
       title: `connects per second around the kill${offered ? ': offered (dashed) and accepted' : ''}`,
-      xLabel: 'time since the gateway was killed (mm:ss)',
+      xLabel: 'time since the gateway went (mm:ss)',
       yLabel: 'connects / s',
       xTime: true,
       lines: withSeries.flatMap((v) => [
         { name: `${v.name} accepted`, variant: v.name, points: pts(v, (p) => p.connectsPerSec ?? p.reconnectsPerSec) },
         ...(offered ? [{ name: `${v.name} offered`, variant: v.name, dashed: true, points: pts(v, (p) => p.connectAttemptsPerSec) }] : []),
       ]),
-      markers: [{ x: 0, label: 'kill -9 gateway', kind: 'fault' }],
+      markers: [{ x: 0, label: `${[...new Set(run.variants.map(howOf))].join(' / ')} gateway`, kind: 'fault' }],
     };
   },
   caveats: (run: RunResult) => (run.variants.some((v) => v.series.length > 0) ? ['the chart counts per second; the peaks in the table are over 100 ms windows, scaled to a second'] : []),

@@ -50,6 +50,21 @@ describe('ConversationMerger', () => {
     expect(m.stats).toEqual({ delivered: 7, duplicatesDropped: 1, reordered: 0, reassigned: 0 });
   });
 
+  it('a page the server shortened (skipPushed) releases buffered messages up to the top it covered', () => {
+    const m = new ConversationMerger<Msg>({ lastId: '5' });
+    m.beginSync();
+    m.onLive(live(7));
+    m.onLive(live(8));
+    m.onLive(live(12));
+    // the page covered 6..8 but left out 7 and 8, pushed live on this socket: nextAfter = 8
+    expect(ids(m.applySyncResult(synced(6), true, '8'))).toEqual(['6', '7', '8']);
+    expect(m.buffered).toBe(1);
+    // a page the server emptied entirely still moves on
+    expect(ids(m.applySyncResult([], true, '10'))).toEqual([]);
+    expect(ids(m.applySyncResult(synced(11), false))).toEqual(['11', '12']);
+    expect(m.stats).toEqual({ delivered: 5, duplicatesDropped: 0, reordered: 0, reassigned: 0 });
+  });
+
   it('drops a duplicate live message and counts it', () => {
     const m = new ConversationMerger<Msg>();
     m.onLive(live(1));

@@ -101,14 +101,16 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
    * One `sync_result` page (oldest first, strictly after the `after` sent). Returns the page
    * merged with buffered live messages, deduplicated, in id order. With `hasMore` the caller
    * asks for the next page after `lastId`; only buffered messages inside this page's range are
-   * released, since later ones may have older, still unfetched messages before them.
+   * released, since later ones may have older, still unfetched messages before them. `pageTop`
+   * is the top of the range the page covered when the server left messages out of it
+   * (`nextAfter`); by default the page's highest id.
    */
-  applySyncResult(messages: readonly M[], hasMore: boolean): M[] {
+  applySyncResult(messages: readonly M[], hasMore: boolean, pageTop?: string): M[] {
     let batch: M[] = [...messages];
     if (hasMore) {
       const top = messages.reduce<string | undefined>(
         (max, m) => (max === undefined || compareIds(m.messageId, max) > 0 ? m.messageId : max),
-        undefined,
+        pageTop,
       );
       if (top !== undefined) {
         for (const [id, m] of this.#buffer) {

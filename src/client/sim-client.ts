@@ -252,11 +252,12 @@ export class SimClient {
         if (!merger) return;
         const messages = f['messages'] as SimMessage[];
         for (const m of messages) this.o.recorder.delivered(this, m, at, false, true);
-        for (const shown of merger.applySyncResult(messages, f['hasMore'])) {
+        const nextAfter = (f['nextAfter'] as string | undefined) ?? messages.at(-1)?.messageId;
+        for (const shown of merger.applySyncResult(messages, f['hasMore'], nextAfter)) {
           this.o.recorder.delivered(this, shown, at, true, true);
           this.store?.add(shown);
         }
-        if (f['hasMore']) this.syncFrom(f['conversationId'], messages.at(-1)?.messageId ?? this.syncing.get(f['conversationId']) ?? merger.lastId);
+        if (f['hasMore']) this.syncFrom(f['conversationId'], nextAfter ?? this.syncing.get(f['conversationId']) ?? merger.lastId);
         else this.syncing.delete(f['conversationId']);
         return;
       }

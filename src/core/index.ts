@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './random.js';
 export * from './histogram.js';
 export * from './clock.js';
+export * from './clock-offset.js';
 export * from './snowflake.js';
 export * from './protocol.js';
 export * from './paths.js';

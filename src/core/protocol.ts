@@ -72,8 +72,9 @@ export const syncFrameSchema = z.object({
   after: messageIdSchema,
   limit: int().min(1, `must be 1..${PAGE_LIMIT_MAX}`).max(PAGE_LIMIT_MAX, `must be 1..${PAGE_LIMIT_MAX}`).optional(),
   /**
-   * Extension: leave out of a last page (hasMore false) the messages this socket already got
-   * live since it opened. For clients that keep live messages arriving during a sync.
+   * Extension: leave out of every page the messages this socket already got live (since it
+   * opened, or while a sync of it waits for its last page). For clients that keep live
+   * messages arriving during a sync. A page so shortened carries `nextAfter`.
    */
   skipPushed: z.boolean().optional(),
 });
@@ -105,6 +106,11 @@ export const syncResultFrameSchema = z.object({
   conversationId: conversationIdSchema,
   messages: z.array(messageSchema),
   hasMore: z.boolean(),
+  /**
+   * Extension (only with `skipPushed`): the `after` of the next page when this one left out
+   * messages at its top. Absent: the next page starts after the last message of this one.
+   */
+  nextAfter: messageIdSchema.optional(),
 });
 export const presenceFrameSchema = z.object({
   type: z.literal('presence'),

@@ -37,10 +37,15 @@ export function parseServiceConfig(raw: unknown): ServiceConfig {
 
 /** Reads `--config FILE` from argv. */
 export function loadServiceConfig(argv: string[] = process.argv): ServiceConfig {
+  return parseServiceConfig(JSON.parse(fs.readFileSync(serviceConfigPath(argv), 'utf8')));
+}
+
+/** The `--config FILE` path from argv. */
+export function serviceConfigPath(argv: string[] = process.argv): string {
   const i = argv.indexOf('--config');
   const file = i >= 0 ? argv[i + 1] : undefined;
   if (!file) throw new ChatlabError(ErrorCodes.CONFIG, 'usage: <service> --config FILE');
-  return parseServiceConfig(JSON.parse(fs.readFileSync(file, 'utf8')));
+  return file;
 }
 
 /** A service's `options`, validated once with its schema (defaults filled), or CHATLAB_E_CONFIG. */

@@ -264,10 +264,13 @@ export class Connection implements RoutedSocket {
       streamMayBeLost: streamMayBeLost(this.ctx),
     });
     // everything pushed here went out before this answer, so a client that keeps live messages
-    // during a sync has them: the last page need not carry them again
-    const pushed = frame.skipPushed && !page.hasMore ? this.pushedSinceOpen : undefined;
+    // during a sync has them: no page need carry them again. A page left shorter says where the
+    // next one starts (`nextAfter`), since its last message may not be the top it read.
+    const pushed = frame.skipPushed ? this.pushedSinceOpen : undefined;
     const messages = pushed && pushed.size > 0 ? page.messages.filter((m) => !pushed.has(m.messageId)) : page.messages;
-    this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages, hasMore: page.hasMore });
+    const top = page.messages.at(-1)?.messageId;
+    const nextAfter = page.hasMore && top !== undefined && messages.at(-1)?.messageId !== top ? { nextAfter: top } : {};
+    this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages, hasMore: page.hasMore, ...nextAfter });
     if (!page.hasMore) this.syncsUnfinished.delete(frame.conversationId);
   }
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Clock } from '../core/index.js';
 import type { Conversation, ConversationStore, MessageStore, RedisKeys } from '../store/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Minter } from './minting.js';
@@ -25,6 +26,8 @@ export interface GatewayContext {
   redisLostAt: number;
   /** Hooks for the presence and receipts features (gateways only emit events). */
   events: GatewayEvents;
+  /** The clock ids are minted by (a clock-skew fault moves it); the system clock by default. */
+  clock?: Clock;
 }
 
 export interface GatewayEvents {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { counter, createOpsServer, errorMessage, gauge, listen, verifyToken, type ServiceConfig } from '../core/index.js';
+import { counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
 import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
@@ -15,7 +15,7 @@ import {
   usesGroupChannel,
 } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
-import { Connection } from './connection.js';
+import { Connection, TokenBucket } from './connection.js';
 import { CachedConversations, type GatewayContext, type GatewayEvents } from './context.js';
 import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
@@ -40,7 +40,7 @@ export interface RunningGateway {
  * `events` replaces the presence/receipts handling (by default built from the options);
  * `random` spreads the reconnect delays it hands out (injected for tests).
  */
-export async function startGateway(config: ServiceConfig, customEvents?: GatewayEvents, random: () => number = Math.random): Promise<RunningGateway> {
+export async function startGateway(config: ServiceConfig, customEvents?: GatewayEvents, random: () => number = Math.random, clock: Clock = systemClock): Promise<RunningGateway> {
   const options = parseGatewayOptions(config.options);
   const keys = redisKeys(config.redisPrefix);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
@@ -68,6 +68,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   );
   const minter = await Minter.start({
     takeLease: (onLost) => leaseWorkerId(leaseRedis, { prefix: keys.workerPrefix, ttlMs: options.workerLeaseTtlMs, owner: `${config.name}:${process.pid}`, onLost }),
+    clock,
     log,
   });
   await Promise.all([cassandra.connect(), producer.connect()]);
@@ -92,6 +93,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     inFlight: new Set(),
     redisLostAt: 0,
     events,
+    clock,
   };
   // the Snowflake clock guard's outcomes, read at scrape time
   gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
@@ -148,6 +150,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     log,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+  const admission = options.admitHandshakesPerSec > 0 ? new TokenBucket(options.admitHandshakesPerSec, options.admitHandshakesBurst) : null;
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     void acceptUpgrade(req, socket, head);
   });
@@ -165,6 +168,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/v1/ws') return refuse(socket, 404, 'Not Found');
     if (draining) return refuse(socket, 503, 'Service Unavailable');
+    // shed before anything is spent on the handshake, as a load balancer would
+    if (admission && !admission.take()) return refuse(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
     const token = tokenFromRequest(req);
     const verified = token ? verifyToken(token, config.secret) : null;
     if (!verified?.ok) return refuse(socket, 401, 'Unauthorized');
@@ -212,9 +217,9 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   }, options.pingIntervalMs);
   liveness.unref();
 
-  function refuse(socket: Duplex, status: number, text: string): void {
+  function refuse(socket: Duplex, status: number, text: string, headers = ''): void {
     metrics.rejectedUpgrades.inc({ status: String(status) });
-    if (!socket.destroyed) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (!socket.destroyed) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
   }
 
   const port = await listen(server, config.port, config.host);

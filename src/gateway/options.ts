@@ -11,6 +11,13 @@ const edgeLimits = {
   /** Conversation creations per user (per gateway): beyond it 429. */
   createRatePerSec: z.number().positive().default(1),
   createRateBurst: z.number().int().positive().default(20),
+  /**
+   * Admission control, as a load balancer in front of the gateway would do it: WebSocket
+   * handshakes per second this gateway accepts (token bucket); beyond it 503 with Retry-After,
+   * before anything is spent on them. 0: no limit (the default).
+   */
+  admitHandshakesPerSec: z.number().min(0).default(0),
+  admitHandshakesBurst: z.number().int().min(1).default(50),
   /** Open sockets per user on one gateway: the next upgrade is refused with 429. */
   maxConnectionsPerUser: z.number().int().min(1).default(16),
   /** The gateway pings every socket this often; a socket that has not answered the previous ping is dropped. */

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
 import type { BackoffOptions } from '../client/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
-import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, stopService, type StackState } from '../stack/index.js';
+import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
 import { checkDeliveries, type History } from './checker/index.js';
 import type { WorkerCollected } from './load/protocol.js';
 import { LoadPool, type PoolSecond } from './pool.js';
@@ -214,6 +214,7 @@ export class VariantContext implements ScenarioContext {
     startCassandra: () => startComponent(this.stateDir, 'cassandra'),
     stopService: (name: string) => stopService(this.stateDir, name, 'term'),
     startService: (name: string) => startService(this.stateDir, name),
+    skewClock: async (name: string, offsetMs: number) => skewServiceClock(this.stateDir, name, offsetMs),
   };
 
   async close(): Promise<void> {

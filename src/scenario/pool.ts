@@ -20,8 +20,9 @@ export interface PoolOptions {
 /** One second of all workers together. */
 export interface PoolSecond {
   at: number;
-  totals: Omit<WorkerTick, 'type' | 'workerId' | 'at' | 'histogram' | 'connectTimes' | 'syncTimes'>;
+  totals: Omit<WorkerTick, 'type' | 'workerId' | 'at' | 'histogram' | 'connectTimes' | 'acceptTimes' | 'syncTimes'>;
   connectTimes: number[];
+  acceptTimes: number[];
   syncTimes: number[];
   latency: LatencyHistogram;
 }
@@ -118,7 +119,7 @@ export class LoadPool {
     for (const x of ticks) latency.merge(x.histogram);
     const second = {
       at: Math.max(...ticks.map((x) => x.at)), totals, latency,
-      connectTimes: ticks.flatMap((x) => x.connectTimes), syncTimes: ticks.flatMap((x) => x.syncTimes),
+      connectTimes: ticks.flatMap((x) => x.connectTimes), acceptTimes: ticks.flatMap((x) => x.acceptTimes), syncTimes: ticks.flatMap((x) => x.syncTimes),
     };
     this.seconds.push(second);
     this.onSecond(second);

@@ -100,6 +100,8 @@ export interface ScenarioContext {
     startCassandra(): Promise<void>;
     stopService(name: string): Promise<void>;
     startService(name: string): Promise<void>;
+    /** Steps a gateway's clock `offsetMs` from true time while it runs (0: back to true time). */
+    skewClock(name: string, offsetMs: number): Promise<void>;
   };
   readonly endpoints: import('../infra/index.js').InfraEndpoints;
 }

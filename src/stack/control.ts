@@ -1,6 +1,6 @@
-import { ChatlabError, ErrorCodes } from '../core/index.js';
+import { ChatlabError, ErrorCodes, clockOffsetFile, writeClockOffsetMs } from '../core/index.js';
 import { cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth, isOwnedAlive, signalGroup, spawnOwned, stopOwned, waitUntil, type ComponentName } from '../infra/index.js';
-import { launchService } from './services.js';
+import { launchService, serviceConfigFile } from './services.js';
 import { readState, writeState, type StackState } from './state.js';
 
 /**
@@ -86,4 +86,16 @@ export async function startService(stateDir: string, name: string): Promise<void
   const fresh = load(stateDir);
   fresh.services = fresh.services.map((s) => (s.name === name ? record : s));
   writeState(fresh);
+}
+
+/**
+ * Steps a gateway's clock by `offsetMs` from true time (0 puts it back), while it runs: the
+ * offset goes beside its config (a restart keeps it) and SIGUSR2 makes the process read it.
+ */
+export function skewServiceClock(stateDir: string, name: string, offsetMs: number): void {
+  const svc = load(stateDir).services.find((s) => s.name === name);
+  if (!svc) throw new ChatlabError(ErrorCodes.SCENARIO, `no service named ${name}`);
+  if (svc.kind !== 'gateway') throw new ChatlabError(ErrorCodes.SCENARIO, `${name} is a ${svc.kind}: only gateways mint ids`);
+  writeClockOffsetMs(clockOffsetFile(serviceConfigFile(stateDir, name)), offsetMs);
+  if (isOwnedAlive(svc)) process.kill(svc.pid, 'SIGUSR2');
 }

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
-import { packageRoot } from '../core/index.js';
-import type { ServiceConfig } from '../core/index.js';
+import { ChatlabError, ErrorCodes, clockOffsetFile, errorMessage, packageRoot, type ServiceConfig } from '../core/index.js';
 import { freePort } from '../infra/index.js';
 import { spawnOwned, tailFile, type RunningProcess } from '../infra/index.js';
 import { waitUntil } from '../infra/index.js';
@@ -122,6 +120,8 @@ export async function startServices(ctx: ServiceContext): Promise<StartedService
         options: svc.options,
       };
       fs.writeFileSync(serviceConfigFile(ctx.stateDir, svc.name), JSON.stringify(config, null, 2), { mode: 0o600 });
+      // a fresh stack runs on true time, whatever clock-skew fault an earlier run left behind
+      fs.rmSync(clockOffsetFile(serviceConfigFile(ctx.stateDir, svc.name)), { force: true });
     }
     // workers first so gateways find them; gateways in parallel
     const planned = plan(ctx.options);

@@ -124,4 +124,19 @@ describe('hardening: the edges (issue 10)', () => {
     const s = await connect(url, token(b));
     expect((await s.closed).code).toBe(4000);
   });
+
+  it('admission control: handshakes beyond the configured rate are shed with 503 and Retry-After, then admitted again', async () => {
+    const gw = await startGateway(gatewayConfig('gw-admit', { admitHandshakesPerSec: 2, admitHandshakesBurst: 3 }));
+    extra.push(gw);
+    const url = `http://127.0.0.1:${gw.port}`;
+    const many = users('admit', 8);
+    const answers = await Promise.all(many.map((u) => rawRequest(url, handshake(token(u)), { keepOpenMs: 1, timeoutMs: 3000 })));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 101).length).toBeGreaterThanOrEqual(3);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(4);
+    expect(answers.find((a) => a.status === 503)?.text).toMatch(/Retry-After: 1/i);
+    await new Promise((r) => setTimeout(r, 1200));
+    const later = await connect(url, token(many[0]!));
+    later.close();
+  });
 });

@@ -69,8 +69,9 @@ export interface WorkerTick {
   presence: number;
   receipts: number;
   errors: number;
-  /** When each connect attempt and sync request of this second happened (epoch ms): peaks at 100 ms resolution. */
+  /** When each connect attempt, accepted connect and sync request of this second happened (epoch ms): peaks at 100 ms resolution. */
   connectTimes: number[];
+  acceptTimes: number[];
   syncTimes: number[];
   /** This second's app-level send→deliver latency (encoded HDR histogram). */
   histogram: string;

@@ -21,6 +21,7 @@ const epochNow = () => performance.timeOrigin + performance.now();
 export class WorkerRecorder implements ClientRecorder {
   private counts = zeroCounts();
   private connectTimes: number[] = [];
+  private acceptTimes: number[] = [];
   private syncTimes: number[] = [];
   private second: LatencyHistogram = createLatencyHistogram();
   readonly total: LatencyHistogram = createLatencyHistogram();
@@ -75,6 +76,7 @@ export class WorkerRecorder implements ClientRecorder {
 
   connected(_c: SimClient, reconnect: boolean): void {
     this.counts.connects++;
+    this.acceptTimes.push(Math.round(epochNow()));
     if (reconnect) this.counts.reconnects++;
   }
 
@@ -106,10 +108,11 @@ export class WorkerRecorder implements ClientRecorder {
   tick(workerId: number, gauges: Pick<WorkerTick, 'connected' | 'waiting' | 'pendingAcks' | 'syncing'>): WorkerTick {
     const t: WorkerTick = {
       type: 'tick', workerId, at: epochNow(), ...gauges, ...this.counts,
-      connectTimes: this.connectTimes, syncTimes: this.syncTimes, histogram: this.second.encode(),
+      connectTimes: this.connectTimes, acceptTimes: this.acceptTimes, syncTimes: this.syncTimes, histogram: this.second.encode(),
     };
     this.counts = zeroCounts();
     this.connectTimes = [];
+    this.acceptTimes = [];
     this.syncTimes = [];
     this.second = createLatencyHistogram();
     return t;
