@@ -12,7 +12,9 @@ import { loadPlan, runPlan, type PlanEntry } from './plan.js';
 export const SUITES: Record<string, PlanEntry[]> = {
   ci: [
     { scenario: 'reconnect-race', set: ['clients=20', 'durationSec=8'] },
+    { scenario: 'reconnect-race', set: ['clients=20', 'durationSec=8', 'fault=clock-skew'] },
     { scenario: 'thundering-herd', set: ['clients=200'] },
+    { scenario: 'thundering-herd', set: ['clients=200', 'backoff=none', 'victim=kill', 'admitPerSec=100'] },
     { scenario: 'large-group-fanout', set: ['sizes=10/100', 'messages=10', 'routing=inbox,group'] },
     { scenario: 'presence-storm', set: [] },
     { scenario: 'read-receipts', set: [] },
