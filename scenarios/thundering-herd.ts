@@ -65,7 +65,12 @@ export const scenario: ScenarioDefinition<Params> = {
     while (Date.now() - t0 < p.recoverSec * 1000) {
       await ctx.sleep(250);
       const latest = pool.latest();
-      if (latest && pool.seconds.length > killedAt + 1 && latest.totals.connected >= p.clients && latest.totals.syncing === 0) {
+      // back only once the herd has happened: every socket seen dropped since the fault has
+      // reconnected (a loaded load worker may report the old sockets for a while after the fault)
+      const since = pool.seconds.slice(killedAt);
+      const dropped = since.reduce((s, x) => s + x.totals.disconnects, 0);
+      const back = since.reduce((s, x) => s + x.totals.connects, 0);
+      if (latest && dropped > 0 && back >= dropped && latest.totals.connected >= p.clients && latest.totals.syncing === 0) {
         recoverMs = Date.now() - t0;
         break;
       }
