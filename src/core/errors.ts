@@ -17,6 +17,8 @@ export const ErrorCodes = {
   NOT_FOUND: 'CHATLAB_E_NOT_FOUND',
   /** 429: a per-user rate (HTTP requests, conversation creations) was exceeded. */
   RATE_LIMITED: 'CHATLAB_E_RATE_LIMITED',
+  /** 409: the request clashes with one in progress (a second long poll on the same session). */
+  CONFLICT: 'CHATLAB_E_CONFLICT',
   /** 503: a dependency failed or the answer is not complete yet; try again (details are logged, never sent). */
   UNAVAILABLE: 'CHATLAB_E_UNAVAILABLE',
   INTERNAL: 'CHATLAB_E_INTERNAL',

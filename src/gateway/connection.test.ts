@@ -11,7 +11,7 @@ function connection() {
     options: { rateLimitPerSec: 100, rateLimitBurst: 100, outboundLimitBytes: 1 << 20, idleTimeoutMs: 1000 },
     metrics: { errors: { inc() {} }, closes: { inc() {} } },
   } as unknown as GatewayContext;
-  return { conn: new Connection(ctx, ws as never, 'u1'), sent, ws };
+  return { conn: Connection.overWebSocket(ctx, ws as never, 'u1'), sent, ws };
 }
 
 describe('Connection', () => {

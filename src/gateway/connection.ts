@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
-import { CloseCodes, errorMessage, parseClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
+import { CloseCodes, errorMessage, parseClientFrame, type ClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
+import { wsWire, type ConnectionWire } from './connection-wire.js';
 import { readVisibleHistory } from './visible-history.js';
 import { handleSend, type SendOutcome, type SendReply } from './send.js';
 import { streamMayBeLost, type GatewayContext } from './context.js';
@@ -62,13 +63,24 @@ export class Connection implements RoutedSocket {
 
   constructor(
     private readonly ctx: GatewayContext,
-    private readonly ws: WebSocket,
+    private readonly wire: ConnectionWire,
     readonly userId: string,
   ) {
     this.id = `${ctx.gatewayId}:${++nextId}`;
     this.bucket = new TokenBucket(ctx.options.rateLimitPerSec, ctx.options.rateLimitBurst);
-    ws.on('message', (data, isBinary) => this.onFrame(isBinary ? '' : data.toString()));
-    ws.on('pong', () => (this.answered = true));
+  }
+
+  /** A connection on a WebSocket: its text frames are client frames, its pongs are liveness. */
+  static overWebSocket(ctx: GatewayContext, ws: WebSocket, userId: string): Connection {
+    const conn = new Connection(ctx, wsWire(ws), userId);
+    ws.on('message', (data, isBinary) => conn.receive(isBinary ? '' : data.toString()));
+    ws.on('pong', () => conn.alive());
+    return conn;
+  }
+
+  /** The transport heard from the client (a pong, a poll). */
+  alive(): void {
+    this.answered = true;
   }
 
   /**
@@ -82,12 +94,12 @@ export class Connection implements RoutedSocket {
     if (!this.answered) {
       this.closed = true;
       this.ctx.metrics.closes.inc({ reason: 'ping_timeout' });
-      this.ws.terminate();
+      this.wire.terminate();
       return;
     }
     if (now - this.lastFrameAt >= this.ctx.options.idleTimeoutMs) return this.close(CloseCodes.IDLE, 'idle timeout', 'idle');
     this.answered = false;
-    this.ws.ping();
+    this.wire.ping();
   }
 
   /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
@@ -112,29 +124,26 @@ export class Connection implements RoutedSocket {
 
   private write(frame: string | Buffer): void {
     if (this.closed) return;
-    if (this.ws.bufferedAmount > this.ctx.options.outboundLimitBytes) {
+    if (this.wire.bufferedAmount > this.ctx.options.outboundLimitBytes) {
       this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
       return;
     }
-    // a Buffer is already the frame's UTF-8: sent as a text frame without another encoding
-    this.ws.send(frame, { binary: false });
+    this.wire.sendText(frame);
   }
 
   /**
    * A routed frame framed once for many sockets (the router's path, wire-frame.ts): dropped once
-   * the socket is detached, as push is. Written as engine.io writes its pre-encoded broadcasts:
-   * through ws's Sender, one write, the bytes ws.send would put on the wire (the gateway never
-   * compresses, so nothing is queued there).
+   * the socket is detached, as push is.
    */
   pushWire(wire: Buffer, messageId?: string): void {
     if (this.detached || this.closed) return;
-    if (this.ws.bufferedAmount > this.ctx.options.outboundLimitBytes) {
+    if (this.wire.bufferedAmount > this.ctx.options.outboundLimitBytes) {
       this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
       return;
     }
     // what ws.send does on a socket that is not open: nothing goes out
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    (this.ws as unknown as { _sender: { sendFrame(list: Buffer[]): void } })._sender.sendFrame([wire]);
+    if (!this.wire.open) return;
+    this.wire.sendWire(wire);
     if (messageId !== undefined) this.notePushed(messageId);
   }
 
@@ -171,24 +180,38 @@ export class Connection implements RoutedSocket {
     if (this.closed) return;
     this.closed = true;
     this.ctx.metrics.closes.inc({ reason: metricReason });
-    this.ws.close(code, reason);
+    this.wire.close(code, reason);
   }
 
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.wire.bufferedAmount;
   }
 
-  private onFrame(raw: string): void {
-    if (this.closed) return;
+  /** A client frame as it came (WebSocket): a malformed one is answered with an error frame. */
+  receive(raw: string): void {
+    if (!this.admit()) return;
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) return this.error(parsed.code, parsed.message, parsed.ref);
+    this.handle(parsed.frame);
+  }
+
+  /** A client frame already checked at the edge (a long-poll POST); counted and rate limited as any. */
+  receiveParsed(frame: ClientFrame): void {
+    if (this.admit()) this.handle(frame);
+  }
+
+  private admit(): boolean {
+    if (this.closed) return false;
     this.lastFrameAt = Date.now();
     this.answered = true;
     if (!this.bucket.take()) {
       this.close(CloseCodes.RATE_LIMIT, 'rate limit', 'rate_limit');
-      return;
+      return false;
     }
-    const parsed = parseClientFrame(raw);
-    if (!parsed.ok) return this.error(parsed.code, parsed.message, parsed.ref);
-    const frame = parsed.frame;
+    return true;
+  }
+
+  private handle(frame: ClientFrame): void {
     switch (frame.type) {
       case 'send':
         this.sendChain = this.sendChain.then(() =>

@@ -19,6 +19,7 @@ import { Connection, TokenBucket } from './connection.js';
 import { CachedConversations, type GatewayContext, type GatewayEvents } from './context.js';
 import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
+import { longPollApi } from './longpoll-api.js';
 import { createGatewayMetrics } from './metrics.js';
 import { MembershipRouting } from './membership-routing.js';
 import { Minter } from './minting.js';
@@ -142,11 +143,13 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       for (const conn of sockets) conn.close(1012, 'routing was interrupted: reconnect and sync', 'resync');
     }, 100);
   });
+  const restApi = gatewayApi(ctx, config.secret, log, config.searchUrl);
+  const longPoll = longPollApi({ ctx, secret: config.secret, draining: () => draining, admit, opened, log });
   const server = createOpsServer({
     registry: metrics.registry,
     // Kafka too (the contract's /healthz), and ids: no lease or a clock stepped back = cannot send.
     healthy: async () => !draining && redis.status === 'ready' && sub.status === 'ready' && producer.healthy() && minter.healthy,
-    extra: gatewayApi(ctx, config.secret, log, config.searchUrl),
+    extra: async (req, res, url) => (await longPoll.handler(req, res, url)) || restApi(req, res, url),
     log,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
@@ -159,6 +162,38 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     const ids = await conversations.raw.conversationsOf(userId);
     const convs = await Promise.all(ids.map((id) => conversations.get(id)));
     return convs.filter((c) => c && usesGroupChannel(options, c.members.length)).map((c) => c!.conversationId);
+  }
+
+  /**
+   * A new connection of the user, WebSocket or long poll: within the per-user cap, subscribed
+   * before it opens (so it is routable once the client sees it). A refusal status, or null once
+   * reserved (then `opened` or `router.release` follows).
+   */
+  async function admit(userId: string): Promise<number | null> {
+    if (router.countOf(userId) >= options.maxConnectionsPerUser) return 429;
+    try {
+      await router.reserve(userId, await largeGroupsOf(userId));
+    } catch {
+      return 503;
+    }
+    if (draining) {
+      router.release(userId);
+      return 503;
+    }
+    return null;
+  }
+
+  /** The reserved connection is open: routed, announced; returns what undoes that once it ends. */
+  function opened(conn: Connection): () => void {
+    const { userId } = conn;
+    router.add(conn);
+    events.connected(userId, conn.id);
+    sendPresenceSnapshot({ redis, keys, friends }, userId, (f) => conn.sendFrame(f)).catch((err: unknown) => log(`presence snapshot for ${userId}: ${errorMessage(err)}`));
+    return () => {
+      conn.closed = true;
+      router.remove(conn);
+      events.disconnected(userId, conn.id);
+    };
   }
 
   async function acceptUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -176,35 +211,28 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     // before anything is reserved: ws drops a bad handshake without calling back
     if (upgradeProblem(req)) return refuse(socket, 400, 'Bad Request');
     const userId = verified.userId;
-    if (router.countOf(userId) >= options.maxConnectionsPerUser) return refuse(socket, 429, 'Too Many Requests');
-    try {
-      await router.reserve(userId, await largeGroupsOf(userId));
-    } catch {
-      return refuse(socket, 503, 'Service Unavailable');
-    }
+    const refused = await admit(userId);
+    if (refused === 429) return refuse(socket, 429, 'Too Many Requests');
+    if (refused !== null) return refuse(socket, 503, 'Service Unavailable');
     if (draining || socket.destroyed) {
       router.release(userId);
       return refuse(socket, 503, 'Service Unavailable');
     }
     // the last guard: whatever ends the handshake without a socket releases the reservation
-    let opened = false;
+    let isOpen = false;
     const releaseIfDropped = () => {
-      if (!opened) router.release(userId);
+      if (!isOpen) router.release(userId);
     };
     socket.once('close', releaseIfDropped);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      opened = true;
+      isOpen = true;
       socket.off('close', releaseIfDropped);
-      const conn = new Connection(ctx, ws, userId);
-      router.add(conn);
+      const conn = Connection.overWebSocket(ctx, ws, userId);
+      const ended = opened(conn);
       metrics.connections.inc();
-      events.connected(userId, conn.id);
-      sendPresenceSnapshot({ redis, keys, friends }, userId, (f) => conn.sendFrame(f)).catch((err: unknown) => log(`presence snapshot for ${userId}: ${errorMessage(err)}`));
       ws.on('close', () => {
-        conn.closed = true;
-        router.remove(conn);
+        ended();
         metrics.connections.dec();
-        events.disconnected(userId, conn.id);
       });
       ws.on('error', () => {});
     });
@@ -214,6 +242,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const liveness = setInterval(() => {
     const now = Date.now();
     for (const conn of router.sockets() as Connection[]) conn.checkLiveness(now);
+    longPoll.sweep(now);
   }, options.pingIntervalMs);
   liveness.unref();
 

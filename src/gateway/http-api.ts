@@ -23,6 +23,7 @@ import { handleSearch, isSearchPath } from './search-api.js';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const STATUS: Partial<Record<string, number>> = {
   [ErrorCodes.BAD_REQUEST]: 400,
+  [ErrorCodes.CONFLICT]: 409,
   [ErrorCodes.UNAUTHORIZED]: 401,
   [ErrorCodes.FORBIDDEN]: 403,
   [ErrorCodes.NOT_FOUND]: 404,
@@ -95,17 +96,24 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
       sendJson(res, 200, page);
       return true;
     } catch (err) {
-      if (res.headersSent) return true;
-      const status = err instanceof ChatlabError ? STATUS[err.code] : undefined;
-      if (status) sendJson(res, status, { error: { code: (err as ChatlabError).code, message: (err as ChatlabError).message } });
-      else {
-        // a driver's message names hosts and queries: it goes to the log, the client gets a code
-        log(`${req.method} ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`);
-        sendJson(res, 503, { error: { code: ErrorCodes.UNAVAILABLE, message: 'a dependency is unavailable, try again' } });
-      }
+      sendApiError(req, res, url, err, log);
       return true;
     }
   };
+}
+
+/**
+ * A failed API call answered: a ChatlabError with its status and code; anything else is a
+ * dependency's failure, logged (a driver's message names hosts and queries) and answered 503.
+ */
+export function sendApiError(req: http.IncomingMessage, res: http.ServerResponse, url: URL, err: unknown, log: (line: string) => void): void {
+  if (res.headersSent) return;
+  const status = err instanceof ChatlabError ? STATUS[err.code] : undefined;
+  if (status) sendJson(res, status, { error: { code: (err as ChatlabError).code, message: (err as ChatlabError).message } });
+  else {
+    log(`${req.method} ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`);
+    sendJson(res, 503, { error: { code: ErrorCodes.UNAVAILABLE, message: 'a dependency is unavailable, try again' } });
+  }
 }
 
 /** Members already connected somewhere learn of the new conversation (group routing needs it). */
@@ -114,7 +122,7 @@ async function announceJoined(ctx: GatewayContext, conversationId: string, membe
   await publishBatched(ctx.redis, members.map((m) => [ctx.keys.inbox(m), payload] as const), Math.max(1, members.length));
 }
 
-function authenticate(req: http.IncomingMessage, secret: string): string {
+export function authenticate(req: http.IncomingMessage, secret: string): string {
   const token = tokenFromRequest(req);
   if (!token) throw new ChatlabError(ErrorCodes.UNAUTHORIZED, 'missing bearer token');
   const verified = verifyToken(token, secret);
@@ -131,22 +139,28 @@ function decodePathSegment(segment: string): string {
   }
 }
 
-function methodNotAllowed(res: http.ServerResponse, allow: string): ChatlabError {
+export function methodNotAllowed(res: http.ServerResponse, allow: string): ChatlabError {
   res.setHeader('allow', allow);
   return new ChatlabError(ErrorCodes.BAD_REQUEST, `use ${allow}`);
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, MAX_BODY_BYTES);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'body is not valid JSON');
+  }
+}
+
+/** A request body up to `maxBytes` (beyond it a 400, read no further). */
+export async function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `body larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'body is not valid JSON');
-  }
+  return Buffer.concat(chunks);
 }

@@ -21,3 +21,9 @@ export function textFrame(payload: Buffer): Buffer {
   payload.copy(out, headerLength);
   return out;
 }
+
+/** The payload of a frame textFrame built (no copy): what a transport without WebSocket framing sends. */
+export function payloadOfTextFrame(wire: Buffer): Buffer {
+  const len = wire[1]! & 0x7f;
+  return wire.subarray(len < 126 ? 2 : len === 126 ? 4 : 10);
+}
