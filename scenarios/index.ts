@@ -9,6 +9,7 @@ import { scenario as reconnectRace } from './reconnect-race.js';
 import { scenario as search } from './search.js';
 import { scenario as thunderingHerd } from './thundering-herd.js';
 import { scenario as topicExplosion } from './topic-explosion.js';
+import { scenario as transport } from './transport.js';
 
 /** Every scenario `chatlab run` knows, by name. */
 export const scenarios: Record<string, ScenarioDefinition<any>> = {
@@ -22,4 +23,5 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [topicExplosion.name]: topicExplosion,
   [capacity.name]: capacity,
   [search.name]: search,
+  [transport.name]: transport,
 };

@@ -1,10 +1,11 @@
-import { WebSocket } from 'ws';
 import type { Message, Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
+import { openLink, type ClientLink, type Transport } from './link.js';
 import type { LocalStore } from './local-store.js';
 import { ConversationMerger } from './merge.js';
 import { RefusalGate } from './refusal-gate.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
+import type { WireMeter } from './wire-meter.js';
 
 export type SimMessage = Message;
 
@@ -41,6 +42,10 @@ export interface SimClientOptions {
   autoRead?: boolean;
   /** The phone's own store (local search): every message shown or acked goes in. */
   localStore?: LocalStore;
+  /** WebSocket (default) or HTTP long polling. */
+  transport?: Transport;
+  /** Counts bytes, requests and TCP connections on the wire. */
+  meter?: WireMeter;
 }
 
 interface Pending {
@@ -58,7 +63,7 @@ interface Pending {
  */
 export class SimClient {
   readonly userId: string;
-  private ws: WebSocket | null = null;
+  private link: ClientLink | null = null;
   private machine: ReconnectMachine;
   private readonly mergers = new Map<string, ConversationMerger<SimMessage>>();
   private readonly unacked = new Map<string, Pending>();
@@ -127,11 +132,11 @@ export class SimClient {
 
   /** Keeps presence alive (the presence server sweeps sockets silent for its TTL). */
   heartbeat(): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send('{"type":"heartbeat"}');
+    if (this.link?.open) this.link.send('{"type":"heartbeat"}');
   }
 
   read(conversationId: string, messageId: string): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'read', conversationId, messageId }));
+    if (this.link?.open) this.link.send(JSON.stringify({ type: 'read', conversationId, messageId }));
   }
 
   lastId(conversationId: string): string {
@@ -140,14 +145,14 @@ export class SimClient {
 
   /** Kills the TCP connection without a close frame (a crashed phone, a dropped network). */
   dropConnection(): void {
-    this.ws?.terminate();
+    this.link?.terminate();
   }
 
   /** Closes cleanly (close frame) and stays away until resume(). */
   disconnect(): void {
     this.stopped = true;
     this.machine.close();
-    this.ws?.close(1000);
+    this.link?.close();
   }
 
   /** Comes back after disconnect(), syncing what it missed. */
@@ -162,56 +167,51 @@ export class SimClient {
     this.refusals.stop();
     this.stopped = true;
     this.machine.close();
-    this.ws?.terminate();
+    this.link?.terminate();
   }
 
   private write(conversationId: string, clientMsgId: string, body: string): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'send', clientMsgId, conversationId, body }));
+    if (this.link?.open) this.link.send(JSON.stringify({ type: 'send', clientMsgId, conversationId, body }));
   }
 
   private open(): Promise<void> {
     const base = this.o.gateways[this.gatewayIndex % this.o.gateways.length]!;
     this.o.recorder.connectAttempt(this);
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/ws`, {
-        headers: { authorization: `Bearer ${this.o.token}` },
-        localAddress: this.o.localAddress,
-        handshakeTimeout: 10_000,
-        perMessageDeflate: false,
-        // the gateway's frames are JSON it encoded; JSON.parse is the check that matters here
-        skipUTF8Validation: true,
-      });
-      this.ws = ws;
       let opened = false;
-      ws.on('open', () => {
-        opened = true;
-        const reconnect = this.everConnected;
-        this.everConnected = true;
-        this.o.recorder.connected(this, reconnect);
-        resolve();
-        if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
-        this.refusals.clear();
-        for (const [clientMsgId, p] of this.unacked) {
-          this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
-          this.write(p.conversationId, clientMsgId, p.body);
-        }
+      const link: ClientLink = openLink(this.o.transport ?? 'ws', { base, token: this.o.token, localAddress: this.o.localAddress, meter: this.o.meter }, {
+        open: () => {
+          opened = true;
+          const reconnect = this.everConnected;
+          this.everConnected = true;
+          this.o.recorder.connected(this, reconnect);
+          resolve();
+          if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
+          this.refusals.clear();
+          for (const [clientMsgId, p] of this.unacked) {
+            this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
+            this.write(p.conversationId, clientMsgId, p.body);
+          }
+        },
+        frame: (f) => {
+          if (this.link === link) this.onFrame(f);
+        },
+        close: (code) => {
+          if (this.link === link) this.link = null;
+          this.syncing.clear();
+          if (!opened) {
+            this.gatewayIndex++;
+            reject(new Error(`connect failed (${code})`));
+            return;
+          }
+          this.o.recorder.disconnected(this, code);
+          if (this.stopped) return;
+          // a dead gateway: try the next one; a graceful 1012 also sends us elsewhere
+          if (code !== 1000) this.gatewayIndex++;
+          this.machine.onDisconnect();
+        },
       });
-      ws.on('message', (data) => this.onFrame(data.toString()));
-      ws.on('error', () => {});
-      ws.on('close', (code) => {
-        if (this.ws === ws) this.ws = null;
-        this.syncing.clear();
-        if (!opened) {
-          this.gatewayIndex++;
-          reject(new Error(`connect failed (${code})`));
-          return;
-        }
-        this.o.recorder.disconnected(this, code);
-        if (this.stopped) return;
-        // a dead gateway: try the next one; a graceful 1012 also sends us elsewhere
-        if (code !== 1000) this.gatewayIndex++;
-        this.machine.onDisconnect();
-      });
+      this.link = link;
     });
   }
 
@@ -227,12 +227,11 @@ export class SimClient {
   private requestSync(conversationId: string, after: string): void {
     this.syncing.set(conversationId, after);
     this.o.recorder.syncRequest(this);
-    this.ws?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200, skipPushed: true }));
+    this.link?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200, skipPushed: true }));
   }
 
-  private onFrame(raw: string): void {
+  private onFrame(f: { type: string } & Record<string, any>): void {
     const at = this.o.recorder.now();
-    const f = JSON.parse(raw) as { type: string } & Record<string, any>;
     switch (f.type) {
       case 'message': {
         const m = f as unknown as SimMessage;
@@ -285,9 +284,9 @@ export class SimClient {
         const failedSync = f['conversationId'] as string | undefined;
         if (failedSync && this.syncing.has(failedSync)) {
           const after = this.syncing.get(failedSync)!;
-          const ws = this.ws;
+          const link = this.link;
           setTimeout(() => {
-            if (this.ws === ws && this.syncing.get(failedSync) === after) this.requestSync(failedSync, after);
+            if (this.link === link && this.syncing.get(failedSync) === after) this.requestSync(failedSync, after);
           }, 1000);
           return;
         }
@@ -301,7 +300,7 @@ export class SimClient {
   private resend(clientMsgId: string): boolean {
     const p = this.unacked.get(clientMsgId);
     if (!p) return false;
-    if (this.ws?.readyState !== WebSocket.OPEN) return true;
+    if (!this.link?.open) return true;
     this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
     this.write(p.conversationId, clientMsgId, p.body);
     return true;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
-import type { BackoffOptions } from '../client/index.js';
+import type { BackoffOptions, Transport } from '../client/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
 import { checkDeliveries, type History } from './checker/index.js';
@@ -86,7 +86,7 @@ export class VariantContext implements ScenarioContext {
     });
   }
 
-  async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean; searchBodies: boolean; localStoreDir: string }> = {}): Promise<LoadPool> {
+  async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean; searchBodies: boolean; localStoreDir: string; transport: Transport }> = {}): Promise<LoadPool> {
     const pool = await LoadPool.start({
       gateways: this.gateways.map((g) => g.url),
       clients: clients.map((c, i) => ({ ...c, token: signToken(c.userId, this.secret, { ttlSec: LOAD_TOKEN_TTL_SEC }), gatewayIndex: i % Math.max(1, this.gateways.length) })),
@@ -98,6 +98,7 @@ export class VariantContext implements ScenarioContext {
       autoRead: o.autoRead,
       searchBodies: o.searchBodies,
       localStoreDir: o.localStoreDir,
+      transport: o.transport,
     });
     pool.onSecond = (s) => {
       this.latency.merge(s.latency);

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ChatlabError, ErrorCodes, LatencyHistogram, createLatencyHistogram, packageRoot } from '../core/index.js';
-import type { BackoffOptions } from '../client/index.js';
+import type { BackoffOptions, Transport } from '../client/index.js';
 import type { EngineToWorker, LocalReply, WorkerClientSpec, WorkerCollected, WorkerTick, WorkerToEngine } from './load/protocol.js';
 
 export interface PoolOptions {
@@ -15,6 +15,7 @@ export interface PoolOptions {
   autoRead?: boolean;
   searchBodies?: boolean;
   localStoreDir?: string;
+  transport?: Transport;
 }
 
 /** One second of all workers together. */
@@ -32,6 +33,7 @@ const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
 const COUNT_KEYS = [
   'connected', 'waiting', 'pendingAcks', 'syncing', 'sends', 'acks', 'deliveries', 'rawDeliveries', 'connectAttempts',
   'connects', 'reconnects', 'disconnects', 'syncRequests', 'presence', 'receipts', 'errors',
+  'bytesIn', 'bytesOut', 'httpRequests', 'tcpConnects',
 ] as const;
 
 /**
@@ -80,7 +82,7 @@ export class LoadPool {
         child.send({
           type: 'init', workerId, gateways: o.gateways, backoff: o.backoff, seed: o.seed, clients,
           recordHistory: o.recordHistory, bodyBytes: o.bodyBytes, connectionsPerAddress: 20_000, autoRead: o.autoRead,
-          searchBodies: o.searchBodies, localStoreDir: o.localStoreDir,
+          searchBodies: o.searchBodies, localStoreDir: o.localStoreDir, transport: o.transport,
         } satisfies EngineToWorker);
         await ready;
       }),

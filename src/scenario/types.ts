@@ -82,7 +82,7 @@ export interface ScenarioContext {
   /** Creates conversations (direct when 2 members) through the store, as `chatlab seed` does. */
   createConversations(memberLists: string[][]): Promise<Conversation[]>;
   /** Forks load workers holding these clients (not yet connected). */
-  startClients(clients: ClientSpec[], o?: Partial<Pick<PoolOptions, 'workers' | 'backoff' | 'recordHistory' | 'bodyBytes' | 'autoRead' | 'searchBodies' | 'localStoreDir'>>): Promise<LoadPool>;
+  startClients(clients: ClientSpec[], o?: Partial<Pick<PoolOptions, 'workers' | 'backoff' | 'recordHistory' | 'bodyBytes' | 'autoRead' | 'searchBodies' | 'localStoreDir' | 'transport'>>): Promise<LoadPool>;
   /** Waits until every client is connected, synced and has no unacked send (or the timeout). */
   quiesce(pool: LoadPool, timeoutMs?: number): Promise<boolean>;
   /** Collects the pool's history and runs the delivery checker on it (with stored history). */

@@ -1,4 +1,4 @@
-import type { BackoffOptions } from '../../client/index.js';
+import type { BackoffOptions, Transport } from '../../client/index.js';
 
 /** Messages between the engine and its load worker processes (IPC, JSON). */
 
@@ -28,6 +28,8 @@ export type EngineToWorker =
       searchBodies?: boolean;
       /** Each client keeps a local SQLite store (local search) in this folder. */
       localStoreDir?: string;
+      /** WebSocket (default) or HTTP long polling. */
+      transport?: Transport;
     }
   | { type: 'connect'; perSecond: number }
   /** Open model: `perSecond` new messages, each from a random client to one of its conversations. */
@@ -69,6 +71,12 @@ export interface WorkerTick {
   presence: number;
   receipts: number;
   errors: number;
+  /** On the wire since the last tick, at the TCP sockets (headers and framing included). */
+  bytesIn: number;
+  bytesOut: number;
+  /** HTTP requests (a WebSocket upgrade is one) and TCP connections opened since the last tick. */
+  httpRequests: number;
+  tcpConnects: number;
   /** When each connect attempt, accepted connect and sync request of this second happened (epoch ms): peaks at 100 ms resolution. */
   connectTimes: number[];
   acceptTimes: number[];

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createLatencyHistogram, type LatencyHistogram } from '../../core/index.js';
-import type { ClientRecorder, SimClient, SimMessage } from '../../client/index.js';
+import { WireMeter, type ClientRecorder, type SimClient, type SimMessage, type WireTotals } from '../../client/index.js';
 import type { DeliveryRow, SendRow, WorkerCollected, WorkerTick } from './protocol.js';
 
 /** Bodies carry their intended send time, so any recipient can measure from it without a lookup. */
@@ -30,6 +30,9 @@ export class WorkerRecorder implements ClientRecorder {
   readonly presenceSeen: WorkerCollected['presence'] = [];
   readonly receiptsSeen: WorkerCollected['receipts'] = [];
   readonly errorSamples: string[] = [];
+  /** What this worker's clients put on the wire. */
+  readonly meter = new WireMeter();
+  private wireAtLastTick: WireTotals = this.meter.totals();
 
   constructor(private readonly recordHistory: boolean) {}
 
@@ -106,8 +109,13 @@ export class WorkerRecorder implements ClientRecorder {
 
   /** The counts since the last tick, and this second's latency histogram; resets both. */
   tick(workerId: number, gauges: Pick<WorkerTick, 'connected' | 'waiting' | 'pendingAcks' | 'syncing'>): WorkerTick {
+    const wire = this.meter.totals();
+    const was = this.wireAtLastTick;
+    this.wireAtLastTick = wire;
     const t: WorkerTick = {
       type: 'tick', workerId, at: epochNow(), ...gauges, ...this.counts,
+      bytesIn: wire.bytesIn - was.bytesIn, bytesOut: wire.bytesOut - was.bytesOut,
+      httpRequests: wire.requests - was.requests, tcpConnects: wire.tcpConnects - was.tcpConnects,
       connectTimes: this.connectTimes, acceptTimes: this.acceptTimes, syncTimes: this.syncTimes, histogram: this.second.encode(),
     };
     this.counts = zeroCounts();

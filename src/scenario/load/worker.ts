@@ -41,6 +41,8 @@ export class LoadWorker {
         recorder: this.recorder,
         localAddress: `127.0.0.${1 + Math.floor(i / init.connectionsPerAddress)}`,
         autoRead: init.autoRead,
+        transport: init.transport,
+        meter: this.recorder.meter,
         ...(init.localStoreDir ? { localStore: LocalStore.openEmpty(storeFile(init.localStoreDir, spec.userId)) } : {}),
       });
       this.clients.push(client);

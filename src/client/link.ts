@@ -1,0 +1,178 @@
+import http from 'node:http';
+import { WebSocket } from 'ws';
+import type { WireMeter } from './wire-meter.js';
+
+/** How a simulated client reaches its gateway. */
+export const TRANSPORTS = ['ws', 'longpoll'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** What a link tells its client; `close` comes once, after `open` or instead of it. */
+export interface LinkEvents {
+  open(): void;
+  frame(f: { type: string } & Record<string, any>): void;
+  close(code: number): void;
+}
+
+/** One connection to a gateway, whatever carries it. */
+export interface ClientLink {
+  readonly open: boolean;
+  /** One client frame (JSON text). */
+  send(frame: string): void;
+  /** Closes cleanly (WebSocket close 1000, long poll DELETE). */
+  close(): void;
+  /** Gone without a word (a crashed phone, a dropped network). */
+  terminate(): void;
+}
+
+export interface LinkOptions {
+  /** The gateway's base URL (http://host:port). */
+  base: string;
+  token: string;
+  localAddress?: string;
+  meter?: WireMeter;
+}
+
+export function openLink(transport: Transport, o: LinkOptions, ev: LinkEvents): ClientLink {
+  return transport === 'longpoll' ? openLongPollLink(o, ev) : openWsLink(o, ev);
+}
+
+function openWsLink(o: LinkOptions, ev: LinkEvents): ClientLink {
+  o.meter?.request();
+  const ws = new WebSocket(`${o.base.replace(/^http/, 'ws')}/v1/ws`, {
+    headers: { authorization: `Bearer ${o.token}` },
+    localAddress: o.localAddress,
+    handshakeTimeout: 10_000,
+    perMessageDeflate: false,
+    // the gateway's frames are JSON it encoded; JSON.parse is the check that matters here
+    skipUTF8Validation: true,
+  });
+  ws.on('upgrade', (res) => o.meter?.track(res.socket));
+  ws.on('open', () => ev.open());
+  ws.on('message', (data) => ev.frame(JSON.parse(data.toString())));
+  ws.on('error', () => {});
+  ws.on('close', (code) => ev.close(code));
+  return {
+    get open() {
+      return ws.readyState === WebSocket.OPEN;
+    },
+    send: (frame) => ws.send(frame),
+    close: () => ws.close(1000),
+    terminate: () => ws.terminate(),
+  };
+}
+
+/** What the long-poll link asks a poll to wait (the gateway's default). */
+const POLL_WAIT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Long polling as docs/protocol.md ("Long polling") has it, the way engine.io's polling
+ * transport does it: one poll always waiting, and one POST in flight at a time carrying every
+ * frame queued meanwhile (so a sender's frames stay in order). Two keep-alive sockets at most.
+ */
+function openLongPollLink(o: LinkOptions, ev: LinkEvents): ClientLink {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const target = new URL(o.base);
+  const inFlight = new Set<AbortController>();
+  let state: 'opening' | 'open' | 'closed' = 'opening';
+  let sessionId = '';
+  let outbox: string[] = [];
+  let posting = false;
+
+  function request(method: string, path: string, body?: string): Promise<{ status: number; body: Buffer }> {
+    const abort = new AbortController();
+    inFlight.add(abort);
+    o.meter?.request();
+    return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const headers: Record<string, string | number> = {};
+      if (method === 'POST' && path === '/v1/lp') headers['authorization'] = `Bearer ${o.token}`;
+      if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      const req = http.request(
+        { host: target.hostname, port: target.port, method, path, agent, headers, localAddress: o.localAddress, signal: abort.signal, timeout: REQUEST_TIMEOUT_MS },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('socket', (s) => o.meter?.track(s));
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', reject);
+      req.end(body);
+    }).finally(() => inFlight.delete(abort));
+  }
+
+  function finish(code: number, keepSockets = false): void {
+    if (state === 'closed') return;
+    state = 'closed';
+    for (const a of inFlight) a.abort();
+    if (!keepSockets) agent.destroy();
+    ev.close(code);
+  }
+
+  async function pollLoop(): Promise<void> {
+    while (state === 'open') {
+      let answer: { frames?: Array<{ type: string } & Record<string, any>>; closed?: { code: number } };
+      try {
+        const res = await request('GET', `/v1/lp/${sessionId}?wait=${POLL_WAIT_MS}`);
+        if (res.status !== 200) return finish(1006);
+        answer = JSON.parse(res.body.toString());
+      } catch {
+        return finish(1006);
+      }
+      for (const f of answer.frames ?? []) {
+        if (state !== 'open') return;
+        ev.frame(f);
+      }
+      if (answer.closed) return finish(answer.closed.code);
+    }
+  }
+
+  function flush(): void {
+    if (posting || outbox.length === 0 || state !== 'open') return;
+    posting = true;
+    const body = `[${outbox.join(',')}]`;
+    outbox = [];
+    request('POST', `/v1/lp/${sessionId}`, body).then(
+      (res) => {
+        posting = false;
+        // a session the gateway no longer has: its poll learns of it too
+        if (res.status === 404) return finish(1006);
+        flush();
+      },
+      () => finish(1006),
+    );
+  }
+
+  request('POST', '/v1/lp').then(
+    (res) => {
+      if (state !== 'opening') return;
+      if (res.status !== 201) return finish(res.status === 503 ? 1013 : 1006);
+      sessionId = (JSON.parse(res.body.toString()) as { sessionId: string }).sessionId;
+      state = 'open';
+      ev.open();
+      void pollLoop();
+      flush();
+    },
+    () => finish(1006),
+  );
+
+  return {
+    get open() {
+      return state === 'open';
+    },
+    send(frame) {
+      if (state !== 'open') return;
+      outbox.push(frame);
+      flush();
+    },
+    close() {
+      if (state !== 'open') return finish(1000);
+      const id = sessionId;
+      finish(1000, true);
+      void request('DELETE', `/v1/lp/${id}`).catch(() => {}).finally(() => agent.destroy());
+    },
+    terminate: () => finish(1006),
+  };
+}
