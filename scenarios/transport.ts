@@ -43,6 +43,7 @@ export const scenario: ScenarioDefinition<Params> = {
   },
   measures: {
     cpuUsPerDelivered: 'gateway processes\' CPU per message delivered, µs',
+    clientCpuUsPerDelivered: 'load workers\' CPU (the simulated clients) per message delivered, µs: a transport costs the phone too, and a starved generator inflates latency',
     bytesPerDelivered: 'bytes on the wire (both directions, headers and framing included) per message delivered',
     bytesInPerDelivered: 'bytes the clients received per message delivered',
     bytesOutPerDelivered: 'bytes the clients sent per message delivered',
@@ -62,6 +63,7 @@ export const scenario: ScenarioDefinition<Params> = {
 
     const from = pool.seconds.length;
     const cpu0 = gatewayCpuUs(ctx.stateDir);
+    const clientCpu0 = cpuOf(pool.pids);
     const lp0 = await ctx.scrape(LONGPOLL_REQUESTS, {}, 'gateway');
     const t0 = Date.now();
     ctx.phase(`${p.ratePerSec} msg/s for ${p.durationSec} s over ${p.transport}`);
@@ -72,6 +74,7 @@ export const scenario: ScenarioDefinition<Params> = {
     await ctx.sleep(2000);
     const seconds = (Date.now() - t0) / 1000;
     const cpu1 = gatewayCpuUs(ctx.stateDir);
+    const clientCpu1 = cpuOf(pool.pids);
     const lp1 = await ctx.scrape(LONGPOLL_REQUESTS, {}, 'gateway');
     const wsOpen = await ctx.scrape(MetricNames.wsConnections, {}, 'gateway');
     const window = pool.seconds.slice(from);
@@ -92,6 +95,7 @@ export const scenario: ScenarioDefinition<Params> = {
     };
     // a gateway restarted in the window has another pid: no CPU figure then
     if (cpu0 && cpu1 && cpu0.pids === cpu1.pids && delivered > 0) measures['cpuUsPerDelivered'] = Math.round((cpu1.us - cpu0.us) / delivered);
+    if (clientCpu0 && clientCpu1 && delivered > 0) measures['clientCpuUsPerDelivered'] = Math.round((clientCpu1.us - clientCpu0.us) / delivered);
     ctx.info(`${p.transport}: ${delivered} delivered in ${seconds.toFixed(1)} s, ${measures['bytesPerDelivered']} B and ${measures['cpuUsPerDelivered'] ?? '?'} µs gateway CPU each, ${measures['requestsPerSec']} HTTP requests/s`);
     return { checker, measures };
   },
@@ -99,7 +103,11 @@ export const scenario: ScenarioDefinition<Params> = {
 
 /** CPU (µs) of every gateway process chatlab runs, with their pids. */
 function gatewayCpuUs(stateDir: string): { us: number; pids: string } | null {
-  const pids = (readState(stateDir)?.services ?? []).filter((s) => s.kind === 'gateway').map((s) => s.pid);
+  return cpuOf((readState(stateDir)?.services ?? []).filter((s) => s.kind === 'gateway').map((s) => s.pid));
+}
+
+/** CPU (µs) of these processes together, with their pids; null when one cannot be read. */
+function cpuOf(pids: Array<number | undefined>): { us: number; pids: string } | null {
   if (pids.length === 0 || pids.some((p) => !p)) return null;
   const us = pids.map((p) => readProcessCpuUs(p!));
   if (us.some((u) => u === null)) return null;

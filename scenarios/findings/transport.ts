@@ -6,6 +6,7 @@ const COSTS: Array<{ key: string; label: string }> = [
   { key: 'latency.p50', label: 'latency p50' },
   { key: 'latency.p99', label: 'latency p99' },
   { key: 'cpuUsPerDelivered', label: 'gateway CPU per message' },
+  { key: 'clientCpuUsPerDelivered', label: 'client CPU per message' },
   { key: 'bytesPerDelivered', label: 'bytes per message' },
   { key: 'requestsPerSec', label: 'HTTP requests per s' },
 ];
@@ -24,7 +25,7 @@ function versus(lp: VariantResult, ws: VariantResult, key: string): string {
 
 /** transport: what long polling costs against a WebSocket, on the same routing and load. */
 export const transportFinding: FindingHook = {
-  measures: ['latency.p50', 'latency.p99', 'cpuUsPerDelivered', 'bytesPerDelivered', 'requestsPerSec', 'checker.lost', 'checker.duplicates'],
+  measures: ['latency.p50', 'latency.p99', 'cpuUsPerDelivered', 'clientCpuUsPerDelivered', 'bytesPerDelivered', 'requestsPerSec', 'checker.lost', 'checker.duplicates'],
   state(run: RunResult) {
     const ws = variantWith(run, 'transport', 'ws');
     const lp = variantWith(run, 'transport', 'longpoll');
@@ -34,6 +35,7 @@ export const transportFinding: FindingHook = {
       return (
         `With ${load}, long polling delivered at p50 ${stated(lp, 'latency.p50', 'ms')} / p99 ${stated(lp, 'latency.p99', 'ms')} against ${stated(ws, 'latency.p50', 'ms')} / ${stated(ws, 'latency.p99', 'ms')} over WebSocket${noiseClause(run, 'latency.p99')}; ` +
         `per delivered message it cost ${stated(lp, 'cpuUsPerDelivered', 'µs')} of gateway CPU vs ${stated(ws, 'cpuUsPerDelivered', 'µs')}${versus(lp, ws, 'cpuUsPerDelivered')}, ` +
+        `${stated(lp, 'clientCpuUsPerDelivered', 'µs')} of the clients' CPU vs ${stated(ws, 'clientCpuUsPerDelivered', 'µs')}${versus(lp, ws, 'clientCpuUsPerDelivered')}, ` +
         `and ${stated(lp, 'bytesPerDelivered', 'bytes')} on the wire vs ${stated(ws, 'bytesPerDelivered', 'bytes')}${versus(lp, ws, 'bytesPerDelivered')} (HTTP headers and framing counted), ` +
         `making ${stated(lp, 'requestsPerSec')} HTTP requests/s where WebSocket made ${stated(ws, 'requestsPerSec')} (its upgrades). ${deliverySentence(run.variants)}`
       );

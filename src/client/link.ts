@@ -73,40 +73,46 @@ const REQUEST_TIMEOUT_MS = 30_000;
 function openLongPollLink(o: LinkOptions, ev: LinkEvents): ClientLink {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
   const target = new URL(o.base);
-  const inFlight = new Set<AbortController>();
+  const inFlight = new Set<http.ClientRequest>();
   let state: 'opening' | 'open' | 'closed' = 'opening';
   let sessionId = '';
   let outbox: string[] = [];
   let posting = false;
 
   function request(method: string, path: string, body?: string): Promise<{ status: number; body: Buffer }> {
-    const abort = new AbortController();
-    inFlight.add(abort);
     o.meter?.request();
     return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
       const headers: Record<string, string | number> = {};
       if (method === 'POST' && path === '/v1/lp') headers['authorization'] = `Bearer ${o.token}`;
       if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       const req = http.request(
-        { host: target.hostname, port: target.port, method, path, agent, headers, localAddress: o.localAddress, signal: abort.signal, timeout: REQUEST_TIMEOUT_MS },
+        { host: target.hostname, port: target.port, method, path, agent, headers, localAddress: o.localAddress, timeout: REQUEST_TIMEOUT_MS },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('end', () => {
+            inFlight.delete(req);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+          });
           res.on('error', reject);
         },
       );
+      inFlight.add(req);
       req.on('socket', (s) => o.meter?.track(s));
       req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', reject);
+      req.on('error', (err) => {
+        inFlight.delete(req);
+        reject(err);
+      });
       req.end(body);
-    }).finally(() => inFlight.delete(abort));
+    });
   }
 
   function finish(code: number, keepSockets = false): void {
     if (state === 'closed') return;
     state = 'closed';
-    for (const a of inFlight) a.abort();
+    for (const req of inFlight) req.destroy();
+    inFlight.clear();
     if (!keepSockets) agent.destroy();
     ev.close(code);
   }
