@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFinding, checkDeliveries, type RunResult, type VariantResult } from '../../src/scenario/index.js';
 import { scenario as herd } from '../thundering-herd.js';
 import { scenario as receipts } from '../read-receipts.js';
+import { scenario as transport } from '../transport.js';
 import { bystanderCurve } from './presence.js';
 
 const checker = checkDeliveries({ sends: [], deliveries: [] });
@@ -86,5 +87,34 @@ describe('bystanderCurve', () => {
     expect(curve[2]![1]).toBeNull();
     expect(curve[1]![1]).toBeCloseTo(10, 0);
     expect(curve[3]![1]).toBeCloseTo(30, 0);
+  });
+});
+
+describe('transport finding', () => {
+  const lat = (p50: number, p99: number) => ({ count: 1000, p50, p90: p99, p99, p999: p99, max: p99 });
+  const measures = (cpu: number, client: number, bytes: number, rps: number) => ({ cpuUsPerDelivered: cpu, clientCpuUsPerDelivered: client, bytesPerDelivered: bytes, requestsPerSec: rps });
+  const r = run('transport', [
+    variant('transport=ws', { clients: 40, ratePerSec: 40, transport: 'ws' }, measures(1600, 660, 461, 0), { latency: lat(51, 399) }),
+    variant('transport=longpoll', { clients: 40, ratePerSec: 40, transport: 'longpoll' }, measures(2400, 1320, 922, 134), { latency: lat(600, 1400) }),
+  ]);
+  const f = buildFinding(transport, r);
+
+  it('states latency, CPU, bytes and requests of long polling against WebSocket', () => {
+    expect(f.text).toContain('long polling delivered at p50 600 ms / p99 1,400 ms against 51 ms / 399 ms over WebSocket');
+    expect(f.text).toContain('2,400 µs of gateway CPU vs 1,600 µs, 1.5× more');
+    expect(f.text).toContain('922 bytes on the wire vs 461 bytes, 2× more');
+    expect(f.text).toContain('134 HTTP requests/s where WebSocket made 0');
+  });
+
+  it('charts long polling over WebSocket per measure, leaving out requests/s (zero over WebSocket)', () => {
+    expect(f.chart).toMatchObject({ kind: 'bars' });
+    if (f.chart?.kind !== 'bars') throw new Error('bars expected');
+    expect(f.chart.bars.map((b) => [b.label, b.value])).toEqual([
+      ['latency p50', 11.8],
+      ['latency p99', 3.51],
+      ['gateway CPU per message', 1.5],
+      ['client CPU per message', 2],
+      ['bytes per message', 2],
+    ]);
   });
 });
