@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BACKOFF_POLICIES, type BackoffOptions } from '../src/client/index.js';
+import { readProcessCpuUs } from '../src/core/index.js';
 
 /** Parameters most scenarios share; `--set` values arrive as strings, hence coerce. */
 export const backoffParams = {
@@ -35,6 +36,14 @@ export function clientsFor(users: string[], convs: Array<{ conversationId: strin
     for (const m of c.members) of.set(m, [...(of.get(m) ?? []), c.conversationId]);
   }
   return users.map((u) => ({ userId: u, conversations: of.get(u) ?? [] }));
+}
+
+/** CPU (µs) of these processes together, with their pids (a restarted one has a new pid); null when one cannot be read. */
+export function cpuOf(pids: Array<number | undefined>): { us: number; pids: string } | null {
+  if (pids.length === 0 || pids.some((p) => !p)) return null;
+  const us = pids.map((p) => readProcessCpuUs(p!));
+  if (us.some((u) => u === null)) return null;
+  return { us: us.reduce((a, b) => a! + b!, 0)!, pids: pids.join(',') };
 }
 
 export { ringPairs } from '../src/stack/index.js';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { MetricNames, readProcessCpuUs } from '../src/core/index.js';
+import { MetricNames } from '../src/core/index.js';
 import { TRANSPORTS } from '../src/client/index.js';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { readState } from '../src/stack/index.js';
-import { chunk, clientsFor, userIds } from './common.js';
+import { chunk, clientsFor, cpuOf, userIds } from './common.js';
 import { transportFinding } from './findings/transport.js';
 
 const params = z.object({
@@ -104,12 +104,4 @@ export const scenario: ScenarioDefinition<Params> = {
 /** CPU (µs) of every gateway process chatlab runs, with their pids. */
 function gatewayCpuUs(stateDir: string): { us: number; pids: string } | null {
   return cpuOf((readState(stateDir)?.services ?? []).filter((s) => s.kind === 'gateway').map((s) => s.pid));
-}
-
-/** CPU (µs) of these processes together, with their pids; null when one cannot be read. */
-function cpuOf(pids: Array<number | undefined>): { us: number; pids: string } | null {
-  if (pids.length === 0 || pids.some((p) => !p)) return null;
-  const us = pids.map((p) => readProcessCpuUs(p!));
-  if (us.some((u) => u === null)) return null;
-  return { us: us.reduce((a, b) => a! + b!, 0)!, pids: pids.join(',') };
 }

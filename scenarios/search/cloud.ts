@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { mapLimited, readProcessCpuUs, signToken } from '../../src/core/index.js';
+import { mapLimited, signToken } from '../../src/core/index.js';
 import type { StackState } from '../../src/stack/index.js';
+import { cpuOf } from '../common.js';
 import type { Answer, Probe } from './probes.js';
 
 /**
@@ -66,9 +67,6 @@ export async function indexStats(searchUrl: string, index = 'messages'): Promise
 
 /** CPU (µs) of the indexer and the engine processes, with their pids (a restarted one has a new pid). */
 export function searchCpu(state: StackState | null): { us: number; pids: string } | null {
-  const pids = [state?.services.find((s) => s.kind === 'indexer')?.pid, state?.processes.find((p) => p.name === 'search')?.pid];
-  if (pids.some((p) => !p)) return null; // not processes chatlab runs (containers, external)
-  const us = pids.map((p) => readProcessCpuUs(p!));
-  if (us.some((u) => u === null)) return null;
-  return { us: us.reduce((a, b) => a! + b!, 0)!, pids: pids.join(',') };
+  // null when they are not processes chatlab runs (containers, external)
+  return cpuOf([state?.services.find((s) => s.kind === 'indexer')?.pid, state?.processes.find((p) => p.name === 'search')?.pid]);
 }
