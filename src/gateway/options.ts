@@ -44,7 +44,7 @@ export const gatewayOptionsSchema = z.object({
   drainTimeoutMs: z.number().int().min(0).default(10_000),
   kafkaBatchMax: z.number().int().min(1).default(500),
   /** Kafka's linger.ms: how long the first message of a request waits for company (bench/cold-path.ts). */
-  kafkaLingerMs: z.number().int().min(0).max(1000).default(5),
+  kafkaLingerMs: z.number().int().min(0).max(1000).default(20),
   /** Bytes per produce request (under Kafka's 1 MiB default max.message.bytes). */
   kafkaBatchMaxBytes: z.number().int().min(16 * 1024).default(900 * 1024),
   /** Messages waiting for Kafka at most; beyond it sends are refused `unavailable` before publishing. */

@@ -18,8 +18,8 @@ export const INDEXER_GROUP_ID = 'chatlab-indexer';
  * per refresh, so the window is longer than Cassandra's; the bulk waits for a refresh anyway.
  */
 export const INDEXER_DEFAULTS = {
-  fetchMinBytes: 1,
-  fetchMaxWaitMs: 1000,
+  fetchMinBytes: 65536,
+  fetchMaxWaitMs: 500,
   commitIntervalMs: 1000,
   coalesceMs: 200,
   /** A bulk request carries at most this many messages (a few MB at most: the node has 512m of heap). */

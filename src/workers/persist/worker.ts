@@ -17,7 +17,7 @@ export const PERSIST_GROUP_ID = 'chatlab-persist';
  * The cold path's pacing (bench/cold-path.ts): the price is about `coalesceMs` of send → stored
  * latency, well inside what the recent stream covers.
  */
-export const PERSIST_DEFAULTS = { fetchMinBytes: 1, fetchMaxWaitMs: 1000, commitIntervalMs: 1000, coalesceMs: 100 };
+export const PERSIST_DEFAULTS = { fetchMinBytes: 65536, fetchMaxWaitMs: 500, commitIntervalMs: 1000, coalesceMs: 20 };
 
 /** Send → stored: tens of ms when idle (the fetch wait), seconds while Cassandra is down. */
 const PERSIST_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30];
