@@ -6,6 +6,7 @@ import { ChatlabError, ErrorCodes } from '../../core/index.js';
 import { freePorts } from '../ports.js';
 import { kafkaMetadata } from '../checks.js';
 import { launch } from './launch.js';
+import { SMALL_MACHINE_JVM_FLAGS } from './jvm-flags.js';
 import type { StartedComponent, ProgressFn } from '../types.js';
 
 export interface NativeKafkaOptions {
@@ -89,7 +90,7 @@ export async function startNativeKafka(options: NativeKafkaOptions): Promise<Sta
     component: 'kafka',
     name: 'kafka',
     command: 'java',
-    args: [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-Djava.awt.headless=true', '-cp', classpath, 'kafka.Kafka', config],
+    args: [`-Xms${heap}`, `-Xmx${heap}`, ...SMALL_MACHINE_JVM_FLAGS, '-Djava.awt.headless=true', '-cp', classpath, 'kafka.Kafka', config],
     cwd: options.dir,
     logFile,
     marker: config,

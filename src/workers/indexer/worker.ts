@@ -13,13 +13,14 @@ import { pacingFrom, startFailure, startMessageConsumer, workerSetup, type Consu
 export const INDEXER_GROUP_ID = 'chatlab-indexer';
 
 /**
- * Same pacing as the persist worker (bench/cold-path.ts): fuller fetches, interval commits, and
- * what arrives within a window goes in one bulk request. The engine's cost is per request and
+ * Same pacing as the persist worker (bench/cold-path.ts): fetches of 64 KiB or 500 ms (each
+ * consumer group's fetch is a request Kafka pays for), interval commits, and what arrives within
+ * a window goes in one bulk request. The engine's cost is per request and
  * per refresh, so the window is longer than Cassandra's; the bulk waits for a refresh anyway.
  */
 export const INDEXER_DEFAULTS = {
-  fetchMinBytes: 1,
-  fetchMaxWaitMs: 1000,
+  fetchMinBytes: 65536,
+  fetchMaxWaitMs: 500,
   commitIntervalMs: 1000,
   coalesceMs: 200,
   /** A bulk request carries at most this many messages (a few MB at most: the node has 512m of heap). */
