@@ -21,7 +21,16 @@ export interface ClientRecorder {
   syncRequest(c: SimClient): void;
   presence?(c: SimClient, userId: string, status: string, at: number): void;
   receipt?(c: SimClient, conversationId: string, userId: string, messageId: string, at: number): void;
+  /** A `member` frame (someone joined or left a conversation this client is in). */
+  member?(c: SimClient, frame: MemberFrameSeen, at: number): void;
   error(c: SimClient, code: string, message: string): void;
+}
+
+export interface MemberFrameSeen {
+  conversationId: string;
+  userId: string;
+  change: 'joined' | 'left';
+  messageId: string;
 }
 
 export interface SimClientOptions {
@@ -71,13 +80,16 @@ export class SimClient {
   /** Conversations with a sync page in flight, and the `after` each asked for. */
   private syncing = new Map<string, string>();
   private store: LocalStore | undefined;
+  /** Conversations this user is a member of now (member changes move it; its mergers stay). */
+  private readonly memberOf: Set<string>;
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
     this.gatewayIndex = o.gatewayIndex;
     this.store = o.localStore;
+    this.memberOf = new Set(o.conversations);
     this.refusals = new RefusalGate((id) => this.resend(id), () => o.rng.next());
-    for (const c of o.conversations) this.mergers.set(c, new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}` }));
+    for (const c of o.conversations) this.mergers.set(c, this.newMerger());
     this.machine = this.newMachine();
   }
 
@@ -106,8 +118,30 @@ export class SimClient {
     this.store = store;
   }
 
+  /** The conversations this user is a member of now. */
   get conversations(): readonly string[] {
-    return this.o.conversations;
+    return [...this.memberOf];
+  }
+
+  /**
+   * This user joined a conversation at change `changeId` (from its `member` frame, or told by
+   * the app that made the change): shown from there on. An open socket brings the frame and
+   * what follows it live; a socket that missed them reconnects and syncs from the join.
+   */
+  joined(conversationId: string, changeId: string): void {
+    if (this.memberOf.has(conversationId)) return;
+    this.memberOf.add(conversationId);
+    if (!this.mergers.has(conversationId)) this.mergers.set(conversationId, this.newMerger(changeId));
+  }
+
+  /** This user left a conversation: no more sends or syncs there (what was published before still shows). */
+  left(conversationId: string): void {
+    this.memberOf.delete(conversationId);
+    for (const [clientMsgId, p] of this.unacked) if (p.conversationId === conversationId) this.unacked.delete(clientMsgId);
+  }
+
+  private newMerger(lastId?: string): ConversationMerger<SimMessage> {
+    return new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}`, ...(lastId ? { lastId } : {}) });
   }
 
   start(): void {
@@ -189,7 +223,7 @@ export class SimClient {
         this.everConnected = true;
         this.o.recorder.connected(this, reconnect);
         resolve();
-        if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
+        if (reconnect) for (const [conv, merger] of this.mergers) if (this.memberOf.has(conv)) this.syncFrom(conv, merger.beginSync());
         this.refusals.clear();
         for (const [clientMsgId, p] of this.unacked) {
           this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
@@ -279,8 +313,31 @@ export class SimClient {
       case 'receipt':
         this.o.recorder.receipt?.(this, f['conversationId'], f['userId'], f['messageId'], at);
         return;
+      case 'member': {
+        const m = f as unknown as MemberFrameSeen;
+        this.o.recorder.member?.(this, m, at);
+        if (m.userId === this.userId) {
+          if (m.change === 'joined') this.joined(m.conversationId, m.messageId);
+          else this.left(m.conversationId);
+        }
+        return;
+      }
       case 'error': {
         this.o.recorder.error(this, f['code'], f['message']);
+        // a send to a conversation this user was removed from: it will never be taken
+        if (f['code'] === 'not_member' && f['ref']) {
+          this.unacked.delete(f['ref']);
+          return;
+        }
+        // a sync of a conversation this user left: end it (what it buffered live is shown)
+        const refusedSync = f['code'] === 'not_member' ? (f['conversationId'] as string | undefined) : undefined;
+        if (refusedSync && !this.memberOf.has(refusedSync) && this.syncing.delete(refusedSync)) {
+          for (const shown of this.mergers.get(refusedSync)?.applySyncResult([], false) ?? []) {
+            this.o.recorder.delivered(this, shown, at, true, false);
+            this.store?.add(shown);
+          }
+          return;
+        }
         // a sync the gateway could not serve (storage down): ask again for the same page
         const failedSync = f['conversationId'] as string | undefined;
         if (failedSync && this.syncing.has(failedSync)) {

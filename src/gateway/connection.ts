@@ -238,11 +238,11 @@ export class Connection implements RoutedSocket {
   private async member(conversationId: string): Promise<boolean> {
     const conversation = await this.ctx.conversations.get(conversationId);
     if (!conversation) {
-      this.error('unknown_conversation', `no conversation ${conversationId}`);
+      this.error('unknown_conversation', `no conversation ${conversationId}`, undefined, { conversationId });
       return false;
     }
     if (!this.ctx.conversations.isMember(conversationId, this.userId)) {
-      this.error('not_member', `you are not a member of ${conversationId}`);
+      this.error('not_member', `you are not a member of ${conversationId}`, undefined, { conversationId });
       return false;
     }
     return true;

@@ -22,7 +22,7 @@ export async function changeMembers(ctx: GatewayContext, callerId: string, conve
     }
     const sizeAfter = conversation.members.length + (change === 'joined' ? users.length : -users.length);
     if (sizeAfter > ctx.options.maxMembers) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `userIds: at most ${ctx.options.maxMembers} members (the member cap)`);
-    if (users.length === 0) return { conversationId, members: conversation.members };
+    if (users.length === 0) return { conversationId, members: conversation.members, changes: [] };
 
     const ids: string[] = [];
     for (let i = 0; i < users.length; i++) ids.push(await ctx.minter.next());
@@ -45,7 +45,7 @@ export async function changeMembers(ctx: GatewayContext, callerId: string, conve
     ctx.metrics.publishes.inc({ channel: isGroup ? 'group' : 'inbox' }, (isGroup ? 1 : audience.length) * users.length);
     changesCounter(ctx).inc({ change }, users.length);
     await ctx.conversations.raw.recordChange(control);
-    return { conversationId, members: after };
+    return { conversationId, members: after, changes: users.map((userId, i) => ({ userId, change, messageId: ids[i]! })) };
   }
   throw new ChatlabError(ErrorCodes.UNAVAILABLE, `the members of ${conversationId} kept changing: try again`);
 }
