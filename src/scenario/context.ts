@@ -197,7 +197,7 @@ export class VariantContext implements ScenarioContext {
     // A debugging aid: the whole record the verdict came from, to re-judge or dig into offline.
     const dump = process.env['CHATLAB_DEBUG_HISTORY'];
     if (dump) writeFileSync(dump, JSON.stringify(history));
-    return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got };
+    return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got, membership };
   }
 
   /** Reads what Cassandra holds for these conversations, waiting briefly for persistence to catch up. */

@@ -92,7 +92,7 @@ export interface ScenarioContext {
   /** Waits until every client is connected, synced and has no unacked send (or the timeout). */
   quiesce(pool: LoadPool, timeoutMs?: number): Promise<boolean>;
   /** Collects the pool's history and runs the delivery checker on it (with stored history). */
-  check(pool: LoadPool, collected?: WorkerCollected[]): Promise<{ checker: CheckerResult; collected: WorkerCollected[] }>;
+  check(pool: LoadPool, collected?: WorkerCollected[]): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
   /** Sum of a Prometheus counter over every service (optionally only one kind). */
   scrape(metric: string, labels?: Record<string, string>, kind?: string): Promise<number>;
   readonly control: {
