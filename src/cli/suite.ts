@@ -23,6 +23,7 @@ export const SUITES: Record<string, PlanEntry[]> = {
     { scenario: 'topic-explosion', set: ['counts=50/100', 'messages=100'] },
     { scenario: 'capacity', set: ['clients=40', 'loads=180/360', 'measureSec=2', 'confirm=2', 'workers=1'] },
     { scenario: 'search', set: ['users=16', 'durationSec=8', 'rebuildMessages=500', 'fault=stop-indexer'] },
+    { scenario: 'membership-churn', set: ['users=20', 'groups=3', 'durationSec=8', 'probeChanges=4'] },
   ],
   smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'fault=none'] }],
 };
