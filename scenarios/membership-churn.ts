@@ -99,8 +99,9 @@ export const scenario: ScenarioDefinition<Params> = {
     let crossings = 0;
     let retries = 0;
     let stop = false;
+    let churnFailed: unknown;
     const churning = (async () => {
-      while (!stop) {
+      while (!stop && churnFailed === undefined) {
         const g = churn[Math.floor(rng.next() * churn.length)]!;
         const next = nextChange(g.members, users, { min: 3, max: T + 3 }, () => rng.next());
         const before = g.members;
@@ -112,7 +113,9 @@ export const scenario: ScenarioDefinition<Params> = {
         for (const c of done.changes) churnRequests.push({ messageId: c.messageId, requestedAt: done.requestedAt, audience: [...new Set([...before, ...g.members])] });
         if (p.churnEveryMs > 0) await ctx.sleep(p.churnEveryMs);
       }
-    })();
+    })().catch((err: unknown) => {
+      churnFailed = err;
+    });
     const half = (p.durationSec * 1000) / 2;
     try {
       await ctx.sleep(half);
@@ -123,6 +126,7 @@ export const scenario: ScenarioDefinition<Params> = {
       stop = true;
       await churning;
     }
+    if (churnFailed !== undefined) throw churnFailed;
     ctx.phase(`quiesce: ${changes} member changes (${crossings} across the threshold); stop sending, let everyone reconnect and sync`);
     await ctx.quiesce(pool);
     const { checker, collected, membership } = await ctx.check(pool);

@@ -50,8 +50,8 @@ export async function requestMemberChange(gateways: readonly string[], first: nu
         changes.push(...((JSON.parse(text) as MembersResponse).changes ?? []));
         break;
       }
-      // a leave retried after its first attempt was applied: the user is no longer there
-      if (status === 404 && call.method === 'DELETE' && attempt > 0) break;
+      // a leave retried after its first attempt was applied: the user is no longer there (403: it was the caller)
+      if ((status === 404 || status === 403) && call.method === 'DELETE' && attempt > 0) break;
       if ((status !== 0 && !RETRY.has(status)) || Date.now() - requestedAt > GIVE_UP_MS) {
         throw new ChatlabError(ErrorCodes.SCENARIO, `${call.method} members of ${conversationId}: ${status || 'no answer'} ${text.slice(0, 200)}`);
       }
