@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { Message, Rng } from '../core/index.js';
+import { compareIds, type Message, type Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import type { LocalStore } from './local-store.js';
 import { ConversationMerger } from './merge.js';
@@ -82,6 +82,8 @@ export class SimClient {
   private store: LocalStore | undefined;
   /** Conversations this user is a member of now (member changes move it; its mergers stay). */
   private readonly memberOf: Set<string>;
+  /** Per conversation, the id of the last member change of this user applied: an older one heard later is stale. */
+  private readonly lastChange = new Map<string, string>();
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
@@ -129,15 +131,27 @@ export class SimClient {
    * what follows it live; a socket that missed them reconnects and syncs from the join.
    */
   joined(conversationId: string, changeId: string): void {
-    if (this.memberOf.has(conversationId)) return;
+    if (!this.newer(conversationId, changeId) || this.memberOf.has(conversationId)) return;
     this.memberOf.add(conversationId);
     if (!this.mergers.has(conversationId)) this.mergers.set(conversationId, this.newMerger(changeId));
   }
 
   /** This user left a conversation: no more sends or syncs there (what was published before still shows). */
-  left(conversationId: string): void {
+  left(conversationId: string, changeId: string): void {
+    if (!this.newer(conversationId, changeId)) return;
     this.memberOf.delete(conversationId);
     for (const [clientMsgId, p] of this.unacked) if (p.conversationId === conversationId) this.unacked.delete(clientMsgId);
+  }
+
+  /**
+   * A change is heard twice (its frame, and the app that made it) in either order, and a leave
+   * can be heard after the rejoin that followed it: only a change newer than the last applied counts.
+   */
+  private newer(conversationId: string, changeId: string): boolean {
+    const last = this.lastChange.get(conversationId);
+    if (last !== undefined && compareIds(changeId, last) <= 0) return false;
+    this.lastChange.set(conversationId, changeId);
+    return true;
   }
 
   private newMerger(lastId?: string): ConversationMerger<SimMessage> {
@@ -318,7 +332,7 @@ export class SimClient {
         this.o.recorder.member?.(this, m, at);
         if (m.userId === this.userId) {
           if (m.change === 'joined') this.joined(m.conversationId, m.messageId);
-          else this.left(m.conversationId);
+          else this.left(m.conversationId, m.messageId);
         }
         return;
       }

@@ -152,7 +152,7 @@ export class LoadWorker {
   member(userId: string, conversationId: string, change: 'joined' | 'left', messageId: string): void {
     const c = this.byUser.get(userId);
     if (change === 'joined') c?.joined(conversationId, messageId);
-    else c?.left(conversationId);
+    else c?.left(conversationId, messageId);
   }
 
   read(userId: string, conversationId: string, messageId: string): void {
