@@ -84,6 +84,8 @@ export class SimClient {
   private readonly memberOf: Set<string>;
   /** Per conversation, the id of the last member change of this user applied: an older one heard later is stale. */
   private readonly lastChange = new Map<string, string>();
+  /** Conversations this user left, at which change: a reconnect still syncs what came before it. */
+  private readonly leftAt = new Map<string, string>();
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
@@ -133,6 +135,7 @@ export class SimClient {
   joined(conversationId: string, changeId: string): void {
     if (!this.newer(conversationId, changeId) || this.memberOf.has(conversationId)) return;
     this.memberOf.add(conversationId);
+    this.leftAt.delete(conversationId);
     if (!this.mergers.has(conversationId)) this.mergers.set(conversationId, this.newMerger(changeId));
   }
 
@@ -140,6 +143,7 @@ export class SimClient {
   left(conversationId: string, changeId: string): void {
     if (!this.newer(conversationId, changeId)) return;
     this.memberOf.delete(conversationId);
+    this.leftAt.set(conversationId, changeId);
     for (const [clientMsgId, p] of this.unacked) if (p.conversationId === conversationId) this.unacked.delete(clientMsgId);
   }
 
@@ -152,6 +156,13 @@ export class SimClient {
     if (last !== undefined && compareIds(changeId, last) <= 0) return false;
     this.lastChange.set(conversationId, changeId);
     return true;
+  }
+
+  /** A member's conversation, or one left at a change above what the client has shown. */
+  private needsSync(conversationId: string, lastId: string): boolean {
+    if (this.memberOf.has(conversationId)) return true;
+    const leave = this.leftAt.get(conversationId);
+    return leave !== undefined && compareIds(lastId, leave) < 0;
   }
 
   private newMerger(lastId?: string): ConversationMerger<SimMessage> {
@@ -237,7 +248,7 @@ export class SimClient {
         this.everConnected = true;
         this.o.recorder.connected(this, reconnect);
         resolve();
-        if (reconnect) for (const [conv, merger] of this.mergers) if (this.memberOf.has(conv)) this.syncFrom(conv, merger.beginSync());
+        if (reconnect) for (const [conv, merger] of this.mergers) if (this.needsSync(conv, merger.lastId)) this.syncFrom(conv, merger.beginSync());
         this.refusals.clear();
         for (const [clientMsgId, p] of this.unacked) {
           this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
@@ -346,6 +357,7 @@ export class SimClient {
         // a sync of a conversation this user left: end it (what it buffered live is shown)
         const refusedSync = f['code'] === 'not_member' ? (f['conversationId'] as string | undefined) : undefined;
         if (refusedSync && !this.memberOf.has(refusedSync) && this.syncing.delete(refusedSync)) {
+          this.leftAt.delete(refusedSync);
           for (const shown of this.mergers.get(refusedSync)?.applySyncResult([], false) ?? []) {
             this.o.recorder.delivered(this, shown, at, true, false);
             this.store?.add(shown);
