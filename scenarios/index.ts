@@ -3,6 +3,7 @@ import { scenario as abuse } from './abuse.js';
 import { scenario as capacity } from './capacity.js';
 import { scenario as hotPath } from './hot-path.js';
 import { scenario as largeGroupFanout } from './large-group-fanout.js';
+import { scenario as membershipChurn } from './membership-churn.js';
 import { scenario as presenceStorm } from './presence-storm.js';
 import { scenario as readReceipts } from './read-receipts.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
@@ -24,4 +25,5 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [capacity.name]: capacity,
   [search.name]: search,
   [transport.name]: transport,
+  [membershipChurn.name]: membershipChurn,
 };

@@ -7,7 +7,8 @@ import { fanoutFinding } from './findings/fanout.js';
 
 const params = z.object({
   sizes: z.string().regex(/^\d+(\/\d+)*$/, 'sizes: group sizes separated by / (e.g. 10/100/1000)').default('10/100/300'),
-  routing: z.enum(['inbox', 'group', 'hybrid']).default('hybrid'),
+  /** growing: hybrid routing, and each group starts smaller and gains members while its messages flow (through the threshold when it is above it). */
+  routing: z.enum(['inbox', 'group', 'hybrid', 'growing']).default('hybrid'),
   messages: z.coerce.number().int().min(1).default(20),
   ratePerSec: z.coerce.number().min(1).default(10),
   workers: z.coerce.number().int().min(1).max(16).default(2),
@@ -23,28 +24,39 @@ export const scenario: ScenarioDefinition<Params> = {
   name: 'large-group-fanout',
   description: 'Group sizes × routing (inbox, group channel, hybrid): Redis publishes, bytes, first/last-recipient latency.',
   params,
-  defaultSets: { routing: ['inbox', 'group', 'hybrid'] },
-  thresholds: ['lost == 0', 'duplicates == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  defaultSets: { routing: ['inbox', 'group', 'hybrid', 'growing'] },
+  thresholds: (p) => ['lost == 0', 'duplicates == 0', ...(p.routing === 'growing' ? ['leaks == 0', 'memberChanges > 0'] : []), 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
   finding: fanoutFinding,
-  paramDocs: { sizes: 'group sizes separated by /', routing: 'inbox: fan-out on write; group: one channel, fan-out on read; hybrid: group above 100 members', messages: 'messages per group', ratePerSec: 'send rate per group', workers: 'load worker processes' },
-  measures: { 'publishesPerMsg@<size>': 'Redis PUBLISH commands per message', 'redisBytesPerMsg@<size>': 'bytes Redis sent per message', 'lastRecipientP99@<size>': 'p99 latency to the last recipient (ms)' },
-  serviceOptions: (p) => ({ gateway: { routing: p.routing } }),
+  paramDocs: { sizes: 'group sizes separated by /', routing: 'inbox: fan-out on write; group: one channel, fan-out on read; hybrid: group above 100 members; growing: hybrid, each group starts smaller and gains members during its flow (a group above 100 crosses it)', messages: 'messages per group', ratePerSec: 'send rate per group', workers: 'load worker processes' },
+  measures: { 'publishesPerMsg@<size>': 'Redis PUBLISH commands per message', 'redisBytesPerMsg@<size>': 'bytes Redis sent per message', 'lastRecipientP99@<size>': 'p99 latency to the last recipient (ms)', memberChanges: 'members added during the flow (growing)' },
+  // growing adds members through the HTTP API; the per-user creation / member-change bucket is lifted for it
+  serviceOptions: (p) => ({ gateway: p.routing === 'growing' ? { routing: 'hybrid', createRatePerSec: 1000, createRateBurst: 1000 } : { routing: p.routing } }),
   async run(ctx, p) {
     const sizes = p.sizes.split('/').map(Number).sort((a, b) => a - b);
     const users = userIds(ctx.prefix, Math.max(...sizes));
-    const groups = await ctx.createConversations(sizes.map((n) => users.slice(0, n)));
+    const groups = await ctx.createConversations(sizes.map((n) => users.slice(0, p.routing === 'growing' ? startSize(n) : n)));
     const pool = await ctx.startClients(clientsFor(users, groups), { workers: p.workers });
     ctx.phase(`connect ${users.length} clients`);
     await pool.all({ type: 'connect', perSecond: 2000 / p.workers });
     const redis = new Redis(ctx.endpoints.redis.url);
     const rows: FanoutRow[] = [];
+    let memberChanges = 0;
     try {
-      for (const g of groups) {
+      for (const [gi, g] of groups.entries()) {
         const sender = g.members[0]!;
+        const finalSize = sizes[gi]!;
+        let size = g.members.length;
         ctx.phase(`group of ${g.members.length}: ${p.messages} messages (${p.routing})`);
         const pubBefore = await ctx.scrape(MetricNames.redisPublishes, {}, 'gateway');
         const bytesBefore = await netOutput(redis);
         for (let i = 0; i < p.messages; i++) {
+          // growing: members join between messages, the last of them before the last message
+          const due = Math.round(startSize(finalSize) + ((finalSize - startSize(finalSize)) * (i + 1)) / p.messages);
+          if (p.routing === 'growing' && due > size) {
+            const done = await ctx.changeMembers(g.conversationId, sender, 'joined', users.slice(size, due));
+            memberChanges += done.changes.length;
+            size = due;
+          }
           await pool.to(sender, { type: 'send', userId: sender, conversationId: g.conversationId, count: 1 });
           await ctx.sleep(1000 / p.ratePerSec);
         }
@@ -78,7 +90,7 @@ export const scenario: ScenarioDefinition<Params> = {
       rows[i]!.firstRecipient = first.summary();
       rows[i]!.lastRecipient = last.summary();
     }
-    const measures: Record<string, number> = {};
+    const measures: Record<string, number> = p.routing === 'growing' ? { memberChanges } : {};
     for (const r of rows) {
       measures[`publishesPerMsg@${r.groupSize}`] = r.publishesPerMessage;
       measures[`redisBytesPerMsg@${r.groupSize}`] = r.bytesPerMessage;
@@ -91,4 +103,9 @@ export const scenario: ScenarioDefinition<Params> = {
 async function netOutput(redis: Redis): Promise<number> {
   const info = await redis.info('stats');
   return Number(/total_net_output_bytes:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** A growing group's first size: its threshold crossing (at 100) falls in the middle of the flow when it ends above it. */
+function startSize(finalSize: number): number {
+  return Math.max(3, finalSize > 100 ? Math.min(finalSize - 1, 100 - Math.round((finalSize - 100) / 2)) : Math.ceil(finalSize / 2));
 }

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
-import type { ScenarioContext } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, chunk, clientsFor, userIds } from './common.js';
+import { FAULTS, inject } from './faults.js';
 import { reconnectRaceFinding } from './findings/others.js';
-
-const FAULTS = ['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'restart-redis', 'pause-kafka', 'restart-cassandra', 'stop-persist', 'clock-skew'] as const;
 
 const params = z.object({
   clients: z.coerce.number().int().min(4).max(20_000).default(24),
@@ -58,7 +56,7 @@ export const scenario: ScenarioDefinition<Params> = {
     await pool.all({ type: 'flap', fraction: p.flapFraction, everyMs: p.flapEveryMs, untilMs: p.durationSec * 1000 });
     const half = (p.durationSec * 1000) / 2;
     await ctx.sleep(half);
-    const repair = await inject(ctx, p, () => pool.all({ type: 'drop', fraction: 0.5 }));
+    const repair = await inject(ctx, p.fault, () => pool.all({ type: 'drop', fraction: 0.5 }), p.skewMs);
     await ctx.sleep(half);
     await repair();
     ctx.phase('quiesce: stop sending, let everyone reconnect and sync');
@@ -70,64 +68,3 @@ export const scenario: ScenarioDefinition<Params> = {
     return { checker, measures: { reconnects, duplicatesRaw: checker.duplicatesRaw, reordered: checker.reordered, refusals } };
   },
 };
-
-/** Injects one fault; returns what repairs it. */
-async function inject(ctx: ScenarioContext, p: Params, dropHalf: () => Promise<void>): Promise<() => Promise<void>> {
-  const fault = p.fault;
-  const gateway = ctx.gateways.at(-1)?.name ?? 'gateway-1';
-  const nothing = async () => {};
-  switch (fault) {
-    case 'none':
-      return nothing;
-    case 'kill-gateway':
-      ctx.fault(`kill -9 ${gateway}`);
-      await ctx.control.killGateway(gateway);
-      return async () => {
-        ctx.fault(`restart ${gateway}`);
-        await ctx.control.startGateway(gateway);
-      };
-    case 'term-gateway':
-      ctx.fault(`SIGTERM ${gateway} (graceful)`);
-      await ctx.control.termGateway(gateway);
-      return async () => {
-        ctx.fault(`restart ${gateway}`);
-        await ctx.control.startGateway(gateway);
-      };
-    case 'drop-connections':
-      ctx.fault('drop 50% of connections at once');
-      await dropHalf();
-      return nothing;
-    case 'restart-redis':
-      ctx.fault('restart Redis (no persistence: caches, dedupe keys and streams are gone)');
-      await ctx.control.restartRedis();
-      return nothing;
-    case 'pause-kafka':
-      ctx.fault('pause Kafka (SIGSTOP)');
-      ctx.control.pauseKafka();
-      return async () => {
-        ctx.fault('resume Kafka (SIGCONT)');
-        ctx.control.resumeKafka();
-      };
-    case 'restart-cassandra':
-      ctx.fault('stop Cassandra');
-      await ctx.control.stopCassandra();
-      return async () => {
-        ctx.fault('start Cassandra');
-        await ctx.control.startCassandra();
-      };
-    case 'clock-skew':
-      ctx.fault(`step ${gateway}'s clock ${p.skewMs > 0 ? 'forward' : 'back'} ${Math.abs(p.skewMs)} ms`);
-      await ctx.control.skewClock(gateway, p.skewMs);
-      return async () => {
-        ctx.fault(`${gateway}'s clock back on true time`);
-        await ctx.control.skewClock(gateway, 0);
-      };
-    case 'stop-persist':
-      ctx.fault('stop the persist worker');
-      await ctx.control.stopService('persist-worker');
-      return async () => {
-        ctx.fault('start the persist worker');
-        await ctx.control.startService('persist-worker');
-      };
-  }
-}

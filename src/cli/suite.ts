@@ -24,6 +24,7 @@ export const SUITES: Record<string, PlanEntry[]> = {
     { scenario: 'capacity', set: ['clients=40', 'loads=180/360', 'measureSec=2', 'confirm=2', 'workers=1'] },
     { scenario: 'search', set: ['users=16', 'durationSec=8', 'rebuildMessages=500', 'fault=stop-indexer'] },
     { scenario: 'transport', set: ['clients=16', 'ratePerSec=20', 'durationSec=5', 'transport=ws,longpoll'] },
+    { scenario: 'membership-churn', set: ['users=20', 'groups=3', 'durationSec=8', 'probeChanges=4'] },
   ],
   smoke: [{ scenario: 'reconnect-race', set: ['clients=8', 'durationSec=4', 'fault=none'] }],
 };

@@ -1,4 +1,4 @@
-import type { Message, Rng } from '../core/index.js';
+import { compareIds, type Message, type Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { openLink, type ClientLink, type Transport } from './link.js';
 import type { LocalStore } from './local-store.js';
@@ -22,7 +22,16 @@ export interface ClientRecorder {
   syncRequest(c: SimClient): void;
   presence?(c: SimClient, userId: string, status: string, at: number): void;
   receipt?(c: SimClient, conversationId: string, userId: string, messageId: string, at: number): void;
+  /** A `member` frame (someone joined or left a conversation this client is in). */
+  member?(c: SimClient, frame: MemberFrameSeen, at: number): void;
   error(c: SimClient, code: string, message: string): void;
+}
+
+export interface MemberFrameSeen {
+  conversationId: string;
+  userId: string;
+  change: 'joined' | 'left';
+  messageId: string;
 }
 
 export interface SimClientOptions {
@@ -76,13 +85,20 @@ export class SimClient {
   /** Conversations with a sync page in flight, and the `after` each asked for. */
   private syncing = new Map<string, string>();
   private store: LocalStore | undefined;
+  /** Conversations this user is a member of now (member changes move it; its mergers stay). */
+  private readonly memberOf: Set<string>;
+  /** Per conversation, the id of the last member change of this user applied: an older one heard later is stale. */
+  private readonly lastChange = new Map<string, string>();
+  /** Conversations this user left, at which change: a reconnect still syncs what came before it. */
+  private readonly leftAt = new Map<string, string>();
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
     this.gatewayIndex = o.gatewayIndex;
     this.store = o.localStore;
+    this.memberOf = new Set(o.conversations);
     this.refusals = new RefusalGate((id) => this.resend(id), () => o.rng.next());
-    for (const c of o.conversations) this.mergers.set(c, new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}` }));
+    for (const c of o.conversations) this.mergers.set(c, this.newMerger());
     this.machine = this.newMachine();
   }
 
@@ -111,8 +127,51 @@ export class SimClient {
     this.store = store;
   }
 
+  /** The conversations this user is a member of now. */
   get conversations(): readonly string[] {
-    return this.o.conversations;
+    return [...this.memberOf];
+  }
+
+  /**
+   * This user joined a conversation at change `changeId` (from its `member` frame, or told by
+   * the app that made the change): shown from there on. An open socket brings the frame and
+   * what follows it live; a socket that missed them reconnects and syncs from the join.
+   */
+  joined(conversationId: string, changeId: string): void {
+    if (!this.newer(conversationId, changeId) || this.memberOf.has(conversationId)) return;
+    this.memberOf.add(conversationId);
+    this.leftAt.delete(conversationId);
+    if (!this.mergers.has(conversationId)) this.mergers.set(conversationId, this.newMerger(changeId));
+  }
+
+  /** This user left a conversation: no more sends or syncs there (what was published before still shows). */
+  left(conversationId: string, changeId: string): void {
+    if (!this.newer(conversationId, changeId)) return;
+    this.memberOf.delete(conversationId);
+    this.leftAt.set(conversationId, changeId);
+    for (const [clientMsgId, p] of this.unacked) if (p.conversationId === conversationId) this.unacked.delete(clientMsgId);
+  }
+
+  /**
+   * A change is heard twice (its frame, and the app that made it) in either order, and a leave
+   * can be heard after the rejoin that followed it: only a change newer than the last applied counts.
+   */
+  private newer(conversationId: string, changeId: string): boolean {
+    const last = this.lastChange.get(conversationId);
+    if (last !== undefined && compareIds(changeId, last) <= 0) return false;
+    this.lastChange.set(conversationId, changeId);
+    return true;
+  }
+
+  /** A member's conversation, or one left at a change above what the client has shown. */
+  private needsSync(conversationId: string, lastId: string): boolean {
+    if (this.memberOf.has(conversationId)) return true;
+    const leave = this.leftAt.get(conversationId);
+    return leave !== undefined && compareIds(lastId, leave) < 0;
+  }
+
+  private newMerger(lastId?: string): ConversationMerger<SimMessage> {
+    return new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}`, ...(lastId ? { lastId } : {}) });
   }
 
   start(): void {
@@ -186,7 +245,7 @@ export class SimClient {
           this.everConnected = true;
           this.o.recorder.connected(this, reconnect);
           resolve();
-          if (reconnect) for (const [conv, merger] of this.mergers) this.syncFrom(conv, merger.beginSync());
+          if (reconnect) for (const [conv, merger] of this.mergers) if (this.needsSync(conv, merger.lastId)) this.syncFrom(conv, merger.beginSync());
           this.refusals.clear();
           for (const [clientMsgId, p] of this.unacked) {
             this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
@@ -278,8 +337,32 @@ export class SimClient {
       case 'receipt':
         this.o.recorder.receipt?.(this, f['conversationId'], f['userId'], f['messageId'], at);
         return;
+      case 'member': {
+        const m = f as unknown as MemberFrameSeen;
+        this.o.recorder.member?.(this, m, at);
+        if (m.userId === this.userId) {
+          if (m.change === 'joined') this.joined(m.conversationId, m.messageId);
+          else this.left(m.conversationId, m.messageId);
+        }
+        return;
+      }
       case 'error': {
         this.o.recorder.error(this, f['code'], f['message']);
+        // a send to a conversation this user was removed from: it will never be taken
+        if (f['code'] === 'not_member' && f['ref']) {
+          this.unacked.delete(f['ref']);
+          return;
+        }
+        // a sync of a conversation this user left: end it (what it buffered live is shown)
+        const refusedSync = f['code'] === 'not_member' ? (f['conversationId'] as string | undefined) : undefined;
+        if (refusedSync && !this.memberOf.has(refusedSync) && this.syncing.delete(refusedSync)) {
+          this.leftAt.delete(refusedSync);
+          for (const shown of this.mergers.get(refusedSync)?.applySyncResult([], false) ?? []) {
+            this.o.recorder.delivered(this, shown, at, true, false);
+            this.store?.add(shown);
+          }
+          return;
+        }
         // a sync the gateway could not serve (storage down): ask again for the same page
         const failedSync = f['conversationId'] as string | undefined;
         if (failedSync && this.syncing.has(failedSync)) {

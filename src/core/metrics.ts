@@ -9,6 +9,8 @@ export const MetricNames = {
   messagesSent: 'chatlab_messages_sent_total',
   messagesDelivered: 'chatlab_messages_delivered_total',
   redisPublishes: 'chatlab_redis_publishes_total',
+  /** Members joined or left (one per user), counted by the gateway that made the change. */
+  memberChanges: 'chatlab_member_changes_total',
   kafkaProduced: 'chatlab_kafka_produced_total',
   persisted: 'chatlab_persisted_total',
   presenceEvents: 'chatlab_presence_events_total',

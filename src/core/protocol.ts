@@ -283,6 +283,8 @@ export type AddMembersBody = z.infer<typeof addMembersBodySchema>;
 export interface MembersResponse {
   conversationId: string;
   members: string[];
+  /** (extension) Each user this request changed, with the change's id in the conversation's order; empty when nothing changed. */
+  changes: Array<{ userId: string; change: 'joined' | 'left'; messageId: string }>;
 }
 
 /** Throws ChatlabError BAD_REQUEST (→ 400) with the first problem found. */

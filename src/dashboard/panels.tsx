@@ -87,6 +87,7 @@ export function HotPathPanel({ state, width }: PanelProps) {
       <Text wrap="truncate">
         inbox {fmtInt(h.inboxPerSec)} group {fmtInt(h.groupPerSec)}
       </Text>
+      <Text wrap="truncate">member changes {fmtInt(h.memberChangesPerSec)}/s</Text>
     </Panel>
   );
 }

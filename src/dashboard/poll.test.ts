@@ -7,7 +7,7 @@ import type { ProcSample } from '../core/index.js';
 import { emptyDashboardState, mergeDashboardState } from './state.js';
 
 /** Prometheus text as a gateway would expose it (only the lines the poller reads). */
-function gatewayText(o: { conns: number; sent: number; delivered: number; inbox: number; group: number; produced: number; fast: number; slow: number }): string {
+function gatewayText(o: { conns: number; sent: number; delivered: number; inbox: number; group: number; produced: number; fast: number; slow: number; members?: number }): string {
   return [
     '# TYPE chatlab_ws_connections gauge',
     `chatlab_ws_connections{service="gw"} ${o.conns}`,
@@ -16,6 +16,7 @@ function gatewayText(o: { conns: number; sent: number; delivered: number; inbox:
     `chatlab_redis_publishes_total{service="gw",channel="inbox"} ${o.inbox}`,
     `chatlab_redis_publishes_total{service="gw",channel="group"} ${o.group}`,
     `chatlab_kafka_produced_total{service="gw"} ${o.produced}`,
+    `chatlab_member_changes_total{service="gw",change="joined"} ${o.members ?? 0}`,
     `chatlab_delivery_latency_seconds_bucket{le="0.002",service="gw"} ${o.fast}`,
     `chatlab_delivery_latency_seconds_bucket{le="0.05",service="gw"} ${o.fast + o.slow}`,
     `chatlab_delivery_latency_seconds_bucket{le="+Inf",service="gw"} ${o.fast + o.slow}`,
@@ -70,13 +71,13 @@ describe('MetricsPoller', () => {
 
     h.advance(2000);
     // gateway-1 over 2 s: +1204/s sends, +96,310/s deliveries, 99 fast + 1 slow latencies
-    h.texts.set('http://g1', gatewayText({ ...gw, sent: 1000 + 2408, delivered: 80_000 + 192_620, inbox: 900 + 2200, group: 100 + 208, produced: 1000 + 2408, fast: 1000 + 99, slow: 1 }));
+    h.texts.set('http://g1', gatewayText({ ...gw, sent: 1000 + 2408, delivered: 80_000 + 192_620, inbox: 900 + 2200, group: 100 + 208, produced: 1000 + 2408, fast: 1000 + 99, slow: 1, members: 6 }));
     h.texts.set('http://p', persistText(900 + 2380, 312));
     h.texts.set('http://pr', presenceText(100 + 4200, 10 + 240, 400 + 16_800));
     h.procs.set(101, { cpuTicks: 1076, rssBytes: 212 * 1024 * 1024 });
     const u = await h.poller.poll();
     expect(u.messages).toMatchObject({ sentPerSec: 1204, deliveredPerSec: 96_310, history: [96_310] });
-    expect(u.hot).toEqual({ publishesPerSec: 1204, inboxPerSec: 1100, groupPerSec: 104 });
+    expect(u.hot).toEqual({ publishesPerSec: 1204, inboxPerSec: 1100, groupPerSec: 104, memberChangesPerSec: 3 });
     expect(u.cold).toEqual({ producedPerSec: 1204, persistedPerSec: 1190, lag: 312 });
     expect(u.presence).toEqual({ eventsPerSec: 2100, redisWritesPerSec: 120, notificationsPerSec: 8400 });
     expect(u.latency!.p50).toBeCloseTo(1.0101, 3); // 50th of 100, inside (0, 2 ms]

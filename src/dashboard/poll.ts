@@ -48,6 +48,7 @@ const COUNTERS = {
   publishes: (s: PromSample[]) => sumMetric(s, MetricNames.redisPublishes),
   inbox: (s: PromSample[]) => sumMetric(s, MetricNames.redisPublishes, (l) => l['channel'] === 'inbox'),
   group: (s: PromSample[]) => sumMetric(s, MetricNames.redisPublishes, (l) => l['channel'] === 'group'),
+  memberChanges: (s: PromSample[]) => sumMetric(s, MetricNames.memberChanges),
   produced: (s: PromSample[]) => sumMetric(s, MetricNames.kafkaProduced),
   persisted: (s: PromSample[]) => sumMetric(s, MetricNames.persisted),
   indexed: (s: PromSample[]) => sumMetric(s, MetricNames.indexed),
@@ -188,7 +189,7 @@ export class MetricsPoller {
       ...update,
       messages: { sentPerSec: r('sent'), deliveredPerSec: r('delivered'), history: this.#history.delivered },
       latency: { p50: q(0.5), p99, p999: q(0.999), p99History: this.#history.p99 },
-      hot: { publishesPerSec: r('publishes'), inboxPerSec: r('inbox'), groupPerSec: r('group') },
+      hot: { publishesPerSec: r('publishes'), inboxPerSec: r('inbox'), groupPerSec: r('group'), memberChangesPerSec: r('memberChanges') },
       cold: {
         producedPerSec: r('produced'),
         persistedPerSec: r('persisted'),

@@ -49,7 +49,8 @@ export interface DashboardState {
   connections: { open: number; reconnectingPerSec: number; failed: number; history: number[] };
   messages: { sentPerSec: number; deliveredPerSec: number; history: number[] };
   latency: { p50: number | null; p99: number | null; p999: number | null; max: number | null; p99History: number[] };
-  hot: { publishesPerSec: number; inboxPerSec: number; groupPerSec: number };
+  /** memberChangesPerSec: members joined or left per second (chatlab_member_changes_total). */
+  hot: { publishesPerSec: number; inboxPerSec: number; groupPerSec: number; memberChangesPerSec: number };
   /**
    * persistP99Ms: send → stored over the last poll; cpuMsPerMessage: Kafka + Cassandra +
    * persist worker CPU per persisted message (idle burn included).
@@ -74,7 +75,7 @@ export function emptyDashboardState(): DashboardState {
     connections: { open: 0, reconnectingPerSec: 0, failed: 0, history: [] },
     messages: { sentPerSec: 0, deliveredPerSec: 0, history: [] },
     latency: { p50: null, p99: null, p999: null, max: null, p99History: [] },
-    hot: { publishesPerSec: 0, inboxPerSec: 0, groupPerSec: 0 },
+    hot: { publishesPerSec: 0, inboxPerSec: 0, groupPerSec: 0, memberChangesPerSec: 0 },
     cold: { producedPerSec: 0, persistedPerSec: 0, lag: null },
     presence: { eventsPerSec: 0, redisWritesPerSec: 0, notificationsPerSec: 0 },
     receipts: { readsPerSec: 0, dbWritesPerSec: 0 },

@@ -258,14 +258,20 @@ export class Connection implements RoutedSocket {
     else this.error(reply.code, reply.message, reply.ref);
   }
 
-  private async member(conversationId: string): Promise<boolean> {
+  /**
+   * `formerToo`: a user removed from the conversation still syncs what was published while
+   * they were a member (their spans end at the leave): a phone offline across its removal
+   * would otherwise never get the last messages it was sent.
+   */
+  private async member(conversationId: string, formerToo = false): Promise<boolean> {
     const conversation = await this.ctx.conversations.get(conversationId);
     if (!conversation) {
-      this.error('unknown_conversation', `no conversation ${conversationId}`);
+      this.error('unknown_conversation', `no conversation ${conversationId}`, undefined, { conversationId });
       return false;
     }
     if (!this.ctx.conversations.isMember(conversationId, this.userId)) {
-      this.error('not_member', `you are not a member of ${conversationId}`);
+      if (formerToo && (await this.ctx.redis.hget(this.ctx.keys.spans(conversationId), this.userId)) !== null) return true;
+      this.error('not_member', `you are not a member of ${conversationId}`, undefined, { conversationId });
       return false;
     }
     return true;
@@ -274,7 +280,7 @@ export class Connection implements RoutedSocket {
   private async sync(frame: SyncFrame): Promise<void> {
     if (this.closed) return; // queued behind others while the socket went away
     this.syncsUnfinished.add(frame.conversationId);
-    if (!(await this.member(frame.conversationId))) return;
+    if (!(await this.member(frame.conversationId, true))) return;
     const conversation = this.ctx.conversations.peek(frame.conversationId);
     const page = await readVisibleHistory(this.ctx, this.userId, {
       store: this.ctx.messages,

@@ -68,11 +68,11 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
         if (target === undefined) {
           if (req.method !== 'POST') throw methodNotAllowed(res, 'POST');
           limit(creations, userId, 'member changes');
-          response = await changeMembers(ctx, userId, conversationId, 'joined', parseAddMembersBody(await readJson(req)).userIds);
+          response = await changeMembers(ctx, userId, conversationId, 'joined', parseAddMembersBody(await readJson(req)).userIds, log);
         } else {
           if (req.method !== 'DELETE') throw methodNotAllowed(res, 'DELETE');
           limit(creations, userId, 'member changes');
-          response = await changeMembers(ctx, userId, conversationId, 'left', [parseUserIdParam(decodePathSegment(target))]);
+          response = await changeMembers(ctx, userId, conversationId, 'left', [parseUserIdParam(decodePathSegment(target))], log);
         }
         sendJson(res, 200, response);
         return true;

@@ -1,4 +1,4 @@
-import { ChatlabError, ErrorCodes, counter, parseSnowflake, type Counter, type MembersResponse } from '../core/index.js';
+import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, parseSnowflake, type Counter, type MembersResponse } from '../core/index.js';
 import { publishMemberChange, usesGroupChannel, type Conversation, type MemberChangeControl } from '../store/index.js';
 import type { GatewayContext } from './context.js';
 import { MAX_MEMBERSHIP_RETRIES, MAX_REMINTS, MAX_REMINT_WAIT_MS } from './send.js';
@@ -9,7 +9,7 @@ import { MAX_MEMBERSHIP_RETRIES, MAX_REMINTS, MAX_REMINT_WAIT_MS } from './send.
  * and applied by one script that refuses it if the membership moved meanwhile (then it is
  * read and tried again) or if its id is not above the conversation's last (minted again).
  */
-export async function changeMembers(ctx: GatewayContext, callerId: string, conversationId: string, change: 'joined' | 'left', userIds: readonly string[]): Promise<MembersResponse> {
+export async function changeMembers(ctx: GatewayContext, callerId: string, conversationId: string, change: 'joined' | 'left', userIds: readonly string[], log: (line: string) => void = () => {}): Promise<MembersResponse> {
   for (let attempt = 0; attempt <= MAX_MEMBERSHIP_RETRIES + MAX_REMINTS; attempt++) {
     const conversation = await ctx.conversations.raw.get(conversationId);
     if (!conversation) throw new ChatlabError(ErrorCodes.NOT_FOUND, `no conversation ${conversationId}`);
@@ -22,7 +22,7 @@ export async function changeMembers(ctx: GatewayContext, callerId: string, conve
     }
     const sizeAfter = conversation.members.length + (change === 'joined' ? users.length : -users.length);
     if (sizeAfter > ctx.options.maxMembers) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `userIds: at most ${ctx.options.maxMembers} members (the member cap)`);
-    if (users.length === 0) return { conversationId, members: conversation.members };
+    if (users.length === 0) return { conversationId, members: conversation.members, changes: [] };
 
     const ids: string[] = [];
     for (let i = 0; i < users.length; i++) ids.push(await ctx.minter.next());
@@ -44,17 +44,67 @@ export async function changeMembers(ctx: GatewayContext, callerId: string, conve
     if (result.outcome === 'moved') continue;
     ctx.metrics.publishes.inc({ channel: isGroup ? 'group' : 'inbox' }, (isGroup ? 1 : audience.length) * users.length);
     changesCounter(ctx).inc({ change }, users.length);
-    await ctx.conversations.raw.recordChange(control);
-    return { conversationId, members: after };
+    await recordChange(ctx, control, log);
+    return { conversationId, members: after, changes: users.map((userId, i) => ({ userId, change, messageId: ids[i]! })) };
   }
   throw new ChatlabError(ErrorCodes.UNAVAILABLE, `the members of ${conversationId} kept changing: try again`);
+}
+
+/** Per gateway: conversations whose changes wait for Cassandra, each a chain in change order. */
+const behind = new WeakMap<object, Map<string, Promise<void>>>();
+const RECORD_RETRY_MAX_MS = 5000;
+const RECORD_GIVE_UP_MS = 10 * 60_000;
+
+/**
+ * Cassandra follows Redis. Once Redis took a change it is in effect on every gateway (frames
+ * sent, routing switched), so answering 503 would tell the caller it failed when it did not,
+ * and a retried join would then find nothing to do and its record would never be written. So
+ * a change Cassandra refuses is answered 200 and recorded behind the answer, retried until
+ * Cassandra takes it; later changes of that conversation queue behind it, so Cassandra gets
+ * them in order (its members set and user index are not commutative).
+ */
+async function recordChange(ctx: GatewayContext, control: MemberChangeControl, log: (line: string) => void): Promise<void> {
+  let chains = behind.get(ctx);
+  if (!chains) behind.set(ctx, (chains = new Map()));
+  const conv = control.conversationId;
+  const pending = chains.get(conv);
+  if (!pending) {
+    try {
+      await ctx.conversations.raw.recordChange(control);
+      return;
+    } catch (err) {
+      log(`member change ${control.to} of ${conv}: Cassandra refused its record (${errorMessage(err)}); retrying behind the answer`);
+    }
+  }
+  const next = (pending ?? Promise.resolve()).then(() => recordWithRetries(ctx, control, log));
+  chains.set(conv, next);
+  void next.finally(() => {
+    if (chains.get(conv) === next) chains.delete(conv);
+  });
+}
+
+async function recordWithRetries(ctx: GatewayContext, control: MemberChangeControl, log: (line: string) => void): Promise<void> {
+  const start = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ctx.conversations.raw.recordChange(control);
+      if (attempt > 0) log(`member change ${control.to} of ${control.conversationId} recorded in Cassandra after ${attempt + 1} attempts`);
+      return;
+    } catch (err) {
+      if (Date.now() - start > RECORD_GIVE_UP_MS) {
+        log(`member change ${control.to} of ${control.conversationId}: not recorded in Cassandra after ${RECORD_GIVE_UP_MS / 60_000} min, given up (${errorMessage(err)})`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(RECORD_RETRY_MAX_MS, 250 * 2 ** attempt)));
+    }
+  }
 }
 
 const counters = new WeakMap<object, Counter>();
 /** `chatlab_member_changes_total`: one per user joined or left, kept by the gateway that made the change. */
 function changesCounter(ctx: GatewayContext): Counter {
   let c = counters.get(ctx.metrics.registry);
-  if (!c) counters.set(ctx.metrics.registry, (c = counter(ctx.metrics.registry, 'chatlab_member_changes_total', 'members joined or left (one per user), counted by the gateway that made the change', ['change'])));
+  if (!c) counters.set(ctx.metrics.registry, (c = counter(ctx.metrics.registry, MetricNames.memberChanges, 'members joined or left (one per user), counted by the gateway that made the change', ['change'])));
   return c;
 }
 

@@ -32,7 +32,7 @@ const ids = (wires: Buffer[]) => wires.map((w) => JSON.parse(w.subarray(2).toStr
 describe('MembershipRouting: a conversation that crosses the threshold while messages flow', () => {
   it('catches a socket up from the stream, then the buffered live frames above it, then routes it live: nothing lost, nothing twice, no echo', async () => {
     const { sub, groupSubscribed, deliver } = fakeSub();
-    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} } } as unknown as GatewayMetrics);
+    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
     const wires: Buffer[] = [];
     await router.reserve('u', []);
     router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
@@ -75,7 +75,7 @@ describe('MembershipRouting: a conversation that crosses the threshold while mes
   it('a removed member of a group-routed conversation leaves its channel before the next frame', async () => {
     const { sub, groupSubscribed, deliver } = fakeSub();
     groupSubscribed.resolve();
-    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} } } as unknown as GatewayMetrics);
+    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
     const got: Record<string, Buffer[]> = { u: [], v: [] };
     for (const u of ['u', 'v']) {
       await router.reserve(u, ['c']);

@@ -76,6 +76,8 @@ export function createGatewayMetrics(service: string) {
     /** message frames pushed to sockets, and their latency (counted in batches, see DeliveryTally) */
     deliveries: new DeliveryTally(registry),
     publishes: counter(registry, MetricNames.redisPublishes, 'Redis PUBLISH commands issued', ['channel']),
+    /** Channels this gateway SUBSCRIBEd to or UNSUBSCRIBEd from (a member change can move group channels). */
+    subscriptionChanges: counter(registry, 'chatlab_redis_subscription_changes_total', 'channels subscribed or unsubscribed by this gateway', ['op', 'channel']),
     produced: counter(registry, MetricNames.kafkaProduced, 'messages acknowledged by Kafka'),
     produceRequests: counter(registry, MetricNames.kafkaProduceRequests, 'produce requests acknowledged by Kafka'),
     errors: counter(registry, 'chatlab_gateway_errors_total', 'error frames sent, by code', ['code']),

@@ -67,7 +67,23 @@ export class Router {
         subscribe.push(this.keys.group(conv));
       }
     }
-    if (subscribe.length > 0) await this.sub.subscribe(...subscribe);
+    if (subscribe.length > 0) await this.subscribe(...subscribe);
+  }
+
+  private subscribe(...channels: string[]): Promise<unknown> {
+    this.countChanges('subscribe', channels);
+    return this.sub.subscribe(...channels);
+  }
+
+  private unsubscribe(...channels: string[]): void {
+    this.countChanges('unsubscribe', channels);
+    void this.sub.unsubscribe(...channels).catch(() => {});
+  }
+
+  private countChanges(op: 'subscribe' | 'unsubscribe', channels: string[]): void {
+    const groups = channels.filter((c) => c.startsWith(this.keys.groupPrefix)).length;
+    if (groups > 0) this.metrics.subscriptionChanges.inc({ op, channel: 'group' }, groups);
+    if (channels.length > groups) this.metrics.subscriptionChanges.inc({ op, channel: 'inbox' }, channels.length - groups);
   }
 
   /** Sockets of a user here, open or still in their handshake (the per-user cap counts both). */
@@ -101,7 +117,7 @@ export class Router {
     this.groupsOfUser.get(userId)?.add(conv);
     let subscribe = false;
     for (const socket of mine) subscribe = this.addToGroup(conv, socket) || subscribe;
-    if (subscribe) await this.sub.subscribe(this.keys.group(conv));
+    if (subscribe) await this.subscribe(this.keys.group(conv));
   }
 
   // --- member changes (src/gateway/membership.ts): synchronous, so exact in publish order ---
@@ -135,7 +151,7 @@ export class Router {
   async subscribeGroup(conv: string): Promise<void> {
     if (this.byGroup.has(conv)) return;
     this.byGroup.set(conv, new Set());
-    await this.sub.subscribe(this.keys.group(conv));
+    await this.subscribe(this.keys.group(conv));
   }
 
   /** The user's sockets get nothing more from the group channel (a removed member). */
@@ -151,7 +167,7 @@ export class Router {
   dropGroup(conv: string): void {
     for (const groups of this.groupsOfUser.values()) groups.delete(conv);
     if (!this.byGroup.delete(conv)) return;
-    void this.sub.unsubscribe(this.keys.group(conv)).catch(() => {});
+    this.unsubscribe(this.keys.group(conv));
   }
 
   remove(socket: RoutedSocket): void {
@@ -172,7 +188,7 @@ export class Router {
       unsubscribe.push(this.keys.group(conv));
     }
     this.groupsOfUser.delete(userId);
-    void this.sub.unsubscribe(...unsubscribe).catch(() => {});
+    this.unsubscribe(...unsubscribe);
   }
 
   private addToGroup(conv: string, socket: RoutedSocket): boolean {

@@ -1,6 +1,6 @@
 import type { CheckerExample, CheckerResult } from '../scenario/index.js';
 
-export const EXAMPLE_KINDS = ['lost', 'duplicates', 'reordered', 'late', 'unexpected', 'ackedNotStored', 'storedNotPushed'] as const;
+export const EXAMPLE_KINDS = ['lost', 'duplicates', 'reordered', 'late', 'unexpected', 'leaks', 'ackedNotStored', 'storedNotPushed'] as const;
 export type ExampleKind = (typeof EXAMPLE_KINDS)[number];
 
 /** How many examples of each fault a report shows: enough to start debugging, not a dump. */
@@ -24,6 +24,7 @@ export function faultExamples(c: CheckerResult): Array<{ kind: ExampleKind; tota
     reordered: c.reordered,
     late: c.late,
     unexpected: c.unexpected,
+    leaks: c.leaks ?? 0,
     ackedNotStored: c.hot?.ackedNotStored ?? 0,
     storedNotPushed: c.hot?.storedNotPushed ?? 0,
   };

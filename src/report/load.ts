@@ -26,10 +26,11 @@ const checker = z.looseObject({
   reassigned: num.default(0),
   deliveredUnacked: num.default(0),
   unexpected: num.default(0),
+  leaks: num.default(0),
   hot: z.looseObject({ ackedNotStored: num, storedNotPushed: num }).default({ ackedNotStored: 0, storedNotPushed: 0 }),
   examples: z
-    .looseObject({ lost: examples, duplicates: examples, reordered: examples, late: examples, unexpected: examples, ackedNotStored: examples, storedNotPushed: examples })
-    .default({ lost: [], duplicates: [], reordered: [], late: [], unexpected: [], ackedNotStored: [], storedNotPushed: [] }),
+    .looseObject({ lost: examples, duplicates: examples, reordered: examples, late: examples, unexpected: examples, leaks: examples.default([]), ackedNotStored: examples, storedNotPushed: examples })
+    .default({ lost: [], duplicates: [], reordered: [], late: [], unexpected: [], leaks: [], ackedNotStored: [], storedNotPushed: [] }),
 });
 const variant = z.looseObject({
   name: z.string(),

@@ -28,6 +28,7 @@ const CHECKER_KEYS = [
   ['late', 'lower'],
   ['deliveredUnacked', 'lower'],
   ['unexpected', 'lower'],
+  ['leaks', 'lower'],
 ] as const;
 
 const LATENCY_KEYS = ['p50', 'p90', 'p99', 'p999', 'max'] as const;

@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
 import type { BackoffOptions, Transport } from '../client/index.js';
-import { ConversationStore, MessageStore, createCassandraClient, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
+import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
-import { checkDeliveries, type History } from './checker/index.js';
+import { checkDeliveries, type History, type MembershipHistory } from './checker/index.js';
+import { requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
 import type { WorkerCollected } from './load/protocol.js';
 import { LoadPool, type PoolSecond } from './pool.js';
 import type { SeriesPoint, TimelineEvent } from './result.js';
@@ -31,6 +32,9 @@ export class VariantContext implements ScenarioContext {
   readonly latency: LatencyHistogram = createLatencyHistogram();
   private readonly t0 = Date.now();
   private readonly members = new Map<string, Conversation>();
+  /** Member changes this run made, by conversation (the checker's membership over time). */
+  private readonly changed = new Map<string, MemberChange[]>();
+  private nextGateway = 0;
   private redis: Redis | null = null;
   private cassandra: CassandraClient | null = null;
   private readonly keyspace: string;
@@ -84,6 +88,35 @@ export class VariantContext implements ScenarioContext {
       this.members.set(c.conversationId, c);
       return c;
     });
+  }
+
+  async changeMembers(conversationId: string, by: string, change: 'joined' | 'left', userIds: string[]): Promise<MemberChangeDone> {
+    const token = signToken(by, this.secret, { ttlSec: LOAD_TOKEN_TTL_SEC });
+    const done = await requestMemberChange(this.gateways.map((g) => g.url), this.nextGateway++, token, conversationId, change, userIds);
+    this.changed.set(conversationId, [...(this.changed.get(conversationId) ?? []), ...done.changes]);
+    // the clients concerned learn it as their app would (their socket may be down and miss the frame)
+    await Promise.all(
+      done.changes.flatMap((c) => this.pools.filter((p) => p.holds(c.userId)).map((p) => p.to(c.userId, { type: 'member', userId: c.userId, conversationId, change: c.change, messageId: c.messageId }))),
+    );
+    return done;
+  }
+
+  /**
+   * Founders and every change of the conversations this run changed: what the stack recorded
+   * (Cassandra) joined with what the answers said (a change answered but not recorded is named).
+   */
+  private async membershipHistory(): Promise<MembershipHistory | undefined> {
+    if (this.changed.size === 0) return undefined;
+    const { cassandra } = this.clients();
+    const out: MembershipHistory = {};
+    for (const [conv, answered] of this.changed) {
+      const recorded = await readMembershipChanges(cassandra, this.keyspace, conv);
+      const ids = new Set(recorded.map((c) => c.messageId));
+      const missing = answered.filter((c) => !ids.has(c.messageId));
+      if (missing.length > 0) this.info(`${conv}: ${missing.length} member change(s) answered but not in Cassandra (first ${missing[0]!.messageId}, ${missing[0]!.userId} ${missing[0]!.change})`);
+      out[conv] = { founders: this.members.get(conv)?.members ?? [], changes: [...recorded, ...missing] };
+    }
+    return out;
   }
 
   async startClients(clients: ClientSpec[], o: Partial<{ workers: number; backoff: BackoffOptions; recordHistory: boolean; bodyBytes: number; autoRead: boolean; searchBodies: boolean; localStoreDir: string; transport: Transport }> = {}): Promise<LoadPool> {
@@ -143,7 +176,9 @@ export class VariantContext implements ScenarioContext {
     const acked = new Set(sends.filter((s) => s.id).map((s) => s.id!));
     const convs = [...new Set(sends.map((s) => s.c))];
     const stored = await this.storedIds(convs, acked);
+    const membership = await this.membershipHistory();
     const history: History = {
+      ...(membership ? { membership } : {}),
       sends: sends.map((s) => ({
         senderId: s.s,
         conversationId: s.c,
@@ -163,7 +198,7 @@ export class VariantContext implements ScenarioContext {
     // A debugging aid: the whole record the verdict came from, to re-judge or dig into offline.
     const dump = process.env['CHATLAB_DEBUG_HISTORY'];
     if (dump) writeFileSync(dump, JSON.stringify(history));
-    return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got };
+    return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got, membership };
   }
 
   /** Reads what Cassandra holds for these conversations, waiting briefly for persistence to catch up. */

@@ -11,5 +11,6 @@ export { vacuousGuard, foldRepeats } from './guard.js';
 export { readServiceOptions, restoreServiceOptions } from './reconfigure.js';
 export * from './spread.js';
 export { buildFinding, genericFinding, findingMeasure, fmtSpread, stated, variantWith, noiseClause, latencyOverTimeChart, deliverySentence } from './finding.js';
-export type { SendRow, LocalQuery } from './load/protocol.js';
+export type { SendRow, LocalQuery, MemberRow } from './load/protocol.js';
+export type { MemberChange, MemberChangeDone } from './members.js';
 export { SEARCH_COMMON_WORD, searchTokenOf } from './load/search-body.js';

@@ -34,7 +34,7 @@ describe('a run is checked before anything starts', () => {
     expect(() => prepareRun(race, {}, ['p99 <'])).toThrow(/--threshold "p99 <" is not NAME OP NUMBER/);
   });
   it('knows pattern measures (publishesPerMsg@<size>) and the shared ones', () => {
-    expect(prepareRun(fanout, parseSets(['sizes=10']), ['publishesPerMsg@10 <= 10', 'p(99)<200ms', 'lost == 0', 'peakConnections > 0'])).toHaveLength(3);
+    expect(prepareRun(fanout, parseSets(['sizes=10']), ['publishesPerMsg@10 <= 10', 'p(99)<200ms', 'lost == 0', 'peakConnections > 0'])).toHaveLength(4);
     expect(() => prepareRun(fanout, {}, ['publishesPerMsg <= 10'])).toThrow(/has no measure/);
   });
   it('every scenario passes its own default thresholds through the check', () => {

@@ -12,7 +12,7 @@ export interface Threshold {
 }
 
 /** Checker counts and latency fields every variant has (docs/thresholds.md lists them). */
-export const CHECKER_MEASURES = ['sent', 'acked', 'expectedDeliveries', 'delivered', 'lost', 'duplicates', 'duplicatesRaw', 'reassigned', 'reordered', 'late', 'deliveredUnacked', 'unexpected', 'hot.ackedNotStored', 'hot.storedNotPushed'] as const;
+export const CHECKER_MEASURES = ['sent', 'acked', 'expectedDeliveries', 'delivered', 'lost', 'duplicates', 'duplicatesRaw', 'reassigned', 'reordered', 'late', 'deliveredUnacked', 'unexpected', 'leaks', 'hot.ackedNotStored', 'hot.storedNotPushed'] as const;
 export const LATENCY_MEASURES = ['count', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
 /** Measures the engine adds to every variant. */
 export const ENGINE_MEASURES = ['peakConnections'] as const;
@@ -62,14 +62,18 @@ export function allMeasures(declared: readonly string[] | undefined): string[] {
   return [...CHECKER_MEASURES, ...LATENCY_MEASURES, ...ENGINE_MEASURES, ...(declared ?? [])];
 }
 
-/** A name resolves against the checker counts, then latency percentiles, then the scenario's measures. */
+/**
+ * A name resolves against the scenario's own measures (search's `leaks` counts search hits, not
+ * the checker's deliveries), then the checker counts, then latency percentiles.
+ */
 export function valueOf(v: Pick<VariantResult, 'checker' | 'latency' | 'measures'>, name: string): number | null {
+  if (typeof v.measures[name] === 'number') return v.measures[name]!;
   const checker = v.checker as unknown as Record<string, unknown>;
   if (typeof checker[name] === 'number') return checker[name] as number;
   if (name.startsWith('hot.')) return (v.checker.hot as Record<string, number>)[name.slice(4)] ?? null;
   const latency = v.latency as unknown as Record<string, number>;
   if (typeof latency[name] === 'number') return latency[name]!;
-  return typeof v.measures[name] === 'number' ? v.measures[name]! : null;
+  return null;
 }
 
 export function evaluate(t: Threshold, v: Pick<VariantResult, 'checker' | 'latency' | 'measures'>): ThresholdResult {

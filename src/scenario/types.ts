@@ -81,12 +81,18 @@ export interface ScenarioContext {
   sleep(ms: number): Promise<void>;
   /** Creates conversations (direct when 2 members) through the store, as `chatlab seed` does. */
   createConversations(memberLists: string[][]): Promise<Conversation[]>;
+  /**
+   * Adds (`joined`) or removes (`left`) members through a gateway's HTTP API as user `by`
+   * (retrying 429/503 and gateways that are down), then tells the clients concerned. The
+   * checker then judges those conversations by membership over time (leaks, lost).
+   */
+  changeMembers(conversationId: string, by: string, change: 'joined' | 'left', userIds: string[]): Promise<import('./members.js').MemberChangeDone>;
   /** Forks load workers holding these clients (not yet connected). */
   startClients(clients: ClientSpec[], o?: Partial<Pick<PoolOptions, 'workers' | 'backoff' | 'recordHistory' | 'bodyBytes' | 'autoRead' | 'searchBodies' | 'localStoreDir' | 'transport'>>): Promise<LoadPool>;
   /** Waits until every client is connected, synced and has no unacked send (or the timeout). */
   quiesce(pool: LoadPool, timeoutMs?: number): Promise<boolean>;
   /** Collects the pool's history and runs the delivery checker on it (with stored history). */
-  check(pool: LoadPool, collected?: WorkerCollected[]): Promise<{ checker: CheckerResult; collected: WorkerCollected[] }>;
+  check(pool: LoadPool, collected?: WorkerCollected[]): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
   /** Sum of a Prometheus counter over every service (optionally only one kind). */
   scrape(metric: string, labels?: Record<string, string>, kind?: string): Promise<number>;
   readonly control: {

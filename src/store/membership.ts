@@ -143,16 +143,19 @@ export async function recordMemberChange(cassandra: CassandraClient, keyspace: s
   );
 }
 
+/** Every recorded change of a conversation, in id order (the clustering order). */
+export async function readMembershipChanges(cassandra: CassandraClient, keyspace: string, conversationId: string): Promise<Array<{ userId: string; change: 'joined' | 'left'; messageId: string }>> {
+  const rs = await cassandra.execute(`SELECT change_id, user_id, change FROM ${keyspace}.membership_changes WHERE conversation_id = ?`, [conversationId], { prepare: true });
+  return rs.rows.map((row) => ({ userId: String(row['user_id']), change: row['change'] === 'left' ? 'left' : 'joined', messageId: String(row['change_id']) }));
+}
+
 /** Version and spans from Cassandra (a Redis that lost the conversation). */
 export async function loadMembershipHistory(cassandra: CassandraClient, keyspace: string, conversationId: string): Promise<{ version: string; spans: Map<string, Span[]> }> {
-  const rs = await cassandra.execute(`SELECT change_id, user_id, change FROM ${keyspace}.membership_changes WHERE conversation_id = ?`, [conversationId], { prepare: true });
   const spans = new Map<string, Span[]>();
   let version = '0';
-  for (const row of rs.rows) {
-    const id = String(row['change_id']);
-    const user = String(row['user_id']);
-    spans.set(user, applyChange(spans.get(user) ?? null, row['change'] === 'left' ? 'left' : 'joined', id));
-    version = id;
+  for (const c of await readMembershipChanges(cassandra, keyspace, conversationId)) {
+    spans.set(c.userId, applyChange(spans.get(c.userId) ?? null, c.change, c.messageId));
+    version = c.messageId;
   }
   return { version, spans };
 }

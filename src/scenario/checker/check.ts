@@ -8,6 +8,7 @@ import type {
   RecipientCounts,
   SendRecord,
 } from './types.js';
+import { MembershipTimeline } from './membership.js';
 
 /** One logical message: all send records sharing conversation + clientMsgId. */
 interface Logical {
@@ -80,6 +81,11 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
   const lateAfterMs = options.lateAfterMs ?? 5000;
   const maxExamples = options.maxExamples ?? 5;
   const { logicals, byKey, byId } = collectSends(history.sends);
+  const timeline = new MembershipTimeline(history.membership);
+  /** Recipients of a message whose conversation has a membership history: members at its id. */
+  const recipientsAt = (l: Logical, id: string | undefined): Set<string> =>
+    new Set(id === undefined ? [] : timeline.membersAt(l.conversationId, id).filter((u) => u !== l.senderId));
+  for (const l of logicals) if (timeline.has(l.conversationId)) l.recipients = recipientsAt(l, l.messageId);
 
   const result: CheckerResult = {
     sent: logicals.length,
@@ -94,8 +100,9 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     late: 0,
     deliveredUnacked: 0,
     unexpected: 0,
+    leaks: 0,
     hot: { ackedNotStored: 0, storedNotPushed: 0 },
-    examples: { lost: [], duplicates: [], reordered: [], late: [], unexpected: [], ackedNotStored: [], storedNotPushed: [] },
+    examples: { lost: [], duplicates: [], reordered: [], late: [], unexpected: [], leaks: [], ackedNotStored: [], storedNotPushed: [] },
   };
   const per = new Map<string, RecipientCounts>();
   const recipient = (id: string): RecipientCounts => {
@@ -149,7 +156,9 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
       highest.set(stream, d.messageId);
     }
 
-    if (!l || !l.recipients.has(d.recipientId)) {
+    if (l && timeline.has(d.conversationId)) {
+      if (!timeline.isMember(d.conversationId, d.recipientId, d.messageId)) continue; // a leak, counted below
+    } else if (!l || !l.recipients.has(d.recipientId)) {
       result.unexpected++;
       example('unexpected', describe(d));
       continue;
@@ -186,6 +195,19 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
   }
   result.reassigned = reassigned.size;
 
+  // Leaks: anything that reached a non-member's socket, whether the client showed it or not.
+  const leaked = new Set<string>();
+  for (const d of history.deliveries) {
+    if (!timeline.has(d.conversationId) || timeline.isMember(d.conversationId, d.recipientId, d.messageId)) continue;
+    const l = resolve(d);
+    if (l && d.recipientId === l.senderId) continue;
+    const k = key(d.recipientId, d.conversationId, d.messageId);
+    if (leaked.has(k)) continue;
+    leaked.add(k);
+    result.leaks++;
+    example('leaks', describe(d));
+  }
+
   const stored = history.stored ? new Set(history.stored.map((s) => s.messageId)) : undefined;
   for (const l of logicals) {
     if (l.messageId !== undefined) {
@@ -202,6 +224,7 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     }
     if (!stored) continue;
     const id = l.messageId ?? l.observedId;
+    if (l.messageId === undefined && timeline.has(l.conversationId)) l.recipients = recipientsAt(l, id);
     const visible = history.historyVisibleAt === undefined || (l.ackedAt ?? Infinity) <= history.historyVisibleAt;
     if (l.messageId !== undefined && visible && !stored.has(l.messageId)) {
       result.hot.ackedNotStored++;

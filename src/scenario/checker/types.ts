@@ -53,8 +53,25 @@ export interface StoredRecord {
   storedAt?: number;
 }
 
+/** One user joining or leaving a conversation, at its place in the conversation's id order. */
+export interface MemberChangeRecord {
+  userId: string;
+  change: 'joined' | 'left';
+  /** The change's id (the `member` frame's messageId): minted in the conversation's order. */
+  messageId: string;
+}
+
+/**
+ * Conversations whose members changed during the run, by id: who founded it and every change.
+ * For these, a message's recipients are those who were members at its id (the sends'
+ * `expectedRecipients` are ignored), and a delivery to anyone else is a `leak`.
+ */
+export type MembershipHistory = Record<string, { founders: readonly string[]; changes: readonly MemberChangeRecord[] }>;
+
 export interface History {
   sends: readonly SendRecord[];
+  /** Membership over time (see MembershipHistory); omitted: members never changed. */
+  membership?: MembershipHistory;
   deliveries: readonly DeliveryRecord[];
   /** Omit when history was not read: the `hot` counts are then 0. */
   stored?: readonly StoredRecord[];
@@ -118,8 +135,13 @@ export interface CheckerResult {
   late: number;
   /** Deliveries of sends never acked: fine (the ack may have been lost), not counted lost. */
   deliveredUnacked: number;
-  /** Deliveries of no known send, or to someone not a member at send time. */
+  /** Deliveries of no known send, or to someone not a member at send time (conversations without a membership history). */
   unexpected: number;
+  /**
+   * (recipient × message) that reached a socket (raw or shown, live or by sync) although the
+   * recipient was not a member at the message's id, in a conversation with a membership history.
+   */
+  leaks: number;
   hot: {
     /** Acked (durable in Kafka) but missing from history. */
     ackedNotStored: number;
@@ -132,6 +154,7 @@ export interface CheckerResult {
     reordered: CheckerExample[];
     late: CheckerExample[];
     unexpected: CheckerExample[];
+    leaks: CheckerExample[];
     ackedNotStored: CheckerExample[];
     storedNotPushed: CheckerExample[];
   };

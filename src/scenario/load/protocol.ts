@@ -40,6 +40,8 @@ export type EngineToWorker =
   | { type: 'drop'; fraction: number }
   | { type: 'flap'; fraction: number; everyMs: number; untilMs: number }
   | { type: 'read'; userId: string; conversationId: string; messageId: string }
+  /** The app changed a member (the engine made the change): the client learns it even if its socket missed the frame. */
+  | { type: 'member'; userId: string; conversationId: string; change: 'joined' | 'left'; messageId: string }
   | { type: 'disconnect'; users: string[] }
   | { type: 'reconnect'; users: string[] }
   | { type: 'collect' }
@@ -107,11 +109,23 @@ export interface DeliveryRow {
   i?: number;
 }
 
+/** A `member` frame as a client got it. */
+export interface MemberRow {
+  r: string; // recipient
+  c: string;
+  u: string; // the user who joined or left
+  ch: 'joined' | 'left';
+  id: string; // the change's id
+  t: number; // receivedAt
+}
+
 export interface WorkerCollected {
   type: 'collected';
   workerId: number;
   sends: SendRow[];
   deliveries: DeliveryRow[];
+  /** Member frames received (when history is recorded). */
+  members?: MemberRow[];
   histogram: string;
   presence: Array<{ to: string; user: string; status: string; at: number }>;
   receipts: Array<{ to: string; conv: string; user: string; id: string; at: number }>;

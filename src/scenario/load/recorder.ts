@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createLatencyHistogram, type LatencyHistogram } from '../../core/index.js';
-import { WireMeter, type ClientRecorder, type SimClient, type SimMessage, type WireTotals } from '../../client/index.js';
-import type { DeliveryRow, SendRow, WorkerCollected, WorkerTick } from './protocol.js';
+import { WireMeter, type ClientRecorder, type MemberFrameSeen, type SimClient, type SimMessage, type WireTotals } from '../../client/index.js';
+import type { DeliveryRow, MemberRow, SendRow, WorkerCollected, WorkerTick } from './protocol.js';
 
 /** Bodies carry their intended send time, so any recipient can measure from it without a lookup. */
 export function makeBody(intendedAt: number, bytes: number): string {
@@ -27,6 +27,7 @@ export class WorkerRecorder implements ClientRecorder {
   readonly total: LatencyHistogram = createLatencyHistogram();
   readonly sends = new Map<string, SendRow>();
   readonly deliveries: DeliveryRow[] = [];
+  readonly members: MemberRow[] = [];
   readonly presenceSeen: WorkerCollected['presence'] = [];
   readonly receiptsSeen: WorkerCollected['receipts'] = [];
   readonly errorSamples: string[] = [];
@@ -100,6 +101,10 @@ export class WorkerRecorder implements ClientRecorder {
   receipt(c: SimClient, conv: string, userId: string, messageId: string, at: number): void {
     this.counts.receipts++;
     this.receiptsSeen.push({ to: c.userId, conv, user: userId, id: messageId, at });
+  }
+
+  member(c: SimClient, f: MemberFrameSeen, at: number): void {
+    if (this.recordHistory) this.members.push({ r: c.userId, c: f.conversationId, u: f.userId, ch: f.change, id: f.messageId, t: at });
   }
 
   error(c: SimClient, code: string, message: string): void {

@@ -45,6 +45,9 @@ async function handle(msg: EngineToWorker): Promise<void> {
     case 'flap':
       worker.flap(msg.fraction, msg.everyMs, msg.untilMs);
       break;
+    case 'member':
+      worker.member(msg.userId, msg.conversationId, msg.change, msg.messageId);
+      break;
     case 'read':
       worker.read(msg.userId, msg.conversationId, msg.messageId);
       break;

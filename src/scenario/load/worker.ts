@@ -15,7 +15,6 @@ export class LoadWorker {
   readonly recorder: WorkerRecorder;
   private readonly clients: SimClient[] = [];
   private readonly byUser = new Map<string, SimClient>();
-  private readonly convsOf = new Map<string, string[]>();
   private readonly rng: Rng;
   private rate = 0;
   private senders: SimClient[] = [];
@@ -46,7 +45,6 @@ export class LoadWorker {
         ...(init.localStoreDir ? { localStore: LocalStore.openEmpty(storeFile(init.localStoreDir, spec.userId)) } : {}),
       });
       this.clients.push(client);
-      this.convsOf.set(spec.userId, spec.conversations);
       this.byUser.set(spec.userId, client);
     });
     this.senders = this.clients;
@@ -139,7 +137,7 @@ export class LoadWorker {
   }
 
   sendOne(client: SimClient, conversationId: string | undefined, intendedAt = this.recorder.now()): void {
-    const convs = this.convsOf.get(client.userId) ?? [];
+    const convs = client.conversations;
     const conv = conversationId ?? convs[Math.floor(this.rng.next() * convs.length)];
     if (!conv) return;
     const { bodyBytes } = this.init;
@@ -150,6 +148,13 @@ export class LoadWorker {
     const c = this.byUser.get(userId);
     if (!c) return;
     for (let i = 0; i < count; i++) this.sendOne(c, conversationId);
+  }
+
+  /** A member change the engine made: the client learns it (its socket may have missed the frame). */
+  member(userId: string, conversationId: string, change: 'joined' | 'left', messageId: string): void {
+    const c = this.byUser.get(userId);
+    if (change === 'joined') c?.joined(conversationId, messageId);
+    else c?.left(conversationId, messageId);
   }
 
   read(userId: string, conversationId: string, messageId: string): void {
@@ -191,6 +196,7 @@ export class LoadWorker {
       workerId,
       sends: [...this.recorder.sends.values()],
       deliveries: this.recorder.deliveries,
+      members: this.recorder.members,
       histogram: this.recorder.total.encode(),
       presence: this.recorder.presenceSeen,
       receipts: this.recorder.receiptsSeen,
