@@ -30,6 +30,16 @@ describe('--baseline regression gate', () => {
     run.variants[0]!.measures['throughput'] = 500;
     expect(compareToBaseline(base, run, 'b', 10).rows.find((r) => r.measure === 'throughput')).toMatchObject({ ok: false, regressPct: 50 });
   });
+  it('byte measures regress only beyond 64 KiB: a memory delta of a shared Redis jitters by tens of KiB', () => {
+    const base = fixtureRunResult();
+    base.variants[0]!.better = { ...(base.variants[0]!.better ?? {}), redisMemoryDeltaBytes: 'lower' };
+    base.variants[0]!.measures = { ...base.variants[0]!.measures, redisMemoryDeltaBytes: -6432 };
+    const run = structuredClone(base);
+    run.variants[0]!.measures['redisMemoryDeltaBytes'] = 34_320;
+    expect(compareToBaseline(base, run, 'b', 400).rows.find((r) => r.measure === 'redisMemoryDeltaBytes')).toMatchObject({ ok: true });
+    run.variants[0]!.measures['redisMemoryDeltaBytes'] = 2_000_000;
+    expect(compareToBaseline(base, run, 'b', 400).rows.find((r) => r.measure === 'redisMemoryDeltaBytes')).toMatchObject({ ok: false });
+  });
   it('reads the tolerance', () => {
     expect(parseTolerance('10%')).toBe(10);
     expect(parseTolerance('2.5')).toBe(2.5);
