@@ -66,6 +66,7 @@ Examples:
           reportError(e);
           process.exitCode = Math.max(2, exitCodeFor(e));
         }
+        exitSoonAfterDone();
         return;
       }
       if (!name) {
@@ -76,5 +77,15 @@ Examples:
       process.exitCode = await runCommand(name, raw, globals);
       // an interrupted scenario may still sleep in the background: everything is cleaned up, so go
       if (runState.interrupted) process.exit(process.exitCode);
+      exitSoonAfterDone();
     });
+}
+
+/**
+ * The report is written and every pool, stack and client was closed; a driver reconnecting to
+ * a restarted Cassandra once kept a finished `run` alive for minutes (restart-cassandra at 500
+ * clients). Whatever still holds the event loop gets a grace period, then the exit code goes out.
+ */
+export function exitSoonAfterDone(graceMs = 3000): void {
+  setTimeout(() => process.exit(process.exitCode ?? 0), graceMs).unref();
 }

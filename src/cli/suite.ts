@@ -7,6 +7,7 @@ import { type GlobalOptions } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
 import { out, reportError } from './output.js';
 import { loadPlan, runPlan, type PlanEntry } from './plan.js';
+import { exitSoonAfterDone } from './run-register.js';
 
 /** Named lists of scenario runs; `ci` is sized to finish in a few minutes on 2 cores. */
 export const SUITES: Record<string, PlanEntry[]> = {
@@ -75,6 +76,7 @@ Examples:
         reportError(e);
         process.exitCode = Math.max(2, exitCodeFor(e));
       }
+      exitSoonAfterDone();
     });
 }
 

@@ -75,6 +75,16 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
     return this.#buffer.size;
   }
 
+  /** Ids of live messages held for a running sync, at most `max`: a sync may ask the server to leave them out. */
+  bufferedIds(max: number): string[] {
+    const out: string[] = [];
+    for (const id of this.#buffer.keys()) {
+      if (out.length >= max) break;
+      out.push(id);
+    }
+    return out;
+  }
+
   /**
    * Enters sync mode (live messages are buffered from now on) and returns the `after` id to
    * send. Calling it again mid-sync (a reconnect during a sync) keeps the buffer: those live

@@ -1,4 +1,4 @@
-import { compareIds, type Message, type Rng } from '../core/index.js';
+import { MAX_SKIP_IDS, compareIds, type Message, type Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { openLink, type ClientLink, type Transport } from './link.js';
 import type { LocalStore } from './local-store.js';
@@ -286,7 +286,9 @@ export class SimClient {
   private requestSync(conversationId: string, after: string): void {
     this.syncing.set(conversationId, after);
     this.o.recorder.syncRequest(this);
-    this.link?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200, skipPushed: true }));
+    // live messages held from an earlier socket: this socket's skipPushed does not know them
+    const held = this.mergers.get(conversationId)?.bufferedIds(MAX_SKIP_IDS) ?? [];
+    this.link?.send(JSON.stringify({ type: 'sync', conversationId, after, limit: this.o.syncPageSize ?? 200, skipPushed: true, ...(held.length > 0 ? { skipIds: held } : {}) }));
   }
 
   private onFrame(f: { type: string } & Record<string, any>): void {

@@ -16,6 +16,8 @@ export const FRAME_LIMIT_DEFAULT_BYTES = 64 * 1024;
 export const FRAME_LIMIT_MAX_BYTES = 1024 * 1024;
 export const PAGE_LIMIT_DEFAULT = 50;
 export const PAGE_LIMIT_MAX = 500;
+/** Ids a `sync` may ask to leave out (`skipIds`). */
+export const MAX_SKIP_IDS = 1000;
 /** Members per conversation: the default cap, and the most a gateway may be configured for. */
 export const MEMBERS_CAP_DEFAULT = 10_000;
 export const MEMBERS_MAX = 100_000;
@@ -77,6 +79,11 @@ export const syncFrameSchema = z.object({
    * messages arriving during a sync. A page so shortened carries `nextAfter`.
    */
   skipPushed: z.boolean().optional(),
+  /**
+   * Extension: ids the client already holds (live messages kept while its sync runs, perhaps
+   * from an earlier socket): left out of the pages like `skipPushed`'s, with `nextAfter`.
+   */
+  skipIds: z.array(messageIdSchema).max(MAX_SKIP_IDS, `at most ${MAX_SKIP_IDS} ids`).optional(),
 });
 export const readFrameSchema = z.object({
   type: z.literal('read'),

@@ -296,7 +296,8 @@ export class Connection implements RoutedSocket {
     // during a sync has them: no page need carry them again. A page left shorter says where the
     // next one starts (`nextAfter`), since its last message may not be the top it read.
     const pushed = frame.skipPushed ? this.pushedSinceOpen : undefined;
-    const messages = pushed && pushed.size > 0 ? page.messages.filter((m) => !pushed.has(m.messageId)) : page.messages;
+    const held = frame.skipIds && frame.skipIds.length > 0 ? new Set(frame.skipIds) : undefined;
+    const messages = (pushed && pushed.size > 0) || held ? page.messages.filter((m) => !pushed?.has(m.messageId) && !held?.has(m.messageId)) : page.messages;
     const top = page.messages.at(-1)?.messageId;
     const nextAfter = page.hasMore && top !== undefined && messages.at(-1)?.messageId !== top ? { nextAfter: top } : {};
     this.sendFrame({ type: 'sync_result', conversationId: frame.conversationId, messages, hasMore: page.hasMore, ...nextAfter });
