@@ -45,3 +45,12 @@ export function flagIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message:
 export function configError(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, raw: Record<string, unknown>): ChatlabError {
   return new ChatlabError(ErrorCodes.CONFIG, flagIssues(issues, raw));
 }
+
+/**
+ * The report is written and every pool, stack and client was closed; a driver reconnecting to
+ * a restarted Cassandra once kept a finished `run` alive for minutes (restart-cassandra at 500
+ * clients). Whatever still holds the event loop gets a grace period, then the exit code goes out.
+ */
+export function exitSoonAfterDone(graceMs = 3000): void {
+  setTimeout(() => process.exit(process.exitCode ?? 0), graceMs).unref();
+}

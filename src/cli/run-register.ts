@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { describeScenario, THRESHOLD_GRAMMAR } from '../scenario/index.js';
 import { scenarios } from '../../scenarios/index.js';
 import { type GlobalOptions } from './context.js';
-import { exitCodeFor } from './exit-codes.js';
+import { exitCodeFor, exitSoonAfterDone } from './exit-codes.js';
 import { out, reportError } from './output.js';
 import { loadPlan, runPlan } from './plan.js';
 import { runCommand, runState } from './run.js';
@@ -81,11 +81,3 @@ Examples:
     });
 }
 
-/**
- * The report is written and every pool, stack and client was closed; a driver reconnecting to
- * a restarted Cassandra once kept a finished `run` alive for minutes (restart-cassandra at 500
- * clients). Whatever still holds the event loop gets a grace period, then the exit code goes out.
- */
-export function exitSoonAfterDone(graceMs = 3000): void {
-  setTimeout(() => process.exit(process.exitCode ?? 0), graceMs).unref();
-}

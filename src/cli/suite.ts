@@ -4,10 +4,9 @@ import type { Command } from 'commander';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { suggest } from '../scenario/index.js';
 import { type GlobalOptions } from './context.js';
-import { exitCodeFor } from './exit-codes.js';
+import { exitCodeFor, exitSoonAfterDone } from './exit-codes.js';
 import { out, reportError } from './output.js';
 import { loadPlan, runPlan, type PlanEntry } from './plan.js';
-import { exitSoonAfterDone } from './run-register.js';
 
 /** Named lists of scenario runs; `ci` is sized to finish in a few minutes on 2 cores. */
 export const SUITES: Record<string, PlanEntry[]> = {
