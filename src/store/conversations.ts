@@ -143,7 +143,9 @@ export class ConversationStore {
     const pipeline = this.redis.pipeline();
     if (c.members.length > 0) pipeline.sadd(this.keys.members(c.conversationId), ...c.members);
     if (Object.keys(spans).length > 0) pipeline.hset(this.keys.spans(c.conversationId), spans);
-    pipeline.hset(this.keys.meta(c.conversationId), { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt), ver: c.version });
+    // `fresh`: created here, not reloaded after a Redis loss, so its first message has nothing before it (src/store/fanout.ts)
+    const fresh = withUserIndex ? { fresh: '1' } : {};
+    pipeline.hset(this.keys.meta(c.conversationId), { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt), ver: c.version, ...fresh });
     // Only into loaded sets: an unloaded one is filled from Cassandra (which has this one) on first read.
     if (withUserIndex) for (const m of c.members) pipeline.eval(ADD_IF_LOADED, 1, this.keys.userConversations(m), LOADED_MARK, c.conversationId);
     await pipeline.exec();

@@ -175,8 +175,9 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
  * to every channel. The stream entry's id is `<messageId>-0`, so Redis itself refuses an id
  * not above the conversation's last published one: per conversation, stream order = publish
  * order = id order, which makes a sync's `after` exact. A refused id claims nothing; the
- * gateway re-mints above the returned top. Each entry also records the id before it (`p`,
- * empty when the stream did not exist: a new conversation, or a Redis that lost it), which is
+ * gateway re-mints above the returned top. Each entry also records the id before it (`p`: '0'
+ * for the first message of a conversation created on this Redis, marked `fresh` in its meta;
+ * empty when unknown: a stream that Redis lost), which is
  * how a sync tells a trimmed or lost stretch from none. A re-send returns the stored original
  * message (never the new frame's body), and publishes nothing.
  *
@@ -219,6 +220,11 @@ else
   local t = redis.call('TIME')
   local minted = math.floor(tonumber(ARGV[1]) / 4194304) + ${CHATLAB_EPOCH_MS}
   if minted < tonumber(t[1]) * 1000 - 1000 then return {'0', 2} end
+  -- a conversation created on this Redis (not reloaded after a loss): nothing came before
+  if redis.call('HGET', KEYS[3], 'fresh') == '1' then
+    prevMessage = '0'
+    redis.call('HDEL', KEYS[3], 'fresh')
+  end
 end
 local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[1] .. '-0', 'm', ARGV[3], 'p', prevMessage, 'o', ARGV[7])
 if type(added) == 'table' and added.err then

@@ -26,7 +26,12 @@ const CHANGE_LUA = `
 local ver = redis.call('HGET', KEYS[1], 'ver') or '0'
 if ver ~= ARGV[1] then return {ver, 3} end
 local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
-local prevMessage = '0'
+-- no stream: nothing before only for a conversation created on this Redis (see PUBLISH_LUA)
+local prevMessage = ''
+if not last[1] and redis.call('HGET', KEYS[1], 'fresh') == '1' then
+  prevMessage = '0'
+  redis.call('HDEL', KEYS[1], 'fresh')
+end
 if last[1] then
   prevMessage = string.match(last[1][1], '^(%d+)')
   local f = last[1][2]

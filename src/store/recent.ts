@@ -13,8 +13,8 @@ export interface RecentPage {
   /** Messages with an id strictly above `after`, oldest first, at most `limit`. */
   messages: Message[];
   /**
-   * The stream's oldest entry and the id published before it (null when unknown: the stream
-   * began there, for a new conversation or after Redis lost it). Messages below `first.id`
+   * The stream's oldest entry and the id published before it ('0': the conversation's first;
+   * null when unknown: the stream began after Redis lost it). Messages below `first.id`
    * are only in Cassandra, so a page that needs them while Cassandra lacks them has a hole.
    */
   first: { id: string; prev: string | null } | null;

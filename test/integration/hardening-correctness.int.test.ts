@@ -76,6 +76,28 @@ describe('issue 10, item 8: a hole between Cassandra and the capped stream is an
   });
 });
 
+describe('a new conversation\'s first messages are readable before they are persisted', () => {
+  it('created on this Redis: its stream starts at the beginning, so history after 0 is served at once; reloaded after a loss it is "retry"', async () => {
+    const keys = redisKeys(`${uniqueName('fresh')}:`);
+    const store = new ConversationStore(redis, cassandra, 'chatlab', keys, 'secret');
+    const [a, b, c] = users('fresh', 3) as [string, string, string];
+    const conv = (await store.create([a, b, c])).conversationId;
+    const message = (offset: number): Message => ({ conversationId: conv, messageId: snowflakeFromTime(Date.now() + offset), senderId: a, clientMsgId: `m${offset}`, body: 'b', sentAt: 1 });
+    const publish = (m: Message) => publishMessage(redis, keys, { message: m, origin: 'o', channels: [], dedupeTtlSec: 60 });
+    const read = () => readHistory({ store: new MessageStore(cassandra, 'chatlab'), redis, recentKey: keys.recent(conv), conversationId: conv, after: '0', limit: 10, fromMs: Date.now() - 60_000 });
+    const first = message(1);
+    expect((await publish(first)).outcome).toBe('published');
+    expect((await read()).messages.map((m) => m.messageId)).toEqual([first.messageId]);
+
+    // Redis lost everything: the conversation is reloaded from Cassandra, not fresh, and the
+    // new stream cannot tell what came before it (the first message is in no store here)
+    await redis.del(keys.recent(conv), keys.meta(conv), keys.members(conv));
+    expect(await store.get(conv)).not.toBeNull();
+    expect((await publish(message(3))).outcome).toBe('published');
+    await expect(read()).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE });
+  });
+});
+
 describe('issue 10, item 7: user conversation sets survive a Redis flush', () => {
   it('a conversation created after the flush does not hide the ones before it', async () => {
     const prefix = `${uniqueName('flush')}:`;
