@@ -10,6 +10,22 @@ import { parseSpans, type Span } from './spans.js';
 /** A member no conversation id can be: the set was filled from Cassandra. */
 const LOADED_MARK = '!loaded';
 const ADD_IF_LOADED = `if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[2]) end return 0`;
+/**
+ * Fills a conversation into Redis only if nobody did first (its meta has no `kind`): a reload
+ * read from Cassandra a moment ago must never overwrite a member change Redis took since.
+ * KEYS meta, members, spans; ARGV n members, the members, n span pairs, the pairs, then meta pairs.
+ * Returns 1 filled, 0 already there.
+ */
+const FILL_IF_ABSENT = `
+if redis.call('HEXISTS', KEYS[1], 'kind') == 1 then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3])
+local n = tonumber(ARGV[1])
+if n > 0 then redis.call('SADD', KEYS[2], unpack(ARGV, 2, 1 + n)) end
+local s = tonumber(ARGV[2 + n])
+if s > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, 3 + n, 2 + n + 2 * s)) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3 + n + 2 * s, #ARGV))
+return 1
+`;
 
 export interface Conversation {
   conversationId: string;
@@ -103,7 +119,8 @@ export class ConversationStore {
       createdAt: (row['created_at'] as Date).getTime(),
       version: history.version,
     };
-    await this.cache(conversation, false, spansHashOf(history.spans));
+    // another process (or a member change) filled it since our first read: theirs is newer
+    if (!(await this.cache(conversation, false, spansHashOf(history.spans)))) return this.get(conversationId);
     return conversation;
   }
 
@@ -139,15 +156,38 @@ export class ConversationStore {
     await recordMemberChange(this.cassandra, this.keyspace, control);
   }
 
-  private async cache(c: Conversation, withUserIndex: boolean, spans: Record<string, string> = {}): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    if (c.members.length > 0) pipeline.sadd(this.keys.members(c.conversationId), ...c.members);
-    if (Object.keys(spans).length > 0) pipeline.hset(this.keys.spans(c.conversationId), spans);
-    // `fresh`: created here, not reloaded after a Redis loss, so its first message has nothing before it (src/store/fanout.ts)
-    const fresh = withUserIndex ? { fresh: '1' } : {};
-    pipeline.hset(this.keys.meta(c.conversationId), { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt), ver: c.version, ...fresh });
+  /** Fills the conversation into Redis unless it is there already; false when it was. */
+  private async cache(c: Conversation, withUserIndex: boolean, spans: Record<string, string> = {}): Promise<boolean> {
+    const filled = await fillConversationIfAbsent(this.redis, this.keys, c, spans, withUserIndex);
     // Only into loaded sets: an unloaded one is filled from Cassandra (which has this one) on first read.
-    if (withUserIndex) for (const m of c.members) pipeline.eval(ADD_IF_LOADED, 1, this.keys.userConversations(m), LOADED_MARK, c.conversationId);
-    await pipeline.exec();
+    if (withUserIndex) {
+      const pipeline = this.redis.pipeline();
+      for (const m of c.members) pipeline.eval(ADD_IF_LOADED, 1, this.keys.userConversations(m), LOADED_MARK, c.conversationId);
+      await pipeline.exec();
+    }
+    return filled;
   }
+}
+
+/**
+ * One conversation into Redis, atomically, unless Redis holds it already (then false): a copy
+ * read from Cassandra before a member change never overwrites that change. `fresh` marks a
+ * conversation created here (its first message has nothing before it, src/store/fanout.ts).
+ */
+export async function fillConversationIfAbsent(redis: Redis, keys: RedisKeys, c: Conversation, spans: Record<string, string>, fresh: boolean): Promise<boolean> {
+  const meta: Record<string, string> = { kind: c.kind, name: c.name ?? '', size: String(c.members.length), createdAt: String(c.createdAt), ver: c.version, ...(fresh ? { fresh: '1' } : {}) };
+  const spanPairs = Object.entries(spans);
+  const filled = await redis.eval(
+    FILL_IF_ABSENT,
+    3,
+    keys.meta(c.conversationId),
+    keys.members(c.conversationId),
+    keys.spans(c.conversationId),
+    c.members.length,
+    ...c.members,
+    spanPairs.length,
+    ...spanPairs.flat(),
+    ...Object.entries(meta).flat(),
+  );
+  return filled === 1;
 }

@@ -8,7 +8,8 @@ import { applyChange, formatSpans, type Span } from './spans.js';
 
 /**
  * A membership change, in one atomic Redis round trip, like a send (src/store/fanout.ts):
- * 1. refused (code 3) if the membership moved since the gateway read it (version = last change id);
+ * 1. refused (code 3) if the membership moved since the gateway read it (version = last change id),
+ *    or if Redis no longer holds the conversation (it was lost since: the gateway reloads it);
  * 2. each user's change is appended to `recent:<conv>` under its own id (field `f`: the member
  *    frame; `p`: the last message id before it), so Redis refuses an id not above the last one
  *    (code 2): a change takes its place in the conversation's order exactly as a message does;
@@ -23,6 +24,8 @@ import { applyChange, formatSpans, type Span } from './spans.js';
  * [7] conversation id, [8] n common channels, then the channels, then per user: id, user, payload, frame JSON.
  */
 const CHANGE_LUA = `
+-- not loaded (Redis lost it since the gateway read it): refused, the gateway reads it again
+if redis.call('HEXISTS', KEYS[1], 'kind') == 0 then return {'', 3} end
 local ver = redis.call('HGET', KEYS[1], 'ver') or '0'
 if ver ~= ARGV[1] then return {ver, 3} end
 local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)

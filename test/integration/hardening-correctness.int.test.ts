@@ -6,7 +6,10 @@ import {
   ConversationStore,
   MessageStore,
   createCassandraClient,
+  defineMemberChangeScript,
   definePublishScript,
+  fillConversationIfAbsent,
+  publishMemberChange,
   publishMessage,
   readHistory,
   readRecentAfter,
@@ -24,6 +27,7 @@ let cassandra: ReturnType<typeof createCassandraClient>;
 beforeAll(async () => {
   redis = new Redis(endpoints().redis.url);
   definePublishScript(redis);
+  defineMemberChangeScript(redis);
   cassandra = createCassandraClient({ ...endpoints().cassandra, keyspace: 'chatlab' });
   await cassandra.connect();
 });
@@ -95,6 +99,35 @@ describe('a new conversation\'s first messages are readable before they are pers
     expect(await store.get(conv)).not.toBeNull();
     expect((await publish(message(3))).outcome).toBe('published');
     await expect(read()).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE });
+  });
+});
+
+describe('a Redis restart while members change: a reload from Cassandra never overwrites a change Redis took since', () => {
+  it('a copy read before a leave does not bring the member back, and a change to a conversation Redis lost is refused and re-read', async () => {
+    const keys = redisKeys(`${uniqueName('reload')}:`);
+    const store = new ConversationStore(redis, cassandra, 'chatlab', keys, inject('secret'));
+    const [a, b, c, d] = users('rl', 4) as [string, string, string, string];
+    const conv = (await store.create([a, b, c, d])).conversationId;
+    const lose = () => redis.del(keys.meta(conv), keys.members(conv), keys.spans(conv)); // a Redis restart without persistence
+    await lose();
+    // one gateway reads the conversation from Cassandra (d still a member) ...
+    const stale = (await store.get(conv))!;
+    expect(stale.members).toContain(d);
+    // ... d leaves through another gateway, in Redis ...
+    const id = snowflakeFromTime(Date.now());
+    const leave = { op: 'member' as const, conversationId: conv, change: 'left' as const, userIds: [d], ids: [id], from: stale.version, to: id, sizeBefore: 4, sizeAfter: 3 };
+    expect(await publishMemberChange(redis, keys, { control: leave, channels: [], alsoUserInbox: false })).toEqual({ outcome: 'applied' });
+    // ... and the first gateway's fill of its older copy lands late: it must change nothing
+    expect(await fillConversationIfAbsent(redis, keys, stale, {}, false)).toBe(false);
+    expect((await store.get(conv))!.members.sort()).toEqual([a, b, c].sort());
+    expect(await store.spansOf(conv, d)).toEqual([{ join: '0', leave: id }]);
+
+    // Redis lost the conversation after a gateway read it: the change is refused ('moved'), not applied to an empty set
+    await lose();
+    const id2 = snowflakeFromTime(Date.now() + 1);
+    const join = { ...leave, change: 'joined' as const, userIds: ['newcomer'], ids: [id2], from: id, to: id2, sizeBefore: 3, sizeAfter: 4 };
+    expect(await publishMemberChange(redis, keys, { control: join, channels: [], alsoUserInbox: false })).toMatchObject({ outcome: 'moved' });
+    expect(await redis.exists(keys.members(conv), keys.meta(conv))).toBe(0);
   });
 });
 
