@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkDeliveries, type ScenarioDefinition } from '../src/scenario/index.js';
+import { checkDeliveries, stepsChart, type ScenarioDefinition } from '../src/scenario/index.js';
 import { capacityFinding } from './capacity/finding.js';
 import { climb, knee } from './capacity/ladder.js';
 import { SaturationProbe } from './capacity/saturation.js';
@@ -45,7 +45,20 @@ export const scenario: ScenarioDefinition<Params> = {
   description: 'Capacity search: steps the offered load (frames/s or connections) to the highest that holds the SLO with nothing lost, confirmed by repeats, and names what saturated first.',
   params,
   thresholds: ['knee > 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
-  finding: statedWhileRunning(['knee']),
+  finding: statedWhileRunning(['knee'], (run) => {
+    const p = run.variants[0]?.params ?? {};
+    const unit = p['metric'] === 'connections' ? 'connections' : 'frames/s';
+    return stepsChart(run, {
+      title: `${String(p['slo'] ?? 'SLO')} against the offered load`,
+      xLabel: `offered load (${unit})`,
+      yLabel: 'latency of the SLO (ms, solid)',
+      yRightLabel: 'delivered frames/s (dashed)',
+      lines: [
+        { key: 'slo', name: 'latency' },
+        { key: 'deliveredFramesPerSec', name: 'delivered', axis: 'right', dashed: true },
+      ],
+    });
+  }),
   better: { knee: 'higher', kneeDeliveredFramesPerSec: 'higher' },
   paramDocs: {
     metric: 'frames: frames/s delivered to the members of groups; connections: sockets held under a steady message rate',

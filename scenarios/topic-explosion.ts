@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { createLatencyHistogram, type LatencySummary } from '../src/core/index.js';
-import { checkDeliveries, type DeliveryRecord, type ScenarioDefinition, type SendRecord } from '../src/scenario/index.js';
+import { checkDeliveries, stepsChart, type DeliveryRecord, type ScenarioDefinition, type SendRecord } from '../src/scenario/index.js';
 import { kafkaChannels, redisChannels, type ChannelSet } from './topic-explosion/channels.js';
 import { explosionFinding, type StepRow } from './topic-explosion/finding.js';
 import { infraPid, maxMapCount, processCost } from './topic-explosion/process-cost.js';
@@ -33,7 +33,19 @@ export const scenario: ScenarioDefinition<Params> = {
   params,
   defaultSets: { router: ['kafka', 'pubsub'] },
   thresholds: ['usableUpTo > 0', 'acked > 0', 'delivered > 0'],
-  finding: statedWhileRunning(['usableUpTo']),
+  finding: statedWhileRunning(['usableUpTo'], (run) =>
+    stepsChart(run, {
+      title: 'produce → consume p99 as channels grow',
+      xLabel: 'channels (one per conversation, log)',
+      xScale: 'log',
+      yLabel: 'p99 (ms, solid)',
+      yRightLabel: 'µs to create a channel (dashed)',
+      lines: [
+        { key: 'p99', name: 'p99' },
+        { key: 'createUsPerChannel', name: 'create', axis: 'right', dashed: true },
+      ],
+    }),
+  ),
   better: { usableUpTo: 'higher' },
   paramDocs: {
     router: 'kafka: a topic (one partition) per conversation; pubsub: a Redis channel per conversation',

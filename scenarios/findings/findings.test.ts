@@ -3,6 +3,8 @@ import { buildFinding, checkDeliveries, type RunResult, type VariantResult } fro
 import { scenario as herd } from '../thundering-herd.js';
 import { scenario as receipts } from '../read-receipts.js';
 import { scenario as transport } from '../transport.js';
+import { scenario as topicExplosion } from '../topic-explosion.js';
+import { scenario as capacity } from '../capacity.js';
 import { bystanderCurve } from './presence.js';
 
 const checker = checkDeliveries({ sends: [], deliveries: [] });
@@ -116,5 +118,32 @@ describe('transport finding', () => {
       ['client CPU per message', 2],
       ['bytes per message', 2],
     ]);
+  });
+});
+
+describe('stepped scenarios chart their steps', () => {
+  it('topic-explosion: p99 and creation cost against the channel count, one line per router and measure, steps in order', () => {
+    const r = run('topic-explosion', [
+      variant('router=kafka', { router: 'kafka' }, { 'p99@1000': 900, 'p99@200': 40, 'createUsPerChannel@200': 2000, 'createUsPerChannel@1000': 1100, usableUpTo: 1000 }),
+      variant('router=pubsub', { router: 'pubsub' }, { 'p99@200': 2, 'p99@1000': 1, 'createUsPerChannel@200': 3, 'createUsPerChannel@1000': 1, usableUpTo: 1000 }),
+    ]);
+    const chart = buildFinding(topicExplosion, r).chart;
+    expect(chart).toMatchObject({ kind: 'lines', title: 'produce → consume p99 as channels grow', xScale: 'log' });
+    if (chart?.kind !== 'lines') throw new Error('not a line chart');
+    expect(chart.lines.map((l) => [l.name, l.axis ?? 'left', l.points])).toEqual([
+      ['router=kafka p99', 'left', [[200, 40], [1000, 900]]],
+      ['router=kafka create', 'right', [[200, 2000], [1000, 1100]]],
+      ['router=pubsub p99', 'left', [[200, 2], [1000, 1]]],
+      ['router=pubsub create', 'right', [[200, 3], [1000, 1]]],
+    ]);
+  });
+
+  it('capacity: the SLO latency and delivered frames against the offered load; no steps, no chart', () => {
+    const one = variant('default', { metric: 'frames', slo: 'p99<50ms' }, { 'slo@180': 16.5, 'slo@360': 18, 'deliveredFramesPerSec@180': 180, 'deliveredFramesPerSec@360': 359, knee: 360 });
+    const chart = buildFinding(capacity, run('capacity', [one])).chart;
+    expect(chart).toMatchObject({ kind: 'lines', title: 'p99<50ms against the offered load', xLabel: 'offered load (frames/s)' });
+    if (chart?.kind !== 'lines') throw new Error('not a line chart');
+    expect(chart.lines.map((l) => [l.name, l.points])).toEqual([['latency', [[180, 16.5], [360, 18]]], ['delivered', [[180, 180], [360, 359]]]]);
+    expect(buildFinding(capacity, run('capacity', [variant('default', { metric: 'frames', slo: 'p99<50ms' }, { knee: 0 })])).chart).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { fmtNum } from '../../src/core/index.js';
-import { deliverySentence, latencyOverTimeChart, noiseClause, spreadOf, stated, type FindingHook, type HeadlineChart, type RunResult } from '../../src/scenario/index.js';
+import { barsPerVariant, deliverySentence, latencyOverTimeChart, noiseClause, spreadOf, stated, type FindingHook, type HeadlineChart, type RunResult } from '../../src/scenario/index.js';
 
 const routerName: Record<string, string> = { pubsub: 'Redis Pub/Sub', streams: 'Redis Streams', kafka: 'Kafka' };
 
@@ -13,13 +13,7 @@ export const hotPathFinding: FindingHook = {
     const setup = run.variants.map((v) => `${stated(v, 'setupUsPerChannel', 'µs')} (${name(v)})`).join(', ');
     return `Over ${fmtNum(Number(p['channels']))} channels at ${fmtNum(Number(p['ratePerSec']))} msg/s, publish→receive p99 is ${lat}${noiseClause(run, 'latency.p99')}. Setting up a channel costs ${setup}.`;
   },
-  chart(run): HeadlineChart | undefined {
-    const bars = run.variants.flatMap((v) => {
-      const s = spreadOf(v, 'latency.p99');
-      return s ? [{ label: v.name, value: s.median, ...(s.n > 1 ? { min: s.min, max: s.max } : {}) }] : [];
-    });
-    return bars.length > 0 ? { kind: 'bars', title: 'publish→receive p99 by router', yLabel: 'p99 latency (ms)', bars } : undefined;
-  },
+  chart: (run) => barsPerVariant(run, 'latency.p99', 'publish→receive p99 by router', 'p99 latency (ms)'),
 };
 
 /** reconnect-race: nothing lost or doubled through flapping and the fault, and what the fault did to latency. */
@@ -57,9 +51,10 @@ export const abuseFinding: FindingHook = {
  * Scenarios that compute their finding while they run (a ladder of steps, a knee) say it as a
  * `finding: …` timeline line in each variant; the report opens with those lines.
  */
-export function statedWhileRunning(measures: string[]): FindingHook {
+export function statedWhileRunning(measures: string[], chart?: (run: RunResult) => HeadlineChart | undefined): FindingHook {
   return {
     measures,
+    ...(chart ? { chart } : {}),
     state(run) {
       const lines = run.variants.flatMap((v) => v.timeline.filter((e) => e.kind === 'info' && e.label.startsWith('finding: ')).map((e) => e.label.slice('finding: '.length)));
       return lines.length > 0 ? lines.join(' ') : 'The run stated no finding (it ended before its steps completed).';

@@ -1,4 +1,4 @@
-import { stated, variantWith, type FindingHook, type RunResult } from '../../src/scenario/index.js';
+import { barsPerVariant, stated, variantWith, type FindingHook, type RunResult } from '../../src/scenario/index.js';
 
 export const CHOOSE =
   'Choose cloud search when one index must serve every device and a new phone must search at once; choose local search when messages are end-to-end encrypted (the server cannot index ciphertext) or search must work offline.';
@@ -14,4 +14,5 @@ export const searchFinding: FindingHook = {
     if (cloud) parts.push(`Cloud: query p50 ${stated(cloud, 'queryP50Ms', 'ms')}, send → searchable p99 ${stated(cloud, 'indexLagP99Ms', 'ms')}, ${stated(cloud, 'indexBytesPer10k', 'B')} per 10k messages once`);
     return `${parts.join('; ')}. ${CHOOSE}`;
   },
+  chart: (run) => barsPerVariant(run, 'queryP50Ms', 'search query p50, local vs cloud', 'query p50 (ms)'),
 };

@@ -151,6 +151,44 @@ export function latencyOverTimeChart(run: RunResult): HeadlineChart | undefined 
   };
 }
 
+export interface StepLine {
+  /** Measures named `<key>@<x>`, x a number (a group size, a channel count, an offered load). */
+  key: string;
+  name: string;
+  axis?: 'left' | 'right';
+  dashed?: boolean;
+}
+
+/**
+ * A scenario that steps a quantity (channels, offered load) keeps a measure per step as
+ * `<key>@<step>`; this draws them against the step, one line per variant and key (medians
+ * over repeats). Undefined when no variant has such a measure.
+ */
+export function stepsChart(run: RunResult, o: { title: string; xLabel: string; yLabel: string; yRightLabel?: string; xScale?: 'linear' | 'log'; lines: StepLine[] }): HeadlineChart | undefined {
+  const many = run.variants.length > 1;
+  const lines = run.variants.flatMap((v) =>
+    o.lines.flatMap((l) => {
+      const steps = Object.keys(v.measures)
+        .flatMap((k) => (k.startsWith(`${l.key}@`) && Number.isFinite(Number(k.slice(l.key.length + 1))) ? [Number(k.slice(l.key.length + 1))] : []))
+        .sort((a, b) => a - b);
+      if (steps.length === 0) return [];
+      const points = steps.map((x) => [x, spreadOf(v, `${l.key}@${x}`)?.median ?? null] as [number, number | null]);
+      return [{ name: many ? `${v.name} ${l.name}` : l.name, variant: v.name, points, ...(l.axis ? { axis: l.axis } : {}), ...(l.dashed ? { dashed: true } : {}) }];
+    }),
+  );
+  if (lines.length === 0) return undefined;
+  return { kind: 'lines', title: o.title, xLabel: o.xLabel, yLabel: o.yLabel, ...(o.yRightLabel ? { yRightLabel: o.yRightLabel } : {}), xScale: o.xScale ?? 'linear', lines };
+}
+
+/** One bar per variant: the median of a measure, with its range over repeats. */
+export function barsPerVariant(run: RunResult, key: string, title: string, yLabel: string): HeadlineChart | undefined {
+  const bars = run.variants.flatMap((v) => {
+    const s = spreadOf(v, key);
+    return s ? [{ label: v.name, value: s.median, ...(s.n > 1 ? { min: s.min, max: s.max } : {}) }] : [];
+  });
+  return bars.length > 0 ? { kind: 'bars', title, yLabel, bars } : undefined;
+}
+
 /** `1,200 of 1,200 expected deliveries arrived (lost 0, duplicates 0)`, over every variant. */
 export function deliverySentence(vs: VariantResult[]): string {
   const sent = vs.reduce((s, v) => s + v.checker.sent, 0);

@@ -10,7 +10,7 @@ export * from './describe.js';
 export { vacuousGuard, foldRepeats } from './guard.js';
 export { readServiceOptions, restoreServiceOptions } from './reconfigure.js';
 export * from './spread.js';
-export { buildFinding, genericFinding, findingMeasure, fmtSpread, stated, variantWith, noiseClause, latencyOverTimeChart, deliverySentence } from './finding.js';
+export { buildFinding, genericFinding, findingMeasure, fmtSpread, stated, variantWith, noiseClause, latencyOverTimeChart, deliverySentence, stepsChart, barsPerVariant, type StepLine } from './finding.js';
 export type { SendRow, LocalQuery, MemberRow } from './load/protocol.js';
 export type { MemberChange, MemberChangeDone } from './members.js';
 export { SEARCH_COMMON_WORD, searchTokenOf } from './load/search-body.js';
