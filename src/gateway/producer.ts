@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Producer } from '../core/kafka.js';
 
 interface Pending {
   key: string;

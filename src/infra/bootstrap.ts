@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../core/kafka.js';
 import { DEFAULT_KEYSPACE, TOPIC_PARTITIONS, keyspaceDdl, tableDdl } from '../store/index.js';
 import type { InfraEndpoints } from './types.js';
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../core/kafka.js';
 import cassandra from 'cassandra-driver';
 import { searchClusterHealth } from './search-http.js';
 import type { InfraEndpoints } from './types.js';
