@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Consumer, type Producer } from '../../src/core/kafka.js';
+import { Kafka, logLevel, type Consumer, type Producer } from '../../src/store/index.js';
 import { ensureTopics, type InfraEndpoints } from '../../src/infra/index.js';
 import type { RouterSettings } from './settings.js';
 

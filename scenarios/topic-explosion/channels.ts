@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Admin, type Consumer } from '../../src/core/kafka.js';
+import { Kafka, logLevel, type Admin, type Consumer } from '../../src/store/index.js';
 import { z } from 'zod';
 import type { InfraEndpoints } from '../../src/infra/index.js';
 import { accumulating, runConsumer } from '../hot-path/routers.js';

@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Producer } from '../core/kafka.js';
+import { Kafka, Partitioners, logLevel, type Producer } from '../store/index.js';
 
 interface Pending {
   key: string;

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from '../core/kafka.js';
+import { Kafka, logLevel } from '../store/index.js';
 import { DEFAULT_KEYSPACE, TOPIC_PARTITIONS, keyspaceDdl, tableDdl } from '../store/index.js';
 import type { InfraEndpoints } from './types.js';
 

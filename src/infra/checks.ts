@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from '../core/kafka.js';
+import { Kafka, logLevel } from '../store/index.js';
 import cassandra from 'cassandra-driver';
 import { searchClusterHealth } from './search-http.js';
 import type { InfraEndpoints } from './types.js';

@@ -14,3 +14,4 @@ export * from './search-index.js';
 export * from './message-search.js';
 export * from './spans.js';
 export * from './membership.js';
+export { Kafka, KafkaRequestQueue, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator, type Producer } from './kafka.js';

@@ -6,7 +6,7 @@
  * partitions ours) and its offsets are held. The persist worker and the search indexer are two
  * such groups (DESIGN.md: Kafka is the pipeline, not the router).
  */
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../core/kafka.js';
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
 import { ChatlabError, ErrorCodes, createRegistry, describeIssue, errorMessage, messageSchema, systemClock } from '../core/index.js';
 import type { Clock, Counter, Gauge, Histogram, Message, Registry, ServiceConfig } from '../core/index.js';
 import { WriteCoalescer } from './coalescer.js';

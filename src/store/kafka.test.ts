@@ -5,7 +5,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 type Queue = { pending: unknown[]; checkPendingRequests(): void; throttledUntil: number; throttleCheckTimeoutId: NodeJS.Timeout | null };
 const newQueue = (): Queue => new (KafkaRequestQueue as unknown as new (o: object) => Queue)({ maxInFlightRequests: 1, requestTimeout: 1000, enforceRequestTimeout: false, clientId: 't', broker: 'b:1', logger: quiet });
 
-describe('kafkajs request queue (src/core/kafka.ts)', () => {
+describe('kafkajs request queue (src/store/kafka.ts)', () => {
   it('an idle connection runs no timer loop: after a check with nothing pending, no further check is scheduled', async () => {
     const q = newQueue();
     let checks = 0;
