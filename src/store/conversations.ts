@@ -19,11 +19,13 @@ const ADD_IF_LOADED = `if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then re
 const FILL_IF_ABSENT = `
 if redis.call('HEXISTS', KEYS[1], 'kind') == 1 then return 0 end
 redis.call('DEL', KEYS[2], KEYS[3])
+-- in chunks: Lua's unpack refuses a few thousand values at once (members go up to the cap)
 local n = tonumber(ARGV[1])
-if n > 0 then redis.call('SADD', KEYS[2], unpack(ARGV, 2, 1 + n)) end
+for i = 2, 1 + n, 1000 do redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 999, 1 + n))) end
 local s = tonumber(ARGV[2 + n])
-if s > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, 3 + n, 2 + n + 2 * s)) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3 + n + 2 * s, #ARGV))
+local last = 2 + n + 2 * s
+for i = 3 + n, last, 1000 do redis.call('HSET', KEYS[3], unpack(ARGV, i, math.min(i + 999, last))) end
+redis.call('HSET', KEYS[1], unpack(ARGV, last + 1, #ARGV))
 return 1
 `;
 

@@ -129,6 +129,17 @@ describe('a Redis restart while members change: a reload from Cassandra never ov
     expect(await publishMemberChange(redis, keys, { control: join, channels: [], alsoUserInbox: false })).toMatchObject({ outcome: 'moved' });
     expect(await redis.exists(keys.members(conv), keys.meta(conv))).toBe(0);
   });
+
+  it('fills a conversation at the member cap (10,000 members, spans for each) in one script', async () => {
+    const keys = redisKeys(`${uniqueName('big')}:`);
+    const members = Array.from({ length: 10_000 }, (_, i) => `u${i}`);
+    const big = { conversationId: 'g_big', kind: 'group' as const, name: null, members, createdAt: Date.now(), version: '0' };
+    const spans = Object.fromEntries(members.map((m) => [m, '5:']));
+    expect(await fillConversationIfAbsent(redis, keys, big, spans, false)).toBe(true);
+    expect(await redis.scard(keys.members('g_big'))).toBe(10_000);
+    expect(await redis.hlen(keys.spans('g_big'))).toBe(10_000);
+    expect(await redis.hget(keys.meta('g_big'), 'size')).toBe('10000');
+  });
 });
 
 describe('issue 10, item 7: user conversation sets survive a Redis flush', () => {
