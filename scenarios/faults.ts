@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ScenarioContext } from '../src/scenario/index.js';
 
 /** What can go wrong half-way through a chat run (`--set fault=`), each repaired by what inject returns. */
@@ -5,6 +6,14 @@ export const CHAT_FAULTS = ['none', 'kill-gateway', 'term-gateway', 'drop-connec
 /** The same, and a gateway's clock stepped (`skewMs`). */
 export const FAULTS = [...CHAT_FAULTS, 'clock-skew'] as const;
 export type Fault = (typeof FAULTS)[number];
+
+/** `--set fault=` and `--set skewMs=`, for a scenario's params (reconnect-race, membership-churn). */
+export const faultParams = {
+  /** What goes wrong in the middle of the run (and is repaired a few seconds later). */
+  fault: z.enum(FAULTS).default('kill-gateway'),
+  /** clock-skew: how far one gateway's clock is stepped (negative: back, as NTP stepping a fast clock does). */
+  skewMs: z.coerce.number().int().min(-600_000).max(600_000).default(-3000),
+};
 
 /** Injects one fault; returns what repairs it. */
 export async function inject(ctx: ScenarioContext, fault: Fault, dropHalf: () => Promise<void>, skewMs = 0): Promise<() => Promise<void>> {

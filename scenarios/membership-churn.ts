@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createLatencyHistogram, createRng } from '../src/core/index.js';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, clientsFor, userIds } from './common.js';
-import { FAULTS, inject } from './faults.js';
+import { faultParams, inject } from './faults.js';
 import { membershipFinding } from './findings/membership.js';
 import { COST_KINDS, probeCosts, type ProbeGroup } from './membership-churn/cost.js';
 import { effectiveMs, leakChances, nextChange, routedBy } from './membership-churn/plan.js';
@@ -19,9 +19,7 @@ const params = z.object({
   durationSec: z.coerce.number().min(2).default(10),
   /** Changes per kind in the cost probe (below, above and across the threshold); even, so each group ends as it began. */
   probeChanges: z.coerce.number().int().min(2).max(200).default(10),
-  fault: z.enum(FAULTS).default('kill-gateway'),
-  /** clock-skew: how far one gateway's clock is stepped (negative: back). */
-  skewMs: z.coerce.number().int().min(-600_000).max(600_000).default(-3000),
+  ...faultParams,
   workers: z.coerce.number().int().min(1).max(16).default(2),
   ...backoffParams,
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, chunk, clientsFor, userIds } from './common.js';
-import { FAULTS, inject } from './faults.js';
+import { faultParams, inject } from './faults.js';
 import { reconnectRaceFinding } from './findings/others.js';
 
 const params = z.object({
@@ -15,10 +15,7 @@ const params = z.object({
   /** Fraction of connected clients dropped (no close frame) every flap period. */
   flapFraction: z.coerce.number().min(0).max(1).default(0.15),
   flapEveryMs: z.coerce.number().int().min(100).default(1000),
-  /** What goes wrong in the middle of the run (and is repaired a few seconds later). */
-  fault: z.enum(FAULTS).default('kill-gateway'),
-  /** clock-skew: how far one gateway's clock is stepped (negative: back, as NTP stepping a fast clock does). */
-  skewMs: z.coerce.number().int().min(-600_000).max(600_000).default(-3000),
+  ...faultParams,
   workers: z.coerce.number().int().min(1).max(16).default(2),
   ...backoffParams,
 });
