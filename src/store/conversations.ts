@@ -94,7 +94,8 @@ export class ConversationStore {
     return conversation;
   }
 
-  async get(conversationId: string): Promise<Conversation | null> {
+  /** The conversation as Redis has it, loaded from Cassandra when Redis lacks it; null when unknown. */
+  async get(conversationId: string, rereadIfRaced = true): Promise<Conversation | null> {
     const pipeline = this.redis.pipeline();
     pipeline.hgetall(this.keys.meta(conversationId));
     pipeline.smembers(this.keys.members(conversationId));
@@ -121,8 +122,9 @@ export class ConversationStore {
       createdAt: (row['created_at'] as Date).getTime(),
       version: history.version,
     };
-    // another process (or a member change) filled it since our first read: theirs is newer
-    if (!(await this.cache(conversation, false, spansHashOf(history.spans)))) return this.get(conversationId);
+    // another process filled it since our first read: theirs is at least as new (read it once more)
+    const filled = await this.cache(conversation, false, spansHashOf(history.spans));
+    if (!filled && rereadIfRaced) return (await this.get(conversationId, false)) ?? conversation;
     return conversation;
   }
 
