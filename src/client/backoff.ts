@@ -102,22 +102,32 @@ export function createBackoff(options: BackoffOptions, rng: Rng): Backoff {
     opts = parseBackoffOptions(options);
     validated.set(options, opts);
   }
-  let attempt = 0;
-  let previousMs = 0;
-  return {
-    options: opts,
-    get attempt() {
-      return attempt;
-    },
-    next() {
-      const delay = backoffDelay(opts, attempt, previousMs, rng);
-      attempt++;
-      previousMs = delay;
-      return delay;
-    },
-    reset() {
-      attempt = 0;
-      previousMs = 0;
-    },
-  };
+  return new BackoffState(opts, rng);
+}
+
+/** A class, not a closure object: a load worker holds one per simulated client (issue 11). */
+class BackoffState implements Backoff {
+  #attempt = 0;
+  #previousMs = 0;
+
+  constructor(
+    readonly options: BackoffOptions,
+    private readonly rng: Rng,
+  ) {}
+
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  next(): number {
+    const delay = backoffDelay(this.options, this.#attempt, this.#previousMs, this.rng);
+    this.#attempt++;
+    this.#previousMs = delay;
+    return delay;
+  }
+
+  reset(): void {
+    this.#attempt = 0;
+    this.#previousMs = 0;
+  }
 }

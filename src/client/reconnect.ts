@@ -73,114 +73,129 @@ export interface ReconnectMachine {
 }
 
 export function createReconnector<H>(options: ReconnectOptions<H>): ReconnectMachine {
-  const { backoff, scheduler } = options;
-  const stableAfterMs = options.stableAfterMs ?? 5000;
-  const listeners = new Set<ReconnectListener>();
-  let state: ReconnectState = 'idle';
-  let attempts = 0;
+  return new Reconnector(options);
+}
+
+/**
+ * The machine as a class rather than a dozen closures: a load worker holds one per simulated
+ * client, and a closure object of this size cost ~1 KB more per client (issue 11).
+ */
+class Reconnector<H> implements ReconnectMachine {
+  #state: ReconnectState = 'idle';
+  #attempts = 0;
   // Bumped whenever an attempt stops mattering, so a late resolve/reject of a stale
   // connect() promise cannot move the machine.
-  let generation = 0;
-  let retryTimer: { handle: H } | undefined;
-  let stableTimer: { handle: H } | undefined;
-  let serverAfterMs: number | undefined;
+  #generation = 0;
+  #retryTimer: { handle: H } | undefined;
+  #stableTimer: { handle: H } | undefined;
+  #serverAfterMs: number | undefined;
+  #listeners: ReconnectListener[] = [];
+  readonly #options: ReconnectOptions<H>;
 
-  const emit = (to: ReconnectState, extra: Partial<ReconnectTransition> = {}) => {
-    const from = state;
+  constructor(options: ReconnectOptions<H>) {
+    this.#options = options;
+  }
+
+  get state(): ReconnectState {
+    return this.#state;
+  }
+
+  get attempts(): number {
+    return this.#attempts;
+  }
+
+  connect(): void {
+    if (this.#state === 'idle') this.#startAttempt();
+  }
+
+  onDisconnect(info: { afterMs?: number; error?: unknown } = {}): void {
+    if (this.#state !== 'connected' && this.#state !== 'connecting') return;
+    this.#scheduleRetry(info.afterMs, info.error);
+  }
+
+  onReconnectFrame(afterMs: number): void {
+    if (this.#state === 'closed' || !Number.isFinite(afterMs)) return;
+    this.#serverAfterMs = afterMs;
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#generation++;
+    this.#retryTimer = this.#clearTimer(this.#retryTimer);
+    this.#stableTimer = this.#clearTimer(this.#stableTimer);
+    this.#serverAfterMs = undefined;
+    this.#emit('closed');
+    this.#listeners = [];
+  }
+
+  on(listener: ReconnectListener): () => void {
+    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  #emit(to: ReconnectState, extra: Partial<ReconnectTransition> = {}): void {
+    const from = this.#state;
     if (from === to) return;
-    state = to;
-    const t: ReconnectTransition = { from, to, attempts, ...extra };
-    for (const l of [...listeners]) l(t);
-  };
+    this.#state = to;
+    const t: ReconnectTransition = { from, to, attempts: this.#attempts, ...extra };
+    for (const l of [...this.#listeners]) l(t);
+  }
 
-  const clearTimer = (t: { handle: H } | undefined) => {
-    if (t) scheduler.clearTimeout(t.handle);
+  #clearTimer(t: { handle: H } | undefined): undefined {
+    if (t) this.#options.scheduler.clearTimeout(t.handle);
     return undefined;
-  };
+  }
 
-  const startAttempt = () => {
-    const gen = ++generation;
-    attempts++;
-    emit('connecting');
+  #startAttempt(): void {
+    const gen = ++this.#generation;
+    this.#attempts++;
+    this.#emit('connecting');
     // A listener may have closed the machine while hearing about it.
-    if (gen !== generation) return;
+    if (gen !== this.#generation) return;
     let pending: Promise<void>;
     try {
-      pending = options.connect();
+      pending = this.#options.connect();
     } catch (err) {
       pending = Promise.reject(err);
     }
     pending.then(
       () => {
-        if (gen !== generation || state !== 'connecting') return;
-        serverAfterMs = undefined;
-        emit('connected');
-        if (gen !== generation) return;
-        stableTimer = {
-          handle: scheduler.setTimeout(() => {
-            stableTimer = undefined;
-            if (gen === generation && state === 'connected') backoff.reset();
-          }, stableAfterMs),
+        if (gen !== this.#generation || this.#state !== 'connecting') return;
+        this.#serverAfterMs = undefined;
+        this.#emit('connected');
+        if (gen !== this.#generation) return;
+        this.#stableTimer = {
+          handle: this.#options.scheduler.setTimeout(() => {
+            this.#stableTimer = undefined;
+            if (gen === this.#generation && this.#state === 'connected') this.#options.backoff.reset();
+          }, this.#options.stableAfterMs ?? 5000),
         };
       },
       (err: unknown) => {
-        if (gen !== generation || state !== 'connecting') return;
-        scheduleRetry(undefined, err);
+        if (gen !== this.#generation || this.#state !== 'connecting') return;
+        this.#scheduleRetry(undefined, err);
       },
     );
-  };
+  }
 
-  const scheduleRetry = (afterMs: number | undefined, error: unknown) => {
-    generation++;
-    stableTimer = clearTimer(stableTimer);
-    const override = afterMs ?? serverAfterMs;
-    serverAfterMs = undefined;
-    const delayMs = override !== undefined ? Math.max(0, override) : backoff.next();
+  #scheduleRetry(afterMs: number | undefined, error: unknown): void {
+    this.#generation++;
+    this.#stableTimer = this.#clearTimer(this.#stableTimer);
+    const override = afterMs ?? this.#serverAfterMs;
+    this.#serverAfterMs = undefined;
+    const delayMs = override !== undefined ? Math.max(0, override) : this.#options.backoff.next();
     const extra: Partial<ReconnectTransition> = { delayMs, serverDelay: override !== undefined };
     if (error !== undefined) extra.error = error;
-    const gen = generation;
-    emit('waiting', extra);
-    if (gen !== generation) return;
-    retryTimer = {
-      handle: scheduler.setTimeout(() => {
-        retryTimer = undefined;
-        if (state === 'waiting') startAttempt();
+    const gen = this.#generation;
+    this.#emit('waiting', extra);
+    if (gen !== this.#generation) return;
+    this.#retryTimer = {
+      handle: this.#options.scheduler.setTimeout(() => {
+        this.#retryTimer = undefined;
+        if (this.#state === 'waiting') this.#startAttempt();
       }, delayMs),
     };
-  };
-
-  return {
-    get state() {
-      return state;
-    },
-    get attempts() {
-      return attempts;
-    },
-    connect() {
-      if (state === 'idle') startAttempt();
-    },
-    onDisconnect(info = {}) {
-      if (state !== 'connected' && state !== 'connecting') return;
-      scheduleRetry(info.afterMs, info.error);
-    },
-    onReconnectFrame(afterMs) {
-      if (state === 'closed' || !Number.isFinite(afterMs)) return;
-      serverAfterMs = afterMs;
-    },
-    close() {
-      if (state === 'closed') return;
-      generation++;
-      retryTimer = clearTimer(retryTimer);
-      stableTimer = clearTimer(stableTimer);
-      serverAfterMs = undefined;
-      emit('closed');
-      listeners.clear();
-    },
-    on(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
-  };
+  }
 }

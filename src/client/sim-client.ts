@@ -57,6 +57,9 @@ export interface SimClientOptions {
   meter?: WireMeter;
 }
 
+/** A message's identity beside its id (sender + clientMsgId): one function for every merger. */
+const messageIdentity = (m: SimMessage): string => `${m.senderId}\u0000${m.clientMsgId}`;
+
 interface Pending {
   conversationId: string;
   body: string;
@@ -88,9 +91,9 @@ export class SimClient {
   /** Conversations this user is a member of now (member changes move it; its mergers stay). */
   private readonly memberOf: Set<string>;
   /** Per conversation, the id of the last member change of this user applied: an older one heard later is stale. */
-  private readonly lastChange = new Map<string, string>();
+  private lastChange: Map<string, string> | undefined;
   /** Conversations this user left, at which change: a reconnect still syncs what came before it. */
-  private readonly leftAt = new Map<string, string>();
+  private leftAt: Map<string, string> | undefined;
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
@@ -140,7 +143,7 @@ export class SimClient {
   joined(conversationId: string, changeId: string): void {
     if (!this.newer(conversationId, changeId) || this.memberOf.has(conversationId)) return;
     this.memberOf.add(conversationId);
-    this.leftAt.delete(conversationId);
+    this.leftAt?.delete(conversationId);
     if (!this.mergers.has(conversationId)) this.mergers.set(conversationId, this.newMerger(changeId));
   }
 
@@ -148,7 +151,7 @@ export class SimClient {
   left(conversationId: string, changeId: string): void {
     if (!this.newer(conversationId, changeId)) return;
     this.memberOf.delete(conversationId);
-    this.leftAt.set(conversationId, changeId);
+    (this.leftAt ??= new Map()).set(conversationId, changeId);
     for (const [clientMsgId, p] of this.unacked) if (p.conversationId === conversationId) this.unacked.delete(clientMsgId);
   }
 
@@ -157,21 +160,21 @@ export class SimClient {
    * can be heard after the rejoin that followed it: only a change newer than the last applied counts.
    */
   private newer(conversationId: string, changeId: string): boolean {
-    const last = this.lastChange.get(conversationId);
+    const last = this.lastChange?.get(conversationId);
     if (last !== undefined && compareIds(changeId, last) <= 0) return false;
-    this.lastChange.set(conversationId, changeId);
+    (this.lastChange ??= new Map()).set(conversationId, changeId);
     return true;
   }
 
   /** A member's conversation, or one left at a change above what the client has shown. */
   private needsSync(conversationId: string, lastId: string): boolean {
     if (this.memberOf.has(conversationId)) return true;
-    const leave = this.leftAt.get(conversationId);
+    const leave = this.leftAt?.get(conversationId);
     return leave !== undefined && compareIds(lastId, leave) < 0;
   }
 
   private newMerger(lastId?: string): ConversationMerger<SimMessage> {
-    return new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: (m) => `${m.senderId}\u0000${m.clientMsgId}`, ...(lastId ? { lastId } : {}) });
+    return new ConversationMerger<SimMessage>({ rememberIds: 2000, identity: messageIdentity, ...(lastId ? { lastId } : {}) });
   }
 
   start(): void {
@@ -358,7 +361,7 @@ export class SimClient {
         // a sync of a conversation this user left: end it (what it buffered live is shown)
         const refusedSync = f['code'] === 'not_member' ? (f['conversationId'] as string | undefined) : undefined;
         if (refusedSync && !this.memberOf.has(refusedSync) && this.syncing.delete(refusedSync)) {
-          this.leftAt.delete(refusedSync);
+          this.leftAt?.delete(refusedSync);
           for (const shown of this.mergers.get(refusedSync)?.applySyncResult([], false) ?? []) {
             this.o.recorder.delivered(this, shown, at, true, false);
             this.store?.add(shown);

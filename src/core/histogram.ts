@@ -1,4 +1,14 @@
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+// The pure-JS parts of hdr-histogram-js only: its index also loads the WebAssembly build
+// (a large inlined module), ~9 MB of RSS in every process, load workers included (issue 11)
+import { createRequire } from 'node:module';
+import { JsHistogram } from 'hdr-histogram-js/dist/JsHistogram.js';
+import { decompress } from 'hdr-histogram-js/dist/JsHistogram.encoding.js';
+
+// a CommonJS default export, which an ES import would wrap
+const Float64Histogram = (createRequire(import.meta.url)('hdr-histogram-js/dist/Float64Histogram.js') as {
+  default: new (lowestDiscernibleValue: number, highestTrackableValue: number, significantDigits: number) => JsHistogram;
+}).default;
+type Histogram = JsHistogram;
 import { ChatlabError, ErrorCodes } from './errors.js';
 
 /** What reports show (DESIGN.md §Measuring): percentiles and max, in milliseconds, never a mean alone. */
@@ -17,13 +27,10 @@ export const HISTOGRAM_HIGHEST_MICROS = 3_600_000_000;
 function newHdr(): Histogram {
   // Pure JS build: the WASM one needs an async init and its memory is not freed by GC,
   // which a short-lived worker process would leak per histogram.
-  return build({
-    bitBucketSize: 64,
-    useWebAssembly: false,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HISTOGRAM_HIGHEST_MICROS,
-    numberOfSignificantValueDigits: 3,
-  });
+  // what hdr-histogram-js's build({ bitBucketSize: 64 }) makes
+  const h = new Float64Histogram(1, HISTOGRAM_HIGHEST_MICROS, 3);
+  h.autoResize = true;
+  return h;
 }
 
 /**
@@ -51,7 +58,7 @@ export class LatencyHistogram {
   static decode(encoded: string): LatencyHistogram {
     let decoded: Histogram;
     try {
-      decoded = decodeFromCompressedBase64(encoded, 64, false);
+      decoded = JsHistogram.decode(decompress(Buffer.from(encoded.trim(), 'base64')), 64);
     } catch (err) {
       throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'not an encoded latency histogram', { cause: err });
     }
@@ -102,7 +109,7 @@ export class LatencyHistogram {
 
   /** Base64 of HdrHistogram's compressed V2 encoding, readable by any HdrHistogram port. */
   encode(): string {
-    return encodeIntoCompressedBase64(this.#hdr);
+    return this.#hdr.encodeIntoCompressedBase64();
   }
 
   summary(): LatencySummary {

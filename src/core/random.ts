@@ -46,24 +46,6 @@ function hashSeed(text: string): [number, number, number, number] {
   return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
 }
 
-/** sfc32: fast, passes PractRand to large sizes, 128-bit state (period far beyond any run). */
-function sfc32(state: [number, number, number, number]): () => number {
-  let [a, b, c, d] = state;
-  return () => {
-    a |= 0;
-    b |= 0;
-    c |= 0;
-    d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A deterministic generator. Numbers and strings are both hashed through their decimal /
  * literal text, so `createRng(7)` and `createRng('7')` are the same stream (a seed given on the
@@ -73,26 +55,52 @@ export function createRng(seed: number | string): Rng {
   if (typeof seed === 'number' && !Number.isFinite(seed)) {
     throw new ChatlabError(ErrorCodes.CONFIG, `RNG seed must be a finite number or a string, got ${seed}`);
   }
-  const seedText = String(seed);
-  const next = sfc32(hashSeed(seedText));
-  // Drop a few outputs: the first draws of sfc32 still echo the seed words a little.
-  for (let i = 0; i < 12; i++) next();
+  return new Sfc32(String(seed));
+}
 
-  const rng: Rng = {
-    next,
-    int(min, max) {
-      if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max) {
-        throw new ChatlabError(ErrorCodes.CONFIG, `rng.int needs integers min <= max, got [${min}, ${max}]`);
-      }
-      return min + Math.floor(next() * (max - min + 1));
-    },
-    pick(items) {
-      if (items.length === 0) throw new ChatlabError(ErrorCodes.CONFIG, 'rng.pick needs a non-empty array');
-      return items[Math.floor(next() * items.length)] as (typeof items)[number];
-    },
-    fork(label) {
-      return createRng(`${seedText}\u0000${String(label)}`);
-    },
-  };
-  return rng;
+/**
+ * sfc32: fast, passes PractRand to large sizes, 128-bit state (period far beyond any run).
+ * A class rather than closures: a load worker holds one per simulated client (issue 11).
+ */
+class Sfc32 implements Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(private readonly seedText: string) {
+    [this.a, this.b, this.c, this.d] = hashSeed(seedText);
+    // Drop a few outputs: the first draws of sfc32 still echo the seed words a little.
+    for (let i = 0; i < 12; i++) this.next();
+  }
+
+  next(): number {
+    const a = this.a | 0;
+    const b = this.b | 0;
+    let c = this.c | 0;
+    const d = this.d | 0;
+    const t = (((a + b) | 0) + d) | 0;
+    this.d = (d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    this.c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  }
+
+  int(min: number, max: number): number {
+    if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max) {
+      throw new ChatlabError(ErrorCodes.CONFIG, `rng.int needs integers min <= max, got [${min}, ${max}]`);
+    }
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new ChatlabError(ErrorCodes.CONFIG, 'rng.pick needs a non-empty array');
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+
+  fork(label: string | number): Rng {
+    return new Sfc32(`${this.seedText}\u0000${String(label)}`);
+  }
 }

@@ -31,7 +31,7 @@ describe('graceful shutdown', () => {
   it('replays the same spread from the same seed', () => {
     const spread = (seed: number) => {
       const rng = createRng(seed);
-      return Array.from({ length: 5 }, () => reconnectDelayMs(2000, rng.next));
+      return Array.from({ length: 5 }, () => reconnectDelayMs(2000, () => rng.next()));
     };
     expect(spread(7)).toEqual(spread(7));
     for (const d of spread(7)) {

@@ -207,9 +207,12 @@ export class LoadPool {
   private async stopAll(): Promise<void> {
     await Promise.allSettled(this.children.map((c, i) => {
       if (c.exitCode !== null || !c.connected) return Promise.resolve();
-      const done = Promise.race([this.wait(i, 'done:stop'), new Promise((r) => setTimeout(r, 3000))]);
+      // the worker exits on its own shortly after `stop` (a CPU profile is written on exit):
+      // wait for that exit, and kill only what has not gone after 3 s (30 s while profiling)
+      const grace = process.env['CHATLAB_CPU_PROF_DIR'] ? 30_000 : 3000;
+      const exited = new Promise((r) => c.once('exit', r));
       c.send({ type: 'stop' } satisfies EngineToWorker);
-      return done;
+      return Promise.race([exited, new Promise((r) => setTimeout(r, grace).unref())]);
     }));
     for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
   }
