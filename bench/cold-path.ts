@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { MetricNames, bucketDeltas, histogramBuckets, packageRoot, parsePrometheusText, quantileFromBuckets, signToken, sumMetric } from '../src/core/index.js';
 import type { StackState } from '../src/stack/index.js';
 import { sampleCpu, type PidGroups } from './fanout/cpu.js';
-import { emit, f1, progress, saveEmitted, table } from './fanout/output.js';
+import { emit, f1, progress, saveEmitted, table, tablesToStderr } from './fanout/output.js';
 import { loadStack, stopStartedStack } from './fanout/stack.js';
 import { sleep } from './fanout/timing.js';
 
@@ -202,10 +202,8 @@ function report(o: Options, idle: Window, windows: Window[], acked: number, load
     })),
     acked,
   };
-  if (o.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    return;
-  }
+  // with --json the table still goes to stderr and its results file, the object to stdout
+  if (o.json) tablesToStderr();
   emit(`# cold path: Kafka + Cassandra + persist worker, ${o.windowS} s windows after ${o.warmS} s warm`);
   emit();
   emit(`load average (1 min) ${loadAverage.map((l) => l.toFixed(1)).join(' at start, ')} at end on ${result.machine.cores} cores${result.machine.contended ? ': CONTENDED (above 2.5), other processes shared the machine' : ''}`);
@@ -230,6 +228,7 @@ function report(o: Options, idle: Window, windows: Window[], acked: number, load
     saveEmitted(file);
     progress(`saved ${file}`);
   }
+  if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main().catch((err: unknown) => {
