@@ -1,6 +1,6 @@
 import { MAX_SKIP_IDS, compareIds, type Message, type Rng } from '../core/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
-import { openLink, type ClientLink, type Transport } from './link.js';
+import { openLink, type ClientLink, type LinkEvents, type Transport } from './link.js';
 import type { LocalStore } from './local-store.js';
 import { ConversationMerger } from './merge.js';
 import { RefusalGate } from './refusal-gate.js';
@@ -55,6 +55,36 @@ export interface SimClientOptions {
   transport?: Transport;
   /** Counts bytes, requests and TCP connections on the wire. */
   meter?: WireMeter;
+}
+
+/**
+ * One connection attempt's events, as an object rather than closures: a load worker holds
+ * 10,000 open links (issue 11). `open` settles the attempt's promise; `close` before it fails it.
+ */
+class LinkAttempt implements LinkEvents {
+  link: ClientLink | null = null;
+  private opened = false;
+
+  constructor(
+    private readonly client: SimClient,
+    private readonly resolve: () => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  open(): void {
+    this.opened = true;
+    this.client.onLinkOpen();
+    this.resolve();
+  }
+
+  frame(f: { type: string } & Record<string, any>): void {
+    if (this.link) this.client.onLinkFrame(this.link, f);
+  }
+
+  close(code: number): void {
+    this.client.onLinkClose(this.link, code, this.opened);
+    if (!this.opened) this.reject(new Error(`connect failed (${code})`));
+  }
 }
 
 /** A message's identity beside its id (sender + clientMsgId): one function for every merger. */
@@ -240,41 +270,42 @@ export class SimClient {
     const base = this.o.gateways[this.gatewayIndex % this.o.gateways.length]!;
     this.o.recorder.connectAttempt(this);
     return new Promise((resolve, reject) => {
-      let opened = false;
-      const link: ClientLink = openLink(this.o.transport ?? 'ws', { base, token: this.o.token, localAddress: this.o.localAddress, meter: this.o.meter }, {
-        open: () => {
-          opened = true;
-          const reconnect = this.everConnected;
-          this.everConnected = true;
-          this.o.recorder.connected(this, reconnect);
-          resolve();
-          if (reconnect) for (const [conv, merger] of this.mergers) if (this.needsSync(conv, merger.lastId)) this.syncFrom(conv, merger.beginSync());
-          this.refusals.clear();
-          for (const [clientMsgId, p] of this.unacked) {
-            this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
-            this.write(p.conversationId, clientMsgId, p.body);
-          }
-        },
-        frame: (f) => {
-          if (this.link === link) this.onFrame(f);
-        },
-        close: (code) => {
-          if (this.link === link) this.link = null;
-          this.syncing.clear();
-          if (!opened) {
-            this.gatewayIndex++;
-            reject(new Error(`connect failed (${code})`));
-            return;
-          }
-          this.o.recorder.disconnected(this, code);
-          if (this.stopped) return;
-          // a dead gateway: try the next one; a graceful 1012 also sends us elsewhere
-          if (code !== 1000) this.gatewayIndex++;
-          this.machine.onDisconnect();
-        },
-      });
-      this.link = link;
+      const attempt = new LinkAttempt(this, resolve, reject);
+      attempt.link = openLink(this.o.transport ?? 'ws', { base, token: this.o.token, localAddress: this.o.localAddress, meter: this.o.meter }, attempt);
+      this.link = attempt.link;
     });
+  }
+
+  /** The link of `attempt` opened. */
+  onLinkOpen(): void {
+    const reconnect = this.everConnected;
+    this.everConnected = true;
+    this.o.recorder.connected(this, reconnect);
+    if (reconnect) for (const [conv, merger] of this.mergers) if (this.needsSync(conv, merger.lastId)) this.syncFrom(conv, merger.beginSync());
+    this.refusals.clear();
+    for (const [clientMsgId, p] of this.unacked) {
+      this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
+      this.write(p.conversationId, clientMsgId, p.body);
+    }
+  }
+
+  onLinkFrame(link: ClientLink, f: { type: string } & Record<string, any>): void {
+    if (this.link === link) this.onFrame(f);
+  }
+
+  /** A link closed; false when it had never opened (the attempt failed). */
+  onLinkClose(link: ClientLink | null, code: number, opened: boolean): void {
+    if (this.link === link) this.link = null;
+    this.syncing.clear();
+    if (!opened) {
+      this.gatewayIndex++;
+      return;
+    }
+    this.o.recorder.disconnected(this, code);
+    if (this.stopped) return;
+    // a dead gateway: try the next one; a graceful 1012 also sends us elsewhere
+    if (code !== 1000) this.gatewayIndex++;
+    this.machine.onDisconnect();
   }
 
   /**
