@@ -72,6 +72,41 @@ describe('MembershipRouting: a conversation that crosses the threshold while mes
     expect(ids(wires)).toEqual(['100', '101', '103', '104']);
   });
 
+  it("the channel's copy of a frame read from the stream, arriving after the socket went live, is not pushed twice", async () => {
+    const { sub, groupSubscribed, deliver } = fakeSub();
+    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
+    const wires: Buffer[] = [];
+    await router.reserve('u', []);
+    router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
+    // 101 was published after the SUBSCRIBE took effect and before the XRANGE ran: the stream has
+    // it, and its channel copy trails the XRANGE reply (another connection)
+    const redis = {
+      xrange: async () => [
+        ['100-0', ['f', JSON.stringify({ type: 'member', conversationId: 'c', userId: 'u', change: 'joined', messageId: '100' }), 'p', '0']],
+        ['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']],
+      ],
+    };
+    new MembershipRouting({
+      router,
+      conversations: { applyChange() {} } as unknown as CachedConversations,
+      redis: redis as unknown as Redis,
+      keys,
+      policy: { routing: 'hybrid', groupThreshold: 2 },
+      resync() {},
+      log() {},
+    });
+    const control: MemberChangeControl = { op: 'member', conversationId: 'c', change: 'joined', userIds: ['u'], ids: ['100'], from: '0', to: '100', sizeBefore: 2, sizeAfter: 3, members: ['a', 'b', 'u'] };
+    deliver(keys.memberChanges, encodeControl(control));
+    groupSubscribed.resolve();
+    await tick();
+    await tick();
+    expect(ids(wires)).toEqual(['100', '101']); // caught up and live
+    deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('101')), 1)); // the trailing copy
+    deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('102')), 1));
+    deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('103')), 1));
+    expect(ids(wires)).toEqual(['100', '101', '102', '103']);
+  });
+
   it('a removed member of a group-routed conversation leaves its channel before the next frame', async () => {
     const { sub, groupSubscribed, deliver } = fakeSub();
     groupSubscribed.resolve();

@@ -30,7 +30,9 @@ const ID_IN_FRAME = /"messageId":"(\d+)"/;
  * - sockets that must start reading a group channel this gateway was already subscribed to
  *   are routed at once. A new SUBSCRIBE takes a round trip, so those sockets are caught up from
  *   `recent:<conv>` from the change's id on, then routed live: the frames the channel brought
- *   meanwhile are buffered and only those above the last one read from the stream are pushed.
+ *   meanwhile are buffered and only those above the last one read from the stream are pushed,
+ *   and the channel's copies that arrive after the socket went live (the stream is read on
+ *   another connection, so they can trail its reply) are not pushed again (Router.caughtUpTo).
  *   Nothing is lost or pushed twice across the switch.
  */
 export class MembershipRouting {
@@ -103,6 +105,8 @@ export class MembershipRouting {
       };
       for (const f of frames) push(f);
       for (const f of job.buffer) if (compareIds(f.id, last) > 0) push(f);
+      // the channel's own copy of what was just pushed may still be on its way: not again
+      if (last !== '0') router.caughtUpTo(conv, users.flatMap((u) => router.socketsOfUser(u)), last);
       for (const u of users) router.routeGroup(u, conv);
     } catch (err) {
       this.deps.log(`catching up ${conv} after a member change failed: ${errorMessage(err)}; its sockets resync`);

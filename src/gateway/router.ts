@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { compareIds } from '../core/index.js';
 import { decodeRoutedBuffer, isEcho, messageIdOfFrame, type ControlMessage, type RedisKeys } from '../store/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import { textFrame } from './wire-frame.js';
@@ -22,6 +23,14 @@ export class Router {
   private readonly byGroup = new Map<string, Set<RoutedSocket>>();
   private readonly groupsOfUser = new Map<string, Set<string>>();
   private readonly reservations = new Map<string, number>();
+  /**
+   * Per group channel, sockets a routing switch caught up from `recent:<conv>` and the last id
+   * they got that way (membership-routing.ts). The stream is read on another connection than the
+   * channel, so the channel's copy of a frame already pushed from the stream can still be on its
+   * way when the socket goes live: a frame at or below that id is not pushed to it again. The
+   * first frame above it ends the watch for that socket (the channel brings frames in id order).
+   */
+  private readonly caughtUp = new Map<string, Map<RoutedSocket, string>>();
   onControl: (userId: string, msg: ControlMessage) => void = () => {};
   /** A control on `members:changes`, handled before any frame published after it is dispatched. */
   onMemberChange: (msg: ControlMessage) => void = () => {};
@@ -154,25 +163,43 @@ export class Router {
     await this.subscribe(this.keys.group(conv));
   }
 
+  /** These sockets got every frame of the group channel up to `upTo` from the stream. */
+  caughtUpTo(conv: string, sockets: RoutedSocket[], upTo: string): void {
+    if (sockets.length === 0) return;
+    const watch = this.caughtUp.get(conv) ?? new Map<RoutedSocket, string>();
+    for (const socket of sockets) {
+      const before = watch.get(socket);
+      if (before === undefined || compareIds(upTo, before) > 0) watch.set(socket, upTo);
+    }
+    this.caughtUp.set(conv, watch);
+  }
+
   /** The user's sockets get nothing more from the group channel (a removed member). */
   unrouteGroup(userId: string, conv: string): void {
     this.groupsOfUser.get(userId)?.delete(conv);
     const members = this.byGroup.get(conv);
     if (!members) return;
-    for (const socket of this.byUser.get(userId) ?? []) members.delete(socket);
+    for (const socket of this.byUser.get(userId) ?? []) {
+      members.delete(socket);
+      this.caughtUp.get(conv)?.delete(socket);
+    }
     if (members.size === 0 && ![...this.groupsOfUser.values()].some((g) => g.has(conv))) this.dropGroup(conv);
   }
 
   /** Routing of the conversation left the group channel (it shrank below the threshold). */
   dropGroup(conv: string): void {
     for (const groups of this.groupsOfUser.values()) groups.delete(conv);
+    this.caughtUp.delete(conv);
     if (!this.byGroup.delete(conv)) return;
     this.unsubscribe(this.keys.group(conv));
   }
 
   remove(socket: RoutedSocket): void {
     if (!this.byUser.get(socket.userId)?.delete(socket)) return;
-    for (const conv of this.groupsOfUser.get(socket.userId) ?? []) this.byGroup.get(conv)?.delete(socket);
+    for (const conv of this.groupsOfUser.get(socket.userId) ?? []) {
+      this.byGroup.get(conv)?.delete(socket);
+      this.caughtUp.get(conv)?.delete(socket);
+    }
     this.cleanup(socket.userId);
   }
 
@@ -218,12 +245,22 @@ export class Router {
     }
     const targets = this.socketsOf(channel);
     if (!targets || targets.size === 0) return;
+    const watch = this.caughtUp.size > 0 && channel.startsWith(this.keys.groupPrefix) ? this.caughtUp.get(channel.slice(this.keys.groupPrefix.length)) : undefined;
+    const frameId = watch ? idOfFrame(routed.frame) : undefined;
     // one WebSocket frame for all the sockets: no per-socket encoding, header or writev
     let wire: Buffer | undefined;
     let messageId: string | undefined;
     let pushed = 0;
     for (const socket of targets) {
       if (isEcho(routed, socket.id)) continue;
+      if (watch && frameId !== undefined) {
+        const upTo = watch.get(socket);
+        if (upTo !== undefined) {
+          if (compareIds(frameId, upTo) <= 0) continue; // pushed from the stream already
+          watch.delete(socket);
+          if (watch.size === 0) this.caughtUp.delete(channel.slice(this.keys.groupPrefix.length));
+        }
+      }
       if (!wire) {
         wire = textFrame(routed.frame);
         messageId = messageIdOfFrame(routed.frame);
@@ -242,4 +279,11 @@ export class Router {
     if (channel.startsWith(this.keys.groupPrefix)) return this.byGroup.get(channel.slice(this.keys.groupPrefix.length));
     return undefined;
   }
+}
+
+const ANY_ID = /"messageId":"(\d+)"/;
+
+/** The id of a message frame, or of a member frame (whose change id is its `messageId` too). */
+function idOfFrame(frame: Buffer): string | undefined {
+  return messageIdOfFrame(frame) ?? ANY_ID.exec(frame.toString('latin1'))?.[1];
 }
