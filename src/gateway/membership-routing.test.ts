@@ -29,36 +29,41 @@ function fakeSub() {
 const message = (id: string) => JSON.stringify({ conversationId: 'c', messageId: id, senderId: 'a', clientMsgId: `m${id}`, body: 'x', sentAt: 1 });
 const ids = (wires: Buffer[]) => wires.map((w) => JSON.parse(w.subarray(2).toString()).messageId as string);
 
+const changeEntry = ['100-0', ['f', JSON.stringify({ type: 'member', conversationId: 'c', userId: 'u', change: 'joined', messageId: '100' }), 'p', '0']];
+
+/**
+ * One socket of `u` on a gateway whose conversation `c` crosses the threshold when `u` joins
+ * (change 100): `stream` is what XRANGE answers once `streamRead` lets it.
+ */
+async function crossing(stream: unknown[], streamRead: Promise<void> = Promise.resolve()) {
+  const { sub, groupSubscribed, deliver } = fakeSub();
+  const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
+  const wires: Buffer[] = [];
+  await router.reserve('u', []);
+  router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
+  const redis = { xrange: async () => (await streamRead, stream) };
+  new MembershipRouting({
+    router,
+    conversations: { applyChange() {} } as unknown as CachedConversations,
+    redis: redis as unknown as Redis,
+    keys,
+    policy: { routing: 'hybrid', groupThreshold: 2 },
+    resync() {},
+    log() {},
+  });
+  const control: MemberChangeControl = { op: 'member', conversationId: 'c', change: 'joined', userIds: ['u'], ids: ['100'], from: '0', to: '100', sizeBefore: 2, sizeAfter: 3, members: ['a', 'b', 'u'] };
+  deliver(keys.memberChanges, encodeControl(control));
+  return { wires, groupSubscribed, deliver };
+}
+
 describe('MembershipRouting: a conversation that crosses the threshold while messages flow', () => {
   it('catches a socket up from the stream, then the buffered live frames above it, then routes it live: nothing lost, nothing twice, no echo', async () => {
-    const { sub, groupSubscribed, deliver } = fakeSub();
-    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
-    const wires: Buffer[] = [];
-    await router.reserve('u', []);
-    router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
     const streamRead = deferred();
     // the stream as Redis has it once subscribed: the change, a message from elsewhere, one from this socket
-    const redis = {
-      xrange: async () => (
-        await streamRead.promise,
-        [
-          ['100-0', ['f', JSON.stringify({ type: 'member', conversationId: 'c', userId: 'u', change: 'joined', messageId: '100' }), 'p', '0']],
-          ['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']],
-          ['102-0', ['m', message('102'), 'p', '101', 'o', 's1']],
-        ]
-      ),
-    };
-    new MembershipRouting({
-      router,
-      conversations: { applyChange() {} } as unknown as CachedConversations,
-      redis: redis as unknown as Redis,
-      keys,
-      policy: { routing: 'hybrid', groupThreshold: 2 },
-      resync() {},
-      log() {},
-    });
-    const control: MemberChangeControl = { op: 'member', conversationId: 'c', change: 'joined', userIds: ['u'], ids: ['100'], from: '0', to: '100', sizeBefore: 2, sizeAfter: 3, members: ['a', 'b', 'u'] };
-    deliver(keys.memberChanges, encodeControl(control));
+    const { wires, groupSubscribed, deliver } = await crossing(
+      [changeEntry, ['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']], ['102-0', ['m', message('102'), 'p', '101', 'o', 's1']]],
+      streamRead.promise,
+    );
     // 100 and 101 were published before the SUBSCRIBE took effect: the channel never brings them
     groupSubscribed.resolve();
     await tick();
@@ -73,30 +78,9 @@ describe('MembershipRouting: a conversation that crosses the threshold while mes
   });
 
   it("the channel's copy of a frame read from the stream, arriving after the socket went live, is not pushed twice", async () => {
-    const { sub, groupSubscribed, deliver } = fakeSub();
-    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
-    const wires: Buffer[] = [];
-    await router.reserve('u', []);
-    router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
     // 101 was published after the SUBSCRIBE took effect and before the XRANGE ran: the stream has
     // it, and its channel copy trails the XRANGE reply (another connection)
-    const redis = {
-      xrange: async () => [
-        ['100-0', ['f', JSON.stringify({ type: 'member', conversationId: 'c', userId: 'u', change: 'joined', messageId: '100' }), 'p', '0']],
-        ['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']],
-      ],
-    };
-    new MembershipRouting({
-      router,
-      conversations: { applyChange() {} } as unknown as CachedConversations,
-      redis: redis as unknown as Redis,
-      keys,
-      policy: { routing: 'hybrid', groupThreshold: 2 },
-      resync() {},
-      log() {},
-    });
-    const control: MemberChangeControl = { op: 'member', conversationId: 'c', change: 'joined', userIds: ['u'], ids: ['100'], from: '0', to: '100', sizeBefore: 2, sizeAfter: 3, members: ['a', 'b', 'u'] };
-    deliver(keys.memberChanges, encodeControl(control));
+    const { wires, groupSubscribed, deliver } = await crossing([changeEntry, ['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']]]);
     groupSubscribed.resolve();
     await tick();
     await tick();
