@@ -1,6 +1,6 @@
 import { fmtNum, timesApart } from '../../src/core/index.js';
 import { gatewayOptionsSchema } from '../../src/gateway/index.js';
-import { noiseClause, smallSampleNote, spreadOf, stated, variantWith, type FindingHook, type RunResult, type VariantResult } from '../../src/scenario/index.js';
+import { noiseClause, smallSampleNote, spreadOf, stated, stepsChart, variantWith, type FindingHook, type RunResult, type VariantResult } from '../../src/scenario/index.js';
 
 /** Group sizes the run measured (from `publishesPerMsg@<size>`), ascending. */
 const sizesOf = (run: RunResult) =>
@@ -56,23 +56,19 @@ export const fanoutFinding: FindingHook = {
     }
     return out.join(' ');
   },
-  chart(run) {
-    const sizes = sizesOf(run);
-    if (sizes.length === 0) return undefined;
-    const line = (v: VariantResult, key: string) => sizes.map((s) => [s, med(v, `${key}@${s}`)] as [number, number | null]);
-    return {
-      kind: 'lines',
+  chart: (run) =>
+    stepsChart(run, {
       title: 'Redis cost per message by group size',
       xLabel: 'group size (members, log)',
       yLabel: 'publishes per message (solid)',
       yRightLabel: 'bytes per message (dashed)',
       xScale: 'log',
-      lines: run.variants.flatMap((v) => [
-        { name: `${routingOf(v)} publishes`, variant: v.name, points: line(v, 'publishesPerMsg') },
-        { name: `${routingOf(v)} bytes`, variant: v.name, axis: 'right' as const, dashed: true, points: line(v, 'redisBytesPerMsg') },
-      ]),
-    };
-  },
+      seriesName: routingOf,
+      lines: [
+        { key: 'publishesPerMsg', name: 'publishes' },
+        { key: 'redisBytesPerMsg', name: 'bytes', axis: 'right', dashed: true },
+      ],
+    }),
   settings(run) {
     const cutoff = groupThresholdOf(run);
     return cutoff === null ? [] : [`gateway groupThreshold=${cutoff}: hybrid routing publishes once to the group channel above ${cutoff} members, to each member's inbox up to it`];

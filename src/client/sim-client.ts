@@ -276,7 +276,7 @@ export class SimClient {
     });
   }
 
-  /** The link of `attempt` opened. */
+  /** The link of the current connection attempt opened. */
   onLinkOpen(): void {
     const reconnect = this.everConnected;
     this.everConnected = true;

@@ -1,15 +1,15 @@
 // The pure-JS parts of hdr-histogram-js only: its index also loads the WebAssembly build
-// (a large inlined module), ~9 MB of RSS in every process, load workers included (issue 11)
+// (a large inlined module), ~8 MB of RSS in every process, load workers included (issue 11)
 import { createRequire } from 'node:module';
 import { JsHistogram } from 'hdr-histogram-js/dist/JsHistogram.js';
 import { decompress } from 'hdr-histogram-js/dist/JsHistogram.encoding.js';
+import { ChatlabError, ErrorCodes } from './errors.js';
 
 // a CommonJS default export, which an ES import would wrap
 const Float64Histogram = (createRequire(import.meta.url)('hdr-histogram-js/dist/Float64Histogram.js') as {
   default: new (lowestDiscernibleValue: number, highestTrackableValue: number, significantDigits: number) => JsHistogram;
 }).default;
 type Histogram = JsHistogram;
-import { ChatlabError, ErrorCodes } from './errors.js';
 
 /** What reports show (DESIGN.md §Measuring): percentiles and max, in milliseconds, never a mean alone. */
 export interface LatencySummary {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { compareIds, errorMessage } from '../core/index.js';
 import { messageFrameJson, usesGroupChannel, type ControlMessage, type RedisKeys, type RoutingPolicy } from '../store/index.js';
 import type { CachedConversations } from './context.js';
-import type { Router, RoutedSocket } from './router.js';
+import { idOfFrame, type Router, type RoutedSocket } from './router.js';
 import { textFrame } from './wire-frame.js';
 
 /** A frame read back from `recent:<conv>` (a message or a member change), with the socket that sent it. */
@@ -17,8 +17,6 @@ interface CatchUp {
   /** Frames the group channel brought while the stream was being read. */
   buffer: StreamFrame[];
 }
-
-const ID_IN_FRAME = /"messageId":"(\d+)"/;
 
 /**
  * What a gateway does when it hears a member change on `members:changes` (src/store/membership.ts).
@@ -54,7 +52,7 @@ export class MembershipRouting {
   ) {
     deps.router.onMemberChange = (msg) => this.onChange(msg);
     deps.router.groupTap = (conv, frame, origin) => {
-      if (this.catching.has(conv)) this.tap(conv, frame.toString('utf8'), origin);
+      if (this.catching.has(conv)) this.tap(conv, frame, origin);
     };
   }
 
@@ -79,11 +77,12 @@ export class MembershipRouting {
     void this.catchUp(conv, local, msg.ids[0]!);
   }
 
-  private tap(conv: string, frameJson: string, origin: string): void {
+  private tap(conv: string, frame: Buffer, origin: string): void {
     const pending = this.catching.get(conv);
     if (!pending) return;
-    const id = ID_IN_FRAME.exec(frameJson)?.[1];
+    const id = idOfFrame(frame);
     if (!id) return;
+    const frameJson = frame.toString('utf8');
     for (const c of pending) c.buffer.push({ id, origin, frameJson });
   }
 

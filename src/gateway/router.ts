@@ -245,7 +245,8 @@ export class Router {
     }
     const targets = this.socketsOf(channel);
     if (!targets || targets.size === 0) return;
-    const watch = this.caughtUp.size > 0 && channel.startsWith(this.keys.groupPrefix) ? this.caughtUp.get(channel.slice(this.keys.groupPrefix.length)) : undefined;
+    const groupConv = this.caughtUp.size > 0 && channel.startsWith(this.keys.groupPrefix) ? channel.slice(this.keys.groupPrefix.length) : undefined;
+    const watch = groupConv === undefined ? undefined : this.caughtUp.get(groupConv);
     const frameId = watch ? idOfFrame(routed.frame) : undefined;
     // one WebSocket frame for all the sockets: no per-socket encoding, header or writev
     let wire: Buffer | undefined;
@@ -258,7 +259,7 @@ export class Router {
         if (upTo !== undefined) {
           if (compareIds(frameId, upTo) <= 0) continue; // pushed from the stream already
           watch.delete(socket);
-          if (watch.size === 0) this.caughtUp.delete(channel.slice(this.keys.groupPrefix.length));
+          if (watch.size === 0) this.caughtUp.delete(groupConv!);
         }
       }
       if (!wire) {
@@ -284,6 +285,6 @@ export class Router {
 const ANY_ID = /"messageId":"(\d+)"/;
 
 /** The id of a message frame, or of a member frame (whose change id is its `messageId` too). */
-function idOfFrame(frame: Buffer): string | undefined {
+export function idOfFrame(frame: Buffer): string | undefined {
   return messageIdOfFrame(frame) ?? ANY_ID.exec(frame.toString('latin1'))?.[1];
 }

@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from '../store/index.js';
-import { DEFAULT_KEYSPACE, TOPIC_PARTITIONS, keyspaceDdl, tableDdl } from '../store/index.js';
+import { DEFAULT_KEYSPACE, Kafka, TOPIC_PARTITIONS, keyspaceDdl, logLevel, tableDdl } from '../store/index.js';
 import type { InfraEndpoints } from './types.js';
 
 /** Creates the keyspace, tables and topics the stack needs; safe to run again. */

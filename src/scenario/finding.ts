@@ -164,8 +164,20 @@ export interface StepLine {
  * `<key>@<step>`; this draws them against the step, one line per variant and key (medians
  * over repeats). Undefined when no variant has such a measure.
  */
-export function stepsChart(run: RunResult, o: { title: string; xLabel: string; yLabel: string; yRightLabel?: string; xScale?: 'linear' | 'log'; lines: StepLine[] }): HeadlineChart | undefined {
-  const many = run.variants.length > 1;
+export function stepsChart(
+  run: RunResult,
+  o: {
+    title: string;
+    xLabel: string;
+    yLabel: string;
+    yRightLabel?: string;
+    xScale?: 'linear' | 'log';
+    lines: StepLine[];
+    /** Names a variant's lines (`<name> <line>`); by default the variant's name, and only when there are several. */
+    seriesName?: (v: VariantResult) => string;
+  },
+): HeadlineChart | undefined {
+  const prefix = (v: VariantResult) => (o.seriesName ? `${o.seriesName(v)} ` : run.variants.length > 1 ? `${v.name} ` : '');
   const lines = run.variants.flatMap((v) =>
     o.lines.flatMap((l) => {
       const steps = Object.keys(v.measures)
@@ -173,7 +185,7 @@ export function stepsChart(run: RunResult, o: { title: string; xLabel: string; y
         .sort((a, b) => a - b);
       if (steps.length === 0) return [];
       const points = steps.map((x) => [x, spreadOf(v, `${l.key}@${x}`)?.median ?? null] as [number, number | null]);
-      return [{ name: many ? `${v.name} ${l.name}` : l.name, variant: v.name, points, ...(l.axis ? { axis: l.axis } : {}), ...(l.dashed ? { dashed: true } : {}) }];
+      return [{ name: `${prefix(v)}${l.name}`, variant: v.name, points, ...(l.axis ? { axis: l.axis } : {}), ...(l.dashed ? { dashed: true } : {}) }];
     }),
   );
   if (lines.length === 0) return undefined;
