@@ -69,7 +69,8 @@ export function opensearchJvmArgs(p: { dir: string; classpath: string; heap: str
     `-Xmx${p.heap}`,
     '-Xss1m',
     // C1 only, as Kafka and Cassandra (jvm-flags.ts): per-thread CPU showed the C2 compiler
-    // threads burning 6–46% of a core while the node itself used 2–4% under 400 msg/s of indexing
+    // threads at 6% of a core (46% after a JFR recording started) while the node itself used
+    // 2–4% under 400 msg/s of indexing
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseG1GC',
     '-XX:G1ReservePercent=25',
