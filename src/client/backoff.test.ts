@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, createRng } from '../core/index.js';
 import {
   type BackoffPolicy,
-  backoffOptionsSchema,
+  parseBackoffOptions,
   createBackoff,
   decorrelatedJitterDelay,
   exponentialDelay,
@@ -104,7 +104,7 @@ describe('backoff policies', () => {
 
 describe('backoff options', () => {
   it('accepts valid options', () => {
-    expect(backoffOptionsSchema.parse({ policy: 'full-jitter', minMs: 100, maxMs: 100 })).toEqual({
+    expect(parseBackoffOptions({ policy: 'full-jitter', minMs: 100, maxMs: 100 })).toEqual({
       policy: 'full-jitter',
       minMs: 100,
       maxMs: 100,
@@ -117,6 +117,9 @@ describe('backoff options', () => {
     [{ policy: 'exponential', minMs: 0, maxMs: 100 }, /minMs: minMs must be >= 1/],
     [{ policy: 'none', minMs: -1, maxMs: 0 }, /minMs/],
     [{ policy: 'none', minMs: 0, maxMs: 0, jitter: true }, /jitter/],
+    [{ policy: 'none', minMs: 0.5, maxMs: 1 }, /minMs/],
+    [{ policy: 'exponential', minMs: 1 }, /maxMs/],
+    [null, /expected an object/],
   ])('rejects %j with a config error naming the field', (input, message) => {
     const act = () => createBackoff(input as never, createRng(1));
     expect(act).toThrowError(expect.objectContaining({ code: ErrorCodes.CONFIG, name: 'ChatlabError' }));

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ChatlabError, ErrorCodes, type Rng } from '../core/index.js';
+import { ChatlabError, ErrorCodes, type Rng } from '../core/lean/index.js';
 
 /**
  * Reconnect delay policies. They are the variable a "thundering herd" scenario compares:
@@ -13,21 +12,33 @@ export type BackoffPolicy = (typeof BACKOFF_POLICIES)[number];
 // Beyond 2^52 the product only overflows; any real cap is reached long before.
 const MAX_EXPONENT = 52;
 
-export const backoffOptionsSchema = z
-  .object({
-    policy: z.enum(BACKOFF_POLICIES),
-    minMs: z.number().int().nonnegative(),
-    maxMs: z.number().int().nonnegative(),
-  })
-  .strict()
-  .refine((o) => o.maxMs >= o.minMs, { message: 'maxMs must be >= minMs', path: ['maxMs'] })
-  // A growing policy multiplies minMs; from 0 it would stay at 0 and silently act like `none`.
-  .refine((o) => o.policy === 'none' || o.minMs >= 1, {
-    message: 'minMs must be >= 1 unless policy is "none"',
-    path: ['minMs'],
-  });
+export interface BackoffOptions {
+  policy: BackoffPolicy;
+  minMs: number;
+  maxMs: number;
+}
 
-export type BackoffOptions = z.infer<typeof backoffOptionsSchema>;
+const isMs = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/**
+ * What is wrong with a backoff options object, one line per field (empty when valid). Hand
+ * written, not zod: a load worker validates here and should not load zod (issue 11).
+ */
+export function backoffOptionsProblems(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['expected an object {policy, minMs, maxMs}'];
+  const o = input as Record<string, unknown>;
+  const problems = Object.keys(o)
+    .filter((k) => k !== 'policy' && k !== 'minMs' && k !== 'maxMs')
+    .map((k) => `${k}: unknown option`);
+  if (!BACKOFF_POLICIES.includes(o.policy as BackoffPolicy)) problems.push(`policy: must be one of ${BACKOFF_POLICIES.join(', ')}`);
+  if (!isMs(o.minMs)) problems.push('minMs: must be a whole number of ms >= 0');
+  if (!isMs(o.maxMs)) problems.push('maxMs: must be a whole number of ms >= 0');
+  if (problems.length > 0) return problems;
+  if ((o.maxMs as number) < (o.minMs as number)) problems.push('maxMs: maxMs must be >= minMs');
+  // A growing policy multiplies minMs; from 0 it would stay at 0 and silently act like `none`.
+  if (o.policy !== 'none' && (o.minMs as number) < 1) problems.push('minMs: minMs must be >= 1 unless policy is "none"');
+  return problems;
+}
 
 /** min*2^attempt capped at max; attempt 0 is the first retry. */
 export function exponentialCeiling(attempt: number, minMs: number, maxMs: number): number {
@@ -84,12 +95,10 @@ export interface Backoff {
 }
 
 export function parseBackoffOptions(input: unknown): BackoffOptions {
-  const parsed = backoffOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
-    throw new ChatlabError(ErrorCodes.CONFIG, `invalid backoff options: ${problems.join('; ')}`);
-  }
-  return parsed.data;
+  const problems = backoffOptionsProblems(input);
+  if (problems.length > 0) throw new ChatlabError(ErrorCodes.CONFIG, `invalid backoff options: ${problems.join('; ')}`);
+  const { policy, minMs, maxMs } = input as BackoffOptions;
+  return { policy, minMs, maxMs };
 }
 
 /** Options objects already validated: a load worker makes thousands of backoffs from one. */

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { WebSocket } from 'ws';
+import { WebSocket } from './websocket.js';
 import type { WireMeter } from './wire-meter.js';
 
 /** How a simulated client reaches its gateway. */
@@ -30,6 +30,8 @@ export interface LinkOptions {
   token: string;
   localAddress?: string;
   meter?: WireMeter;
+  /** A WebSocket handshake not answered within this fails the attempt (close 1006); 10 s by default. */
+  handshakeTimeoutMs?: number;
 }
 
 export function openLink(transport: Transport, o: LinkOptions, ev: LinkEvents): ClientLink {
@@ -41,13 +43,13 @@ function openWsLink(o: LinkOptions, ev: LinkEvents): ClientLink {
   const ws = new WebSocket(`${o.base.replace(/^http/, 'ws')}/v1/ws`, {
     headers: { authorization: `Bearer ${o.token}` },
     localAddress: o.localAddress,
-    handshakeTimeout: 10_000,
     perMessageDeflate: false,
     // the gateway's frames are JSON it encoded; JSON.parse is the check that matters here
     skipUTF8Validation: true,
   }) as LinkedSocket;
   const link = new WsLink(ws, ev, o.meter);
   ws[LINK] = link;
+  link.handshake = setTimeout(abortHandshake, o.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, ws);
   if (o.meter) ws.on('upgrade', onUpgrade);
   ws.on('open', onOpen);
   ws.on('message', onMessage);
@@ -64,7 +66,21 @@ function openWsLink(o: LinkOptions, ev: LinkEvents): ClientLink {
 const LINK = Symbol('chatlab.link');
 type LinkedSocket = WebSocket & { [LINK]: WsLink };
 
+/**
+ * Our own timer, not ws's `handshakeTimeout`: that one is the socket's idle timeout, and the
+ * socket keeps the cleared timer and its bound callback for as long as it lives (~250 bytes per
+ * held connection; issue 11). This one is dropped when the handshake ends.
+ */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Terminating while connecting makes ws emit `error`, then `close` (1006), as its own timeout does. */
+function abortHandshake(ws: WebSocket): void {
+  ws.terminate();
+}
+
 class WsLink implements ClientLink {
+  handshake: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly ws: WebSocket,
     readonly events: LinkEvents,
@@ -94,8 +110,15 @@ function onUpgrade(this: WebSocket, res: http.IncomingMessage): void {
   linkOf(this).meter?.track(res.socket);
 }
 
+function endHandshake(link: WsLink): void {
+  clearTimeout(link.handshake);
+  link.handshake = undefined;
+}
+
 function onOpen(this: WebSocket): void {
-  linkOf(this).events.open();
+  const link = linkOf(this);
+  endHandshake(link);
+  link.events.open();
 }
 
 function onMessage(this: WebSocket, data: Buffer): void {
@@ -105,7 +128,9 @@ function onMessage(this: WebSocket, data: Buffer): void {
 function onError(): void {}
 
 function onClose(this: WebSocket, code: number): void {
-  linkOf(this).events.close(code);
+  const link = linkOf(this);
+  endHandshake(link);
+  link.events.close(code);
 }
 
 /** What the long-poll link asks a poll to wait (the gateway's default). */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import type { Message } from '../core/index.js';
+import type { Message } from '../core/lean/index.js';
 import { indexText, matchExpression } from './search-terms.js';
 
 /** A message as the protocol carries it (PROTOCOL.md `message` frame, without its type). */

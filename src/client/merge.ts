@@ -1,4 +1,4 @@
-import { compareIds } from '../core/index.js';
+import { compareIds } from '../core/lean/index.js';
 
 /**
  * What a simulated client does per conversation between the socket and the "application":
@@ -43,7 +43,11 @@ export interface ConversationMergerOptions<M extends MergeableMessage = Mergeabl
 const DEFAULT_REMEMBER = 10_000;
 
 export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
-  readonly stats: MergeStats = { delivered: 0, duplicatesDropped: 0, reordered: 0, reassigned: 0 };
+  // counters as fields, not a stats object: a held client keeps two mergers (issue 11)
+  #delivered = 0;
+  #duplicatesDropped = 0;
+  #reordered = 0;
+  #reassigned = 0;
   #lastId: string;
   /** Ids at or below this that are not in #seen count as already delivered. */
   #floor: string;
@@ -56,6 +60,10 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
   #syncing = false;
   /** Live messages held back while a sync runs, by id (a duplicate live copy is dropped here). */
   #buffer: Map<string, M> | undefined;
+
+  get stats(): MergeStats {
+    return { delivered: this.#delivered, duplicatesDropped: this.#duplicatesDropped, reordered: this.#reordered, reassigned: this.#reassigned };
+  }
 
   constructor(options: ConversationMergerOptions<M> = {}) {
     this.#lastId = options.lastId ?? '0';
@@ -101,7 +109,7 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
   onLive(message: M): M[] {
     if (this.#syncing) {
       this.#buffer ??= new Map();
-      if (this.#buffer.has(message.messageId)) this.stats.duplicatesDropped++;
+      if (this.#buffer.has(message.messageId)) this.#duplicatesDropped++;
       else this.#buffer.set(message.messageId, message);
       return [];
     }
@@ -148,22 +156,22 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
   #deliver(message: M, out: M[]): void {
     const id = message.messageId;
     if (this.#seen?.has(id) || compareIds(id, this.#floor) <= 0) {
-      this.stats.duplicatesDropped++;
+      this.#duplicatesDropped++;
       return;
     }
     const identity = this.#identity?.(message);
     if (identity !== undefined && this.#seenIdentities?.has(identity)) {
       // shown before under another id: remember this id too, so a sync does not ask for it again
-      this.stats.reassigned++;
+      this.#reassigned++;
       if (compareIds(id, this.#lastId) > 0) this.#lastId = id;
       this.#remember1(id);
       return;
     }
-    if (compareIds(id, this.#lastId) < 0) this.stats.reordered++;
+    if (compareIds(id, this.#lastId) < 0) this.#reordered++;
     else this.#lastId = id;
     this.#remember1(id);
     if (identity !== undefined) this.#rememberIdentity(identity);
-    this.stats.delivered++;
+    this.#delivered++;
     out.push(message);
   }
 

@@ -4,7 +4,7 @@
  * page, then indexed in one go. Its own connection, as a new device of the same user is.
  */
 import { performance } from 'node:perf_hooks';
-import { WebSocket } from 'ws';
+import { WebSocket } from './websocket.js';
 import type { LocalMessage, LocalStore } from './local-store.js';
 
 export interface RebuildResult {

@@ -1,4 +1,4 @@
-import { MAX_SKIP_IDS, compareIds, type Message, type Rng } from '../core/index.js';
+import { MAX_SKIP_IDS, compareIds, type Message, type Rng } from '../core/lean/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { openLink, type ClientLink, type LinkEvents, type Transport } from './link.js';
 import type { LocalStore } from './local-store.js';
@@ -65,16 +65,25 @@ class LinkAttempt implements LinkEvents {
   link: ClientLink | null = null;
   private opened = false;
 
+  // dropped once settled, so a held link keeps neither them nor the promise they close over
+  private resolve: (() => void) | undefined;
+  private reject: ((err: Error) => void) | undefined;
+
   constructor(
     private readonly client: SimClient,
-    private readonly resolve: () => void,
-    private readonly reject: (err: Error) => void,
-  ) {}
+    resolve: () => void,
+    reject: (err: Error) => void,
+  ) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
 
   open(): void {
     this.opened = true;
     this.client.onLinkOpen();
-    this.resolve();
+    const resolve = this.resolve;
+    this.resolve = this.reject = undefined;
+    resolve?.();
   }
 
   frame(f: { type: string } & Record<string, any>): void {
@@ -83,9 +92,19 @@ class LinkAttempt implements LinkEvents {
 
   close(code: number): void {
     this.client.onLinkClose(this.link, code, this.opened);
-    if (!this.opened) this.reject(new Error(`connect failed (${code})`));
+    if (this.opened) return;
+    const reject = this.reject;
+    this.resolve = this.reject = undefined;
+    reject?.(new Error(`connect failed (${code})`));
   }
 }
+
+/**
+ * The empty map every client starts with for its unacked sends and its syncs in flight: a held
+ * client that never sends keeps no map of its own (~200 bytes each; issue 11). Never written:
+ * the first write replaces it (`pendingMap`, `syncingMap`); deletes and clears on it are no-ops.
+ */
+const NONE = new Map<string, never>();
 
 /** A message's identity beside its id (sender + clientMsgId): one function for every merger. */
 const messageIdentity = (m: SimMessage): string => `${m.senderId}\u0000${m.clientMsgId}`;
@@ -108,15 +127,15 @@ export class SimClient {
   private link: ClientLink | null = null;
   private machine: ReconnectMachine;
   private readonly mergers = new Map<string, ConversationMerger<SimMessage>>();
-  private readonly unacked = new Map<string, Pending>();
+  private unacked: Map<string, Pending> = NONE;
   private gatewayIndex: number;
   private seq = 0;
   private everConnected = false;
   /** Sends refused `unavailable`, waiting for the gateway to accept again (one probe at a time). */
-  private readonly refusals: RefusalGate;
+  private refusals: RefusalGate | undefined;
   private stopped = false;
   /** Conversations with a sync page in flight, and the `after` each asked for. */
-  private syncing = new Map<string, string>();
+  private syncing: Map<string, string> = NONE;
   private store: LocalStore | undefined;
   /** Conversations this user is a member of now (member changes move it; its mergers stay). */
   private readonly memberOf: Set<string>;
@@ -130,7 +149,6 @@ export class SimClient {
     this.gatewayIndex = o.gatewayIndex;
     this.store = o.localStore;
     this.memberOf = new Set(o.conversations);
-    this.refusals = new RefusalGate((id) => this.resend(id), () => o.rng.next());
     for (const c of o.conversations) this.mergers.set(c, this.newMerger());
     this.machine = this.newMachine();
   }
@@ -215,7 +233,7 @@ export class SimClient {
   send(conversationId: string, bodyOf: string | ((clientMsgId: string) => string), intendedAt: number): string {
     const clientMsgId = `${this.userId}.${++this.seq}`;
     const body = typeof bodyOf === 'string' ? bodyOf : bodyOf(clientMsgId);
-    this.unacked.set(clientMsgId, { conversationId, body, intendedAt });
+    this.pendingMap().set(clientMsgId, { conversationId, body, intendedAt });
     const now = this.o.recorder.now();
     this.o.recorder.sent(this, conversationId, clientMsgId, intendedAt, now, false);
     this.write(conversationId, clientMsgId, body);
@@ -256,7 +274,7 @@ export class SimClient {
   }
 
   stop(): void {
-    this.refusals.stop();
+    this.refusals?.stop();
     this.stopped = true;
     this.machine.close();
     this.link?.terminate();
@@ -282,7 +300,7 @@ export class SimClient {
     this.everConnected = true;
     this.o.recorder.connected(this, reconnect);
     if (reconnect) for (const [conv, merger] of this.mergers) if (this.needsSync(conv, merger.lastId)) this.syncFrom(conv, merger.beginSync());
-    this.refusals.clear();
+    this.refusals?.clear();
     for (const [clientMsgId, p] of this.unacked) {
       this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
       this.write(p.conversationId, clientMsgId, p.body);
@@ -318,7 +336,7 @@ export class SimClient {
   }
 
   private requestSync(conversationId: string, after: string): void {
-    this.syncing.set(conversationId, after);
+    this.syncingMap().set(conversationId, after);
     this.o.recorder.syncRequest(this);
     // live messages held from an earlier socket: this socket's skipPushed does not know them
     const held = this.mergers.get(conversationId)?.bufferedIds(MAX_SKIP_IDS) ?? [];
@@ -361,7 +379,7 @@ export class SimClient {
           this.o.recorder.acked(this, f['conversationId'], f['clientMsgId'], f['messageId'], at);
           this.store?.add({ conversationId: f['conversationId'], messageId: f['messageId'], senderId: this.userId, clientMsgId: f['clientMsgId'], body: mine.body, sentAt: Math.round(at) });
         }
-        this.refusals.accepted();
+        this.refusals?.accepted();
         return;
       }
       case 'reconnect':
@@ -410,10 +428,20 @@ export class SimClient {
           return;
         }
         // a send the gateway could not route or make durable: try again later, same clientMsgId
-        if (f['code'] === 'unavailable' && f['ref'] && this.unacked.has(f['ref'])) this.refusals.refused(f['ref']);
+        if (f['code'] === 'unavailable' && f['ref'] && this.unacked.has(f['ref'])) (this.refusals ??= new RefusalGate((id) => this.resend(id), () => this.o.rng.next())).refused(f['ref']);
         return;
       }
     }
+  }
+
+  private pendingMap(): Map<string, Pending> {
+    if (this.unacked === NONE) this.unacked = new Map();
+    return this.unacked;
+  }
+
+  private syncingMap(): Map<string, string> {
+    if (this.syncing === NONE) this.syncing = new Map();
+    return this.syncing;
   }
 
   private resend(clientMsgId: string): boolean {

@@ -96,3 +96,32 @@ describe('the tree', () => {
     expect(folders.filter((f) => !layerOf.has(f))).toEqual([]);
   });
 });
+
+/** Imports that load code at run time (not `import type`), relative or of packages. */
+const RUNTIME_SPEC = /(?:^|\n)\s*(?:import(?!\s+type\b)|export(?!\s+type\b))\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function runtimeGraph(entry: string): { files: string[]; packages: Set<string> } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file) || !fs.existsSync(file)) return;
+    seen.add(file);
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(RUNTIME_SPEC)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith('.')) visit(resolveSpec(file, spec));
+      else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+  };
+  visit(entry);
+  return { files: [...seen].map(rel), packages };
+}
+
+describe('a load worker', () => {
+  // a worker holds 10,000 sockets in a few MB each: these cost ~17 MB of RSS per process (issue 11)
+  it('loads no validation, metrics, store or server code', () => {
+    const { files, packages } = runtimeGraph(path.join(root, 'src/scenario/load/worker-main.ts'));
+    expect(files).toContain('src/client/sim-client.ts');
+    expect([...packages].filter((p) => ['zod', 'prom-client', 'ioredis', 'kafkajs', 'cassandra-driver'].includes(p))).toEqual([]);
+    expect(files.filter((f) => f === 'src/core/index.ts' || f.startsWith('src/gateway/') || f.startsWith('src/store/'))).toEqual([]);
+  });
+});

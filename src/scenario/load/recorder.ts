@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createLatencyHistogram, type LatencyHistogram } from '../../core/index.js';
+import { createLatencyHistogram, type LatencyHistogram } from '../../core/lean/index.js';
 import { WireMeter, type ClientRecorder, type MemberFrameSeen, type SimClient, type SimMessage, type WireTotals } from '../../client/index.js';
 import type { DeliveryRow, MemberRow, SendRow, WorkerCollected, WorkerTick } from './protocol.js';
 

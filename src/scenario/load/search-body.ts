@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Rng } from '../../core/index.js';
+import type { Rng } from '../../core/lean/index.js';
 
 /**
  * Bodies for search load: the intended send time (as every load body), a token unique to the

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createRng, type Rng } from '../../core/index.js';
+import { createRng, type Rng } from '../../core/lean/index.js';
 import { LocalStore, SimClient } from '../../client/index.js';
 import type { EngineToWorker, WorkerCollected } from './protocol.js';
 import { WorkerRecorder, makeBody } from './recorder.js';
