@@ -38,9 +38,17 @@ export function openLink(transport: Transport, o: LinkOptions, ev: LinkEvents): 
   return transport === 'longpoll' ? openLongPollLink(o, ev) : openWsLink(o, ev);
 }
 
+/** One URL string per gateway, not one per socket (a held socket keeps its URL; issue 11). */
+const wsUrls = new Map<string, string>();
+function wsUrlOf(base: string): string {
+  let url = wsUrls.get(base);
+  if (url === undefined) wsUrls.set(base, (url = `${base.replace(/^http/, 'ws')}/v1/ws`));
+  return url;
+}
+
 function openWsLink(o: LinkOptions, ev: LinkEvents): ClientLink {
   o.meter?.request();
-  const ws = new WebSocket(`${o.base.replace(/^http/, 'ws')}/v1/ws`, {
+  const ws = new WebSocket(wsUrlOf(o.base), {
     headers: { authorization: `Bearer ${o.token}` },
     localAddress: o.localAddress,
     perMessageDeflate: false,
