@@ -85,6 +85,26 @@ async function connectSenders(state: StackState, pairs: number): Promise<Array<{
   return out;
 }
 
+/**
+ * Send → ack latencies (ms) of the window being measured: the producer's linger is paid here,
+ * not in delivery (Redis first), so the table shows what each request saved costs the sender.
+ */
+const sentAt = new Map<string, number>();
+let ackLatencies: number[] = [];
+
+function onSenderFrame(d: Buffer): void {
+  if (!d.includes('"ack"')) return;
+  const f = JSON.parse(d.toString()) as { type: string; clientMsgId?: string };
+  const t = f.type === 'ack' && f.clientMsgId !== undefined ? sentAt.get(f.clientMsgId) : undefined;
+  if (t === undefined) return;
+  sentAt.delete(f.clientMsgId!);
+  ackLatencies.push(performance.now() - t);
+}
+
+function percentile(sorted: number[], q: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
 /** Open-model sender: message k goes out at t0 + k/rate, round robin over the senders. */
 function startSending(senders: Array<{ ws: WebSocket; conversationId: string }>, rate: number): { sent(): number; stop(): void } {
   const t0 = Date.now();
@@ -94,7 +114,9 @@ function startSending(senders: Array<{ ws: WebSocket; conversationId: string }>,
     const due = Math.floor(((Date.now() - t0) * rate) / 1000);
     for (; k < due; k++) {
       const s = senders[k % senders.length]!;
-      s.ws.send(JSON.stringify({ type: 'send', clientMsgId: `${rate}-${t0}-${k}`, conversationId: s.conversationId, body }));
+      const clientMsgId = `${rate}-${t0}-${k}`;
+      sentAt.set(clientMsgId, performance.now());
+      s.ws.send(JSON.stringify({ type: 'send', clientMsgId, conversationId: s.conversationId, body }));
     }
   }, 10);
   return { sent: () => k, stop: () => clearInterval(timer) };
@@ -113,6 +135,8 @@ interface Window {
   dbRequests: number;
   produceRequests: number;
   storedP99Ms: number | null;
+  ackP50Ms: number | null;
+  ackP99Ms: number | null;
 }
 
 async function measure(state: StackState, groups: PidGroups, label: string, rate: number, windowS: number, sent: () => number): Promise<Window> {
@@ -123,6 +147,7 @@ async function measure(state: StackState, groups: PidGroups, label: string, rate
   const g0 = await gwSum(MetricNames.kafkaProduceRequests);
   const s0 = sent();
   const c0 = sampleCpu(groups);
+  ackLatencies = [];
   const h0 = process.hrtime.bigint();
   await sleep(windowS * 1000);
   const c1 = sampleCpu(groups);
@@ -133,6 +158,7 @@ async function measure(state: StackState, groups: PidGroups, label: string, rate
   const delta = (name: string) => (sumMetric(p1, name) ?? 0) - (sumMetric(p0, name) ?? 0);
   const buckets = bucketDeltas(histogramBuckets(p0, MetricNames.persistLatency), histogramBuckets(p1, MetricNames.persistLatency));
   const p99 = quantileFromBuckets(buckets, 0.99);
+  const acks = ackLatencies.sort((a, b) => a - b);
   return {
     label,
     rate,
@@ -142,6 +168,8 @@ async function measure(state: StackState, groups: PidGroups, label: string, rate
     dbRequests: delta(MetricNames.persistDbRequests),
     produceRequests: g1 - g0,
     storedP99Ms: p99 === null ? null : p99 * 1000,
+    ackP50Ms: percentile(acks, 0.5),
+    ackP99Ms: percentile(acks, 0.99),
   };
 }
 
@@ -160,6 +188,7 @@ async function main(): Promise<void> {
     const senders = await connectSenders(state, o.pairs);
     let acked = 0;
     for (const s of senders) s.ws.on('message', (d: Buffer) => void (d.includes('"ack"') && acked++));
+    for (const s of senders) s.ws.on('message', onSenderFrame);
     progress(`warming ${o.warmS} s at ${o.rates[0]} msg/s (steady state: JIT, caches, Kafka segments)`);
     let load = startSending(senders, o.rates[0]!);
     await sleep(o.warmS * 1000);
@@ -199,6 +228,8 @@ function report(o: Options, idle: Window, windows: Window[], acked: number, load
       cassandraRequestsPerSec: w.dbRequests / o.windowS,
       kafkaProduceRequestsPerSec: w.produceRequests / o.windowS,
       sendToStoredP99Ms: w.storedP99Ms,
+      sendToAckP50Ms: w.ackP50Ms,
+      sendToAckP99Ms: w.ackP99Ms,
     })),
     acked,
   };
@@ -206,10 +237,11 @@ function report(o: Options, idle: Window, windows: Window[], acked: number, load
   if (o.json) tablesToStderr();
   emit(`# cold path: Kafka + Cassandra + persist worker, ${o.windowS} s windows after ${o.warmS} s warm`);
   emit();
+  emit(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}`);
   emit(`load average (1 min) ${loadAverage.map((l) => l.toFixed(1)).join(' at start, ')} at end on ${result.machine.cores} cores${result.machine.contended ? ': CONTENDED (above 2.5), other processes shared the machine' : ''}`);
   emit();
   table(
-    ['window', 'msg/s', ...names.map((n) => `${n} %`), 'cold ms/msg above idle', 'Cassandra req/s', 'produce req/s', 'send→stored p99 ms'],
+    ['window', 'msg/s', ...names.map((n) => `${n} %`), 'cold ms/msg above idle', 'Cassandra req/s', 'produce req/s', 'send→ack p50 / p99 ms', 'send→stored p99 ms'],
     rows.map((w) => [
       w.label,
       f1(w.sent / o.windowS),
@@ -217,6 +249,7 @@ function report(o: Options, idle: Window, windows: Window[], acked: number, load
       w === idle ? '—' : coldMsPerMessage(w, idle, o.windowS).toFixed(3),
       f1(w.dbRequests / o.windowS),
       f1(w.produceRequests / o.windowS),
+      w.ackP50Ms === null ? '—' : `${f1(w.ackP50Ms)} / ${f1(w.ackP99Ms!)}`,
       w.storedP99Ms === null ? '—' : f1(w.storedP99Ms),
     ]),
   );

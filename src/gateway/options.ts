@@ -45,11 +45,14 @@ export const gatewayOptionsSchema = z.object({
   kafkaBatchMax: z.number().int().min(1).default(500),
   /**
    * Kafka's linger.ms: how long the first message of a request waits for company. Kafka's cost
-   * is per produce request; at 100 msg/s over two gateways a message arrives every 20 ms, so 5 ms
-   * batched nothing. 20 ms adds that much to the sender's ack only (delivery goes through Redis
-   * first), bench/cold-path.ts: Kafka 14.0% → 11.7% of a core at 100 msg/s.
+   * is per produce request (~1 ms of broker CPU each on a 2.1 GHz Xeon); at 100 msg/s over two
+   * gateways a message arrives every 20 ms, so 5 ms batched nothing and 20 ms little. 50 ms
+   * against 20 (bench/results/cold-path-2026-11-30-linger-xeon.txt): produce requests 85 → 35/s
+   * at 100 msg/s and 115 → 57/s at 1,000, cold path 1.04 → 0.59 and 0.28 → 0.18 ms/msg, gateways
+   * ~30% less CPU; the sender's ack p50 21.6 → 32.4 ms (delivery goes through Redis first and
+   * does not wait).
    */
-  kafkaLingerMs: z.number().int().min(0).max(1000).default(20),
+  kafkaLingerMs: z.number().int().min(0).max(1000).default(50),
   /** Bytes per produce request (under Kafka's 1 MiB default max.message.bytes). */
   kafkaBatchMaxBytes: z.number().int().min(16 * 1024).default(900 * 1024),
   /** Messages waiting for Kafka at most; beyond it sends are refused `unavailable` before publishing. */
