@@ -91,9 +91,11 @@ async function connectSenders(state: StackState, pairs: number): Promise<Array<{
  */
 const sentAt = new Map<string, number>();
 let ackLatencies: number[] = [];
+let acked = 0;
 
 function onSenderFrame(d: Buffer): void {
   if (!d.includes('"ack"')) return;
+  acked++;
   const f = JSON.parse(d.toString()) as { type: string; clientMsgId?: string };
   const t = f.type === 'ack' && f.clientMsgId !== undefined ? sentAt.get(f.clientMsgId) : undefined;
   if (t === undefined) return;
@@ -186,8 +188,6 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0]!;
   try {
     const senders = await connectSenders(state, o.pairs);
-    let acked = 0;
-    for (const s of senders) s.ws.on('message', (d: Buffer) => void (d.includes('"ack"') && acked++));
     for (const s of senders) s.ws.on('message', onSenderFrame);
     progress(`warming ${o.warmS} s at ${o.rates[0]} msg/s (steady state: JIT, caches, Kafka segments)`);
     let load = startSending(senders, o.rates[0]!);
