@@ -5,8 +5,9 @@ import { packageRoot } from '../../src/core/index.js';
 import { readState, type StackState } from '../../src/stack/index.js';
 import { progress } from './output.js';
 
+/** chatlab's own output goes to stderr: with --json a bench's stdout is the JSON object alone. */
 function chatlab(stateDir: string, args: string[]): number {
-  const r = spawnSync(process.execPath, [path.join(packageRoot(), 'bin', 'chatlab'), '--state-dir', stateDir, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(packageRoot(), 'bin', 'chatlab'), '--state-dir', stateDir, ...args], { stdio: ['ignore', 2, 'inherit'] });
   return r.status ?? 1;
 }
 
