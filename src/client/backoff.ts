@@ -24,7 +24,7 @@ const isMs = (v: unknown): v is number => Number.isInteger(v) && (v as number) >
  * What is wrong with a backoff options object, one line per field (empty when valid). Hand
  * written, not zod: a load worker validates here and should not load zod (issue 11).
  */
-export function backoffOptionsProblems(input: unknown): string[] {
+function backoffOptionsProblems(input: unknown): string[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['expected an object {policy, minMs, maxMs}'];
   const o = input as Record<string, unknown>;
   const problems = Object.keys(o)

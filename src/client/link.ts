@@ -40,7 +40,7 @@ export function openLink(transport: Transport, o: LinkOptions, ev: LinkEvents): 
 
 /** One URL string per gateway, not one per socket (a held socket keeps its URL; issue 11). */
 const wsUrls = new Map<string, string>();
-function wsUrlOf(base: string): string {
+export function wsUrlOf(base: string): string {
   let url = wsUrls.get(base);
   if (url === undefined) wsUrls.set(base, (url = `${base.replace(/^http/, 'ws')}/v1/ws`));
   return url;

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from './websocket.js';
+import { wsUrlOf } from './link.js';
 import type { LocalMessage, LocalStore } from './local-store.js';
 
 export interface RebuildResult {
@@ -34,7 +35,7 @@ export interface RebuildOptions {
 }
 
 export async function rebuildFromSync(o: RebuildOptions): Promise<RebuildResult> {
-  const ws = new WebSocket(`${o.gateway.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${o.token}` }, localAddress: o.localAddress, perMessageDeflate: false });
+  const ws = new WebSocket(wsUrlOf(o.gateway), { headers: { authorization: `Bearer ${o.token}` }, localAddress: o.localAddress, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
