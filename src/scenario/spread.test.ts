@@ -31,7 +31,13 @@ describe('judge: a winner only when the ranges do not overlap', () => {
   it('says equal when every run of every variant has the same value', () => {
     expect(judge([s(0, 0, 0), s(0, 0, 0)], 'lower')).toEqual({ kind: 'equal' });
     expect(judge([s(1), s(1)], 'lower')).toEqual({ kind: 'equal' });
-    expect(judge([s(1), null], 'lower')).toEqual({ kind: 'equal' });
+  });
+
+  it('says which variant alone has a measure, not equal (search: rebuildMs is local only)', () => {
+    const j = judge([s(81), null], 'lower');
+    expect(j).toEqual({ kind: 'only-one', index: 0 });
+    expect(judgementText(j, ['where=local', 'where=cloud'])).toBe('where=local only');
+    expect(judge([null, s(1978)], 'lower')).toEqual({ kind: 'only-one', index: 1 });
   });
 
   it('lets tied leaders win together when both beat the rest', () => {

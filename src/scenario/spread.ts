@@ -59,7 +59,9 @@ export type Judgement =
   /** Every variant has the same value in every run. */
   | { kind: 'equal' }
   /** Some variant ran once: there is no spread to judge by. */
-  | { kind: 'one-run' };
+  | { kind: 'one-run' }
+  /** Only one of several variants has the measure (search's local-only and cloud-only ones): nothing to compare. */
+  | { kind: 'only-one'; index: number };
 
 /**
  * Which variant is better on one measure. A winner needs at least two runs of each and a
@@ -67,6 +69,7 @@ export type Judgement =
  */
 export function judge(spreads: Array<Spread | null>, better: 'lower' | 'higher'): Judgement {
   const known = spreads.map((s, i) => ({ s, i })).filter((x): x is { s: Spread; i: number } => x.s !== null);
+  if (known.length === 1 && spreads.length > 1) return { kind: 'only-one', index: known[0]!.i };
   if (known.length < 2) return { kind: 'equal' };
   const first = known[0]!.s;
   if (known.every(({ s }) => s.min === first.min && s.max === first.max && s.min === s.max)) return { kind: 'equal' };
@@ -97,6 +100,8 @@ export function judgementText(j: Judgement, names: string[]): string {
       return 'equal';
     case 'one-run':
       return 'one run each: spread unknown';
+    case 'only-one':
+      return `${names[j.index] ?? '?'} only`;
   }
 }
 
