@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { WebSocket } from './websocket.js';
+import { LeanWebSocket, type LeanSocketEvents } from './lean-websocket.js';
 import type { WireMeter } from './wire-meter.js';
 
 /** How a simulated client reaches its gateway. */
@@ -48,97 +48,53 @@ export function wsUrlOf(base: string): string {
 
 function openWsLink(o: LinkOptions, ev: LinkEvents): ClientLink {
   o.meter?.request();
-  const ws = new WebSocket(wsUrlOf(o.base), {
+  const link = new WsLink(ev);
+  link.socket = new LeanWebSocket(wsUrlOf(o.base), link, {
     headers: { authorization: `Bearer ${o.token}` },
     localAddress: o.localAddress,
-    perMessageDeflate: false,
-    // the gateway's frames are JSON it encoded; JSON.parse is the check that matters here
-    skipUTF8Validation: true,
-  }) as LinkedSocket;
-  const link = new WsLink(ws, ev, o.meter);
-  ws[LINK] = link;
-  link.handshake = setTimeout(abortHandshake, o.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, ws);
-  if (o.meter) ws.on('upgrade', onUpgrade);
-  ws.on('open', onOpen);
-  ws.on('message', onMessage);
-  ws.on('error', onError);
-  ws.on('close', onClose);
+    handshakeTimeoutMs: o.handshakeTimeoutMs,
+    onSocket: o.meter ? (s) => o.meter!.track(s) : undefined,
+  });
   return link;
 }
 
 /**
- * A load worker holds 10,000 of these: the listeners are shared functions (an emitter calls
- * them with itself as `this`) that find their link on the socket, and the link is a class, so a
- * connection carries no closures of its own (~650 bytes each before; issue 11).
+ * A load worker holds 10,000 of these: the link is the socket's events object (a class, no
+ * closures per connection; issue 11), and the gateway's frames are JSON it encoded, so
+ * JSON.parse is the check that matters (no separate UTF-8 validation).
  */
-const LINK = Symbol('chatlab.link');
-type LinkedSocket = WebSocket & { [LINK]: WsLink };
+class WsLink implements ClientLink, LeanSocketEvents {
+  socket!: LeanWebSocket;
 
-/**
- * Our own timer, not ws's `handshakeTimeout`: that one is the socket's idle timeout, and the
- * socket keeps the cleared timer and its bound callback for as long as it lives (~250 bytes per
- * held connection; issue 11). This one is dropped when the handshake ends.
- */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-
-/** Terminating while connecting makes ws emit `error`, then `close` (1006), as its own timeout does. */
-function abortHandshake(ws: WebSocket): void {
-  ws.terminate();
-}
-
-class WsLink implements ClientLink {
-  handshake: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly ws: WebSocket,
-    readonly events: LinkEvents,
-    readonly meter: WireMeter | undefined,
-  ) {}
+  constructor(readonly events: LinkEvents) {}
 
   get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
+    return this.socket.open;
   }
 
   send(frame: string): void {
-    this.ws.send(frame);
+    this.socket.send(frame);
   }
 
   close(): void {
-    this.ws.close(1000);
+    this.socket.close(1000);
   }
 
   terminate(): void {
-    this.ws.terminate();
+    this.socket.terminate();
   }
-}
 
-const linkOf = (ws: WebSocket): WsLink => (ws as LinkedSocket)[LINK];
+  onOpen(): void {
+    this.events.open();
+  }
 
-function onUpgrade(this: WebSocket, res: http.IncomingMessage): void {
-  linkOf(this).meter?.track(res.socket);
-}
+  onText(data: Buffer): void {
+    this.events.frame(JSON.parse(data.toString()));
+  }
 
-function endHandshake(link: WsLink): void {
-  clearTimeout(link.handshake);
-  link.handshake = undefined;
-}
-
-function onOpen(this: WebSocket): void {
-  const link = linkOf(this);
-  endHandshake(link);
-  link.events.open();
-}
-
-function onMessage(this: WebSocket, data: Buffer): void {
-  linkOf(this).events.frame(JSON.parse(data.toString()));
-}
-
-function onError(): void {}
-
-function onClose(this: WebSocket, code: number): void {
-  const link = linkOf(this);
-  endHandshake(link);
-  link.events.close(code);
+  onClose(code: number): void {
+    this.events.close(code);
+  }
 }
 
 /** What the long-poll link asks a poll to wait (the gateway's default). */

@@ -4,7 +4,7 @@
  * page, then indexed in one go. Its own connection, as a new device of the same user is.
  */
 import { performance } from 'node:perf_hooks';
-import { WebSocket } from './websocket.js';
+import { LeanWebSocket } from './lean-websocket.js';
 import { wsUrlOf } from './link.js';
 import type { LocalMessage, LocalStore } from './local-store.js';
 
@@ -35,21 +35,28 @@ export interface RebuildOptions {
 }
 
 export async function rebuildFromSync(o: RebuildOptions): Promise<RebuildResult> {
-  const ws = new WebSocket(wsUrlOf(o.gateway), { headers: { authorization: `Bearer ${o.token}` }, localAddress: o.localAddress, perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
   const deadline = Date.now() + (o.timeoutMs ?? 120_000);
   let syncBytes = 0;
   let syncPages = 0;
   let waiting: ((f: { type: string } & Record<string, any>) => void) | null = null;
-  ws.on('message', (data: Buffer) => {
-    const f = JSON.parse(data.toString()) as { type: string } & Record<string, any>;
-    if (f.type !== 'sync_result' && f.type !== 'error') return; // live traffic for the old phone: not this one's job
-    if (f.type === 'sync_result') syncBytes += data.length;
-    waiting?.(f);
-  });
+  let opened!: () => void;
+  let failed!: (err: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
+  const ws = new LeanWebSocket(
+    wsUrlOf(o.gateway),
+    {
+      onOpen: () => opened(),
+      onText(data) {
+        const f = JSON.parse(data.toString()) as { type: string } & Record<string, any>;
+        if (f.type !== 'sync_result' && f.type !== 'error') return; // live traffic for the old phone: not this one's job
+        if (f.type === 'sync_result') syncBytes += data.length;
+        waiting?.(f);
+      },
+      onClose: (code) => failed(new Error(`the new phone's WebSocket closed (${code})`)),
+    },
+    { headers: { authorization: `Bearer ${o.token}` }, localAddress: o.localAddress },
+  );
+  await ready;
   const page = (conversationId: string, after: string) =>
     new Promise<{ type: string } & Record<string, any>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no sync_result for ${conversationId} within 30 s`)), 30_000);

@@ -121,7 +121,7 @@ describe('a load worker', () => {
   it('loads no validation, metrics, store or server code', () => {
     const { files, packages } = runtimeGraph(path.join(root, 'src/scenario/load/worker-main.ts'));
     expect(files).toContain('src/client/sim-client.ts');
-    expect([...packages].filter((p) => ['zod', 'prom-client', 'ioredis', 'kafkajs', 'cassandra-driver'].includes(p))).toEqual([]);
+    expect([...packages].filter((p) => ['zod', 'prom-client', 'ioredis', 'kafkajs', 'cassandra-driver', 'ws'].includes(p))).toEqual([]);
     expect(files.filter((f) => f === 'src/core/index.ts' || f.startsWith('src/gateway/') || f.startsWith('src/store/'))).toEqual([]);
   });
 });
