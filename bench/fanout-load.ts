@@ -1,6 +1,7 @@
 /**
  * The load process of bench/fanout.ts: forked by it (never on a gateway's event loop), driven
- * over IPC. It holds many bare WebSocket clients and, on a `step`, sends on an open-model
+ * over IPC. It holds many bare WebSocket clients (the simulated phones' lean client,
+ * src/client/lean-websocket.ts) and, on a `step`, sends on an open-model
  * arrival schedule from ONE timer for the whole process (no timer per connection), and records
  * send→deliver latency per recipient, measured from the INTENDED send time (so a generator or
  * system that falls behind shows as latency, not as a lower offered rate).
@@ -11,7 +12,7 @@
  * frames read in one turn were already in the kernel when poll returned, so they share it.
  */
 import { performance } from 'node:perf_hooks';
-import { WebSocket } from 'ws';
+import { LeanWebSocket } from '../src/client/index.js';
 import { createLatencyHistogram, mapLimited, signToken } from '../src/core/index.js';
 
 export interface ConnSpec {
@@ -20,7 +21,7 @@ export interface ConnSpec {
   url: string;
   localAddress?: string;
   /**
-   * `engineio`: the Socket.IO baseline, spoken as raw engine.io v4 over the same bare `ws`
+   * `engineio`: the Socket.IO baseline, spoken as raw engine.io v4 over the same bare
    * client (open packet → `40` connect → `42[event,data]`, `2` ping → `3` pong), so both
    * baselines and chatlab are driven by the same, equally cheap, load process.
    */
@@ -99,8 +100,10 @@ function turnNow(): number {
 
 interface Client {
   user: string;
-  ws: WebSocket;
+  ws: LeanWebSocket;
   engineio: boolean;
+  /** Called once the socket has closed (the `close` command waits on it). */
+  closed: (() => void) | null;
 }
 
 const clients: Client[] = [];
@@ -129,9 +132,9 @@ let seq = 0;
 const EIO_PING = 0x32; // '2'
 
 /** engine.io: a ping is answered, everything else is a Socket.IO packet read as chatlab's frames are. */
-function onEngineIoFrame(this: WebSocket, buf: Buffer): void {
+function onEngineIoFrame(ws: LeanWebSocket, buf: Buffer): void {
   if (buf.length === 1 && buf[0] === EIO_PING) {
-    this.send('3');
+    ws.send('3');
     return;
   }
   onFrame(buf);
@@ -169,46 +172,36 @@ function onFrame(buf: Buffer): void {
 function openOne(spec: ConnSpec): Promise<void> {
   return new Promise((resolve, reject) => {
     const headers = secret ? { authorization: `Bearer ${signToken(spec.user, secret)}` } : undefined;
-    const ws = new WebSocket(spec.url, {
-      headers,
-      perMessageDeflate: false,
-      skipUTF8Validation: true,
-      handshakeTimeout: 30_000,
-      ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
-    });
-    const engineio = spec.protocol === 'engineio';
-    if (!engineio) ws.on('message', onFrame as (data: unknown) => void);
-    const fail = (err: Error) => {
-      ws.removeAllListeners('open');
-      ws.terminate();
-      reject(err);
-    };
-    ws.once('unexpected-response', (_req, res) => fail(new Error(`upgrade refused: ${res.statusCode}`)));
-    ws.once('error', fail);
+    const client: Client = { user: spec.user, ws: null as unknown as LeanWebSocket, engineio: spec.protocol === 'engineio', closed: null };
+    let ready = false;
     const opened = () => {
-      ws.removeListener('error', fail);
-      ws.on('error', () => {});
-      const client: Client = { user: spec.user, ws, engineio };
+      ready = true;
       clients.push(client);
       byUser.set(spec.user, client);
-      ws.once('close', (code) => {
-        closes++;
-        closeCodes[code] = (closeCodes[code] ?? 0) + 1;
-        byUser.delete(spec.user);
-      });
       resolve();
     };
-    if (!engineio) return void ws.once('open', opened);
-    // engine.io's open packet `0{…}`, then Socket.IO's connect `40` both ways
-    const handshake = (data: Buffer) => {
-      if (data[0] === 0x30 /* 0 */) ws.send('40');
-      else if (data[0] === 0x34 && data[1] === 0x30 /* 40 */) {
-        ws.off('message', handshake);
-        ws.on('message', onEngineIoFrame as (data: unknown) => void);
-        opened();
-      }
-    };
-    ws.on('message', handshake);
+    client.ws = new LeanWebSocket(
+      spec.url,
+      {
+        onOpen() {
+          if (!client.engineio) opened();
+        },
+        onText(data) {
+          if (ready) return client.engineio ? onEngineIoFrame(client.ws, data) : onFrame(data);
+          // engine.io's open packet `0{…}`, then Socket.IO's connect `40` both ways
+          if (data[0] === 0x30 /* 0 */) client.ws.send('40');
+          else if (data[0] === 0x34 && data[1] === 0x30 /* 40 */) opened();
+        },
+        onClose(code) {
+          if (!ready) return reject(new Error(`upgrade failed or closed before it was ready (close ${code})`));
+          closes++;
+          closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+          byUser.delete(spec.user);
+          client.closed?.();
+        },
+      },
+      { headers, handshakeTimeoutMs: 30_000, ...(spec.localAddress ? { localAddress: spec.localAddress } : {}) },
+    );
   });
 }
 
@@ -231,7 +224,7 @@ async function connectAll(conns: ConnSpec[], concurrency: number): Promise<Conne
 
 function openCount(): number {
   let n = 0;
-  for (const c of clients) if (c.ws.readyState === WebSocket.OPEN) n++;
+  for (const c of clients) if (c.ws.open) n++;
   return n;
 }
 
@@ -253,7 +246,7 @@ function runSchedule(cmd: Extract<LoadCommand, { cmd: 'step' }>): Promise<SendRe
         const g = live[k % live.length]!;
         const sender = g.senders[g.rr++ % g.senders.length]!;
         k++;
-        if (sender.ws.readyState !== WebSocket.OPEN) {
+        if (!sender.ws.open) {
           skipped++;
           continue;
         }
@@ -327,15 +320,15 @@ async function handle(msg: LoadCommand): Promise<unknown> {
         all.map(
           (c) =>
             new Promise<void>((resolve) => {
-              if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+              if (!c.ws.open) return resolve();
               const timer = setTimeout(() => {
                 c.ws.terminate();
                 resolve();
               }, 3000);
-              c.ws.once('close', () => {
+              c.closed = () => {
                 clearTimeout(timer);
                 resolve();
-              });
+              };
               c.ws.close(1000);
             }),
         ),

@@ -3,6 +3,7 @@ export * from './reconnect.js';
 export * from './merge.js';
 export * from './sim-client.js';
 export * from './link.js';
+export { LeanWebSocket, type LeanSocketEvents } from './lean-websocket.js';
 export * from './wire-meter.js';
 export * from './local-store.js';
 export * from './new-phone.js';
