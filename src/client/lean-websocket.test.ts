@@ -44,18 +44,24 @@ const until = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
+/** A server, a client connected to it, and the server's side of that connection, both open. */
+async function connected(o: ConstructorParameters<typeof LeanWebSocket>[2] = {}) {
+  const { url, connection } = await server();
+  const c = client(url, o);
+  const peer = await connection;
+  await c.open;
+  return { c, peer };
+}
+
 describe('the lean WebSocket client against ws’s server', () => {
   it('sends and receives text of every length encoding (7-bit, 16-bit, 64-bit), UTF-8 intact', async () => {
-    const { url, connection } = await server();
-    const c = client(url, { headers: { authorization: 'Bearer t' } });
-    const peer = await connection;
+    const { c, peer } = await connected({ headers: { authorization: 'Bearer t' } });
     const got: string[] = [];
     peer.on('message', (d, isBinary) => {
       expect(isBinary).toBe(false);
       got.push(d.toString());
       peer.send(d.toString());
     });
-    await c.open;
     const bodies = ['hi', '数据库'.repeat(40), 'x'.repeat(125), 'y'.repeat(126), 'z'.repeat(65_535), '分布式'.repeat(30_000)];
     for (const b of bodies) c.ws.send(b);
     await until(() => c.texts.length === bodies.length);
@@ -64,10 +70,7 @@ describe('the lean WebSocket client against ws’s server', () => {
   });
 
   it('hands on every frame of a burst in order, whole frames split across reads and many in one read', async () => {
-    const { url, connection } = await server();
-    const c = client(url);
-    const peer = await connection;
-    await c.open;
+    const { c, peer } = await connected();
     const sent = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ type: 'message', n: i, body: 'b'.repeat(i % 700) }));
     for (const s of sent) peer.send(s);
     await until(() => c.texts.length === sent.length);
@@ -75,10 +78,7 @@ describe('the lean WebSocket client against ws’s server', () => {
   });
 
   it('joins a fragmented message into one', async () => {
-    const { url, connection } = await server();
-    const c = client(url);
-    const peer = await connection;
-    await c.open;
+    const { c, peer } = await connected();
     peer.send('one ', { fin: false });
     peer.send('two ', { fin: false });
     peer.send('three', { fin: true });
@@ -88,28 +88,19 @@ describe('the lean WebSocket client against ws’s server', () => {
   });
 
   it('answers a ping with a pong carrying its payload', async () => {
-    const { url, connection } = await server();
-    const c = client(url);
-    const peer = await connection;
-    await c.open;
+    const { c, peer } = await connected();
     const pong = new Promise<string>((r) => peer.once('pong', (d) => r(d.toString())));
     peer.ping('are-you-there');
     expect(await pong).toBe('are-you-there');
   });
 
   it('reports the server’s close code once (4000 idle), and its own clean close as 1000', async () => {
-    const a = await server();
-    const c = client(a.url);
-    const peer = await a.connection;
-    await c.open;
+    const { c, peer } = await connected();
     peer.close(4000, 'idle');
     expect(await c.closedWith).toBe(4000);
     expect(c.ws.open).toBe(false);
 
-    const b = await server();
-    const d = client(b.url);
-    const peer2 = await b.connection;
-    await d.open;
+    const { c: d, peer: peer2 } = await connected();
     const serverSaw = new Promise<number>((r) => peer2.once('close', (code) => r(code)));
     d.ws.close(1000);
     expect(await serverSaw).toBe(1000);
@@ -120,24 +111,18 @@ describe('the lean WebSocket client against ws’s server', () => {
   });
 
   it('reports 1006 when the connection drops without a close frame, and when it terminates itself', async () => {
-    const a = await server();
-    const c = client(a.url);
-    const peer = await a.connection;
-    await c.open;
+    const { c, peer } = await connected();
     peer.terminate();
     expect(await c.closedWith).toBe(1006);
 
-    const b = await server();
-    const d = client(b.url);
-    const peer2 = await b.connection;
-    await d.open;
+    const { c: d, peer: peer2 } = await connected();
     const serverSaw = new Promise<number>((r) => peer2.once('close', (code) => r(code)));
     d.ws.terminate();
     expect(await d.closedWith).toBe(1006);
     expect(await serverSaw).toBe(1006);
   });
 
-  it('fails a refused handshake (401) with 1006 and never opens; sends nothing before it opens', async () => {
+  it('fails a refused handshake (401) with 1006 and never opens; a send before it opens is dropped, not thrown', async () => {
     const { url } = await server({ verifyClient: (_info, cb) => cb(false, 401, 'no token') });
     const c = client(url);
     c.ws.send('too early');
