@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { compareIds } from '../core/index.js';
 import { decodeRoutedBuffer, isEcho, messageIdOfFrame, type ControlMessage, type RedisKeys } from '../store/index.js';
+import { FrameMemo } from './frame-memo.js';
 import type { GatewayMetrics } from './metrics.js';
-import { textFrame } from './wire-frame.js';
 
 /** What the router needs of a connection. */
 export interface RoutedSocket {
@@ -31,6 +31,8 @@ export class Router {
    * first frame above it ends the watch for that socket (the channel brings frames in id order).
    */
   private readonly caughtUp = new Map<string, Map<RoutedSocket, string>>();
+  /** With inbox routing a message comes once per member: decoded and framed once (frame-memo.ts). */
+  private readonly lastFrame = new FrameMemo();
   onControl: (userId: string, msg: ControlMessage) => void = () => {};
   /** A control on `members:changes`, handled before any frame published after it is dispatched. */
   onMemberChange: (msg: ControlMessage) => void = () => {};
@@ -231,12 +233,13 @@ export class Router {
 
   /** Payloads are decoded by the store's fanout module, which owns their format. */
   private dispatch(channel: string, payload: Buffer): void {
-    const routed = decodeRoutedBuffer(payload);
-    if (!routed) return;
     if (channel === this.keys.memberChanges) {
-      if (routed.kind === 'control') this.onMemberChange(routed.control);
+      const routed = decodeRoutedBuffer(payload);
+      if (routed?.kind === 'control') this.onMemberChange(routed.control);
       return;
     }
+    const routed = this.lastFrame.decode(payload);
+    if (!routed) return;
     if (this.groupTap && routed.kind === 'frame' && channel.startsWith(this.keys.groupPrefix)) this.groupTap(channel.slice(this.keys.groupPrefix.length), routed.frame, routed.origin);
     if (routed.kind === 'control') {
       // control messages address a user's gateways, so they come on inbox channels only
@@ -262,10 +265,7 @@ export class Router {
           if (watch.size === 0) this.caughtUp.delete(groupConv!);
         }
       }
-      if (!wire) {
-        wire = textFrame(routed.frame);
-        messageId = messageIdOfFrame(routed.frame);
-      }
+      if (!wire) ({ wire, messageId } = this.lastFrame.wire(routed));
       socket.pushWire(wire, messageId);
       pushed++;
     }
