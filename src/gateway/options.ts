@@ -50,7 +50,9 @@ export const gatewayOptionsSchema = z.object({
    * against 20 (bench/results/cold-path-2026-11-30-linger-xeon.txt): produce requests 85 → 35/s
    * at 100 msg/s and 115 → 57/s at 1,000, cold path 1.04 → 0.59 and 0.28 → 0.18 ms/msg, gateways
    * ~30% less CPU; the sender's ack p50 21.6 → 32.4 ms (delivery goes through Redis first and
-   * does not wait).
+   * does not wait). 100 ms (bench/results/cold-path-2026-12-01-levers-xeon.txt, both with
+   * tiered C2): 25 requests/s, 0.53 → 0.41 ms/msg, but the ack p50 33 → 62 ms and p99 56 → 105 ms:
+   * not taken.
    */
   kafkaLingerMs: z.number().int().min(0).max(1000).default(50),
   /** Bytes per produce request (under Kafka's 1 MiB default max.message.bytes). */
