@@ -23,13 +23,14 @@ export class FrameMemo {
   /** decodeRoutedBuffer, answered from memory when the payload is the last frame's bytes. */
   decode(payload: Buffer): RoutedBuffer | undefined {
     if (this.#routed && this.#payload!.equals(payload)) return this.#routed;
-    const routed = decodeRoutedBuffer(payload);
-    if (routed?.kind !== 'frame') return routed;
     const copy = Buffer.from(payload);
-    this.#payload = copy;
-    this.#routed = { ...routed, frame: copy.subarray(copy.length - routed.frame.length) };
-    this.#built = undefined;
-    return this.#routed;
+    const routed = decodeRoutedBuffer(copy);
+    if (routed?.kind === 'frame') {
+      this.#payload = copy;
+      this.#routed = routed;
+      this.#built = undefined;
+    }
+    return routed;
   }
 
   /** The WebSocket frame of a routed frame (and its messageId), built once for the last one. */
