@@ -12,7 +12,7 @@ const SPEC = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.[^'"]+)['"]|impo
 /** Lower layers never import higher ones; folders of one layer do not import each other. */
 const LAYERS: string[][] = [
   ['core'],
-  ['store', 'client', 'dashboard'],
+  ['store', 'client', 'dashboard', 'sizing'],
   ['infra', 'presence', 'workers'],
   ['gateway', 'stack'],
   ['scenario'],

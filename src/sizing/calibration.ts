@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** One measured figure: the median of n repeats and their range. */
+export const figureSchema = z.object({ value: z.number().min(0), min: z.number().min(0), max: z.number().min(0), n: z.number().int().min(1) });
+export type Figure = z.infer<typeof figureSchema>;
+
+/**
+ * Unit costs the model multiplies by rates. CPU in µs of one process (above its idle burn),
+ * memory and disk in bytes. Each names the step of `chatlab calibrate` that measures it.
+ */
+export const FIGURES = {
+  gatewayUsPerFrameInbox: 'gateway CPU per delivered frame, inbox routing (a Redis message per member)',
+  gatewayUsPerFrameGroup: 'gateway CPU per delivered frame, group routing (a Redis message per gateway)',
+  gatewayUsPerSend: 'gateway CPU per accepted send (ack, Kafka produce, publish)',
+  gatewayUsPerHandshake: 'gateway CPU per WebSocket handshake (token check, subscriptions)',
+  gatewayBytesPerIdleConnection: 'gateway RSS per idle connection',
+  gatewayBytesPerActiveConnection: 'gateway RSS per connection receiving messages',
+  redisUsPerPublish: 'Redis CPU per PUBLISH command',
+  redisUsPerDelivery: 'Redis CPU per message written to a subscribed gateway',
+  redisBytesPerSubscription: 'Redis memory per channel subscription',
+  kafkaUsPerMessage: 'Kafka broker CPU per message (one replica)',
+  persistUsPerMessage: 'persist worker CPU per message',
+  cassandraUsPerWrite: 'Cassandra CPU per message written (one replica)',
+  cassandraBytesPerMessage: 'bytes on disk per message (one replica, after flush)',
+  kafkaBytesPerMessage: 'bytes in the Kafka log per message (one replica)',
+  indexerUsPerMessage: 'search indexer CPU per message',
+  searchUsPerMessage: 'search engine CPU per message indexed',
+  searchBytesPerMessage: 'index bytes per message',
+  presenceUsPerNotification: 'presence server CPU per friend told of a status change (decoupled)',
+  gatewayUsPerPresenceInline: 'gateway CPU per friend told of a status change (inline presence)',
+  receiptsUsPerRead: 'receipts worker CPU per read receipt',
+  dbWritesPerReadWriteBack: 'database writes per read receipt, write-back',
+  gatewayUsPerHistoryPage: 'gateway CPU per history page (GET …/messages)',
+  cassandraUsPerHistoryPage: 'Cassandra CPU per history page',
+  gatewayUsPerSearch: 'gateway CPU per search query (GET /v1/search)',
+  searchUsPerQuery: 'search engine CPU per query',
+  groupFramesPerGatewayMessage: 'frames each gateway wrote per Redis message in the group-routing step (splits the two routing figures into per-frame and per-Redis-message costs)',
+  gatewayKneeFramesPerSec: 'frames/s one gateway process delivers at p99 < 50 ms, nothing lost',
+  historyKneePerSec: 'history pages/s the stack serves at p99 < 50 ms',
+  searchKneePerSec: 'search queries/s the stack serves at p99 < 50 ms',
+} as const;
+export type FigureName = keyof typeof FIGURES;
+
+export const calibrationSchema = z.object({
+  schema: z.literal(1),
+  measuredAt: z.string(),
+  machine: z.object({ cpuModel: z.string(), cores: z.number().int().min(1), clockMHz: z.number().min(0), memoryGiB: z.number().min(0), loadAverage: z.array(z.number()).optional() }),
+  versions: z.record(z.string(), z.string()),
+  figures: z.object(Object.fromEntries(Object.keys(FIGURES).map((k) => [k, figureSchema])) as Record<FigureName, typeof figureSchema>),
+  /** Throughput of 1, 2, 3 gateway processes on this machine, and the Universal Scalability Law fitted to it. */
+  usl: z.object({ points: z.array(z.object({ n: z.number().int().min(1), throughput: z.number().min(0) })), sigma: z.number(), kappa: z.number(), lambda: z.number() }),
+  notes: z.array(z.string()).default([]),
+});
+export type Calibration = z.infer<typeof calibrationSchema>;
+
+/** The median of a figure: what the model uses. */
+export const fig = (c: Calibration, name: FigureName): number => c.figures[name].value;
+
+/** A figure from repeated samples: median, range, count. */
+export function figureOf(samples: number[]): Figure {
+  const s = samples.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return { value: 0, min: 0, max: 0, n: 1 };
+  const mid = Math.floor(s.length / 2);
+  const value = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { value: Math.max(0, value), min: Math.max(0, s[0]!), max: Math.max(0, s.at(-1)!), n: s.length };
+}
