@@ -8,6 +8,8 @@ import { registerReport } from './report.js';
 import { registerRun } from './run-register.js';
 import { registerScenarios } from './scenarios.js';
 import { registerSeed } from './seed.js';
+import { registerSize } from './size.js';
+import { registerCalibrate } from './calibrate.js';
 import { registerSuite } from './suite.js';
 import { scenarios } from '../../scenarios/index.js';
 import { registerToken } from './token.js';
@@ -37,6 +39,8 @@ registerScenarios(program);
 registerReport(program);
 registerSuite(program, () => Object.keys(scenarios));
 registerDoctor(program);
+registerSize(program);
+registerCalibrate(program);
 program.addHelpText('after', '\nExamples:\n  $ chatlab doctor\n  $ chatlab up --detach\n  $ chatlab scenarios\n  $ chatlab run reconnect-race\n  $ chatlab down');
 // one table for every command, in every command's help
 program.addHelpText('afterAll', EXIT_CODES_HELP);

@@ -8,3 +8,4 @@ export { variantMeasures, sideBySide, splitEqual, verdictOf, type Measure, type 
 export { findingOf, renderHeadlineChart } from './finding.js';
 export { lineChart, type ChartSeries, type ChartMarker, type LineChartOptions } from './svg.js';
 export { compareToBaseline, parseTolerance, renderBaseline } from './baseline.js';
+export { renderSizingMarkdown, renderSizingHtml, growthChart } from './sizing.js';

@@ -28,6 +28,8 @@ export interface LineChartOptions {
   series: ChartSeries[];
   markers?: ChartMarker[];
   xScale?: 'linear' | 'log';
+  /** Left axis only: powers of ten from 1 (values below 1 are not drawn). */
+  yScale?: 'linear' | 'log';
   xFormat?: (x: number) => string;
   /** Fixed top of the y axes, so charts of different variants share a scale. */
   yMax?: number;
@@ -67,6 +69,13 @@ export function fmtTick(v: number): string {
   if (Math.abs(v) >= 1_000_000) return `${Number((v / 1_000_000).toPrecision(3))}M`;
   if (Math.abs(v) >= 10_000) return `${Number((v / 1000).toPrecision(3))}k`;
   return String(Number(v.toPrecision(3)));
+}
+
+/** 1, 10, 100, … up to the first power of ten at or above max (at least 10). */
+export function powersOfTen(max: number): number[] {
+  const ticks = [1];
+  while (ticks.at(-1)! < max || ticks.length < 2) ticks.push(ticks.at(-1)! * 10);
+  return ticks;
 }
 
 const n = (v: number) => Number(v.toFixed(1));
@@ -109,10 +118,12 @@ export function lineChart(o: LineChartOptions): string {
   const sx = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * pw;
   const yTicks = (axis: 'left' | 'right') =>
     niceTicks(Math.max(0, (axis === 'left' ? o.yMax : o.yRightMax) ?? 0, ...all.filter((a) => (a.s.axis ?? 'left') === axis).map((a) => a.p[1])));
-  const ticksL = yTicks('left');
+  const yLog = o.yScale === 'log';
+  const ticksL = yLog ? powersOfTen(Math.max(1, ...all.filter((a) => (a.s.axis ?? 'left') === 'left').map((a) => a.p[1]))) : yTicks('left');
   const ticksR = yTicks('right');
   const sy = (y: number, axis: 'left' | 'right' = 'left') => {
     const top = (axis === 'left' ? ticksL : ticksR).at(-1)!;
+    if (yLog && axis === 'left') return m.t + ph - (Math.log10(Math.max(1, y)) / Math.log10(top)) * ph;
     return m.t + ph - (y / top) * ph;
   };
   const fmtX = o.xFormat ?? fmtTick;
@@ -165,7 +176,7 @@ export function lineChart(o: LineChartOptions): string {
       seg = [];
     };
     for (const [x, y] of s.points) {
-      if (y === null || !Number.isFinite(y)) flush();
+      if (y === null || !Number.isFinite(y) || (yLog && axis === 'left' && y < 1)) flush();
       else {
         seg.push(`${n(sx(x))},${n(sy(y, axis))}`);
         if (o.dots) parts.push(`<circle cx="${n(sx(x))}" cy="${n(sy(y, axis))}" r="3" fill="${s.color}"><title>${esc(`${s.name}: ${fmtX(x)} → ${fmtTick(y)}`)}</title></circle>`);

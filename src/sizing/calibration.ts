@@ -50,6 +50,8 @@ export const calibrationSchema = z.object({
   /** Throughput of 1, 2, 3 gateway processes on this machine, and the Universal Scalability Law fitted to it. */
   usl: z.object({ points: z.array(z.object({ n: z.number().int().min(1), throughput: z.number().min(0) })), sigma: z.number(), kappa: z.number(), lambda: z.number() }),
   notes: z.array(z.string()).default([]),
+  /** Every sample of every step, by variant, so a figure can be audited or re-derived. */
+  raw: z.record(z.string(), z.record(z.string(), z.array(z.number().nullable()))).optional(),
 });
 export type Calibration = z.infer<typeof calibrationSchema>;
 

@@ -1,0 +1,113 @@
+import { figureOf, FIGURES, type Calibration, type Figure, type FigureName } from './calibration.js';
+import { gatewaysReached } from './demand.js';
+import { fitUsl } from './usl.js';
+
+/** Samples of one calibration variant, by name (`fan.gatewayUs`, `kafkaUsPerMessage`, …). */
+export type VariantSamples = Record<string, number[]>;
+
+/** `name#i` measures of a run back into sample lists. */
+export function decodeSamples(measures: Record<string, number>): VariantSamples {
+  const out: VariantSamples = {};
+  for (const [k, v] of Object.entries(measures)) {
+    const m = /^(.+)#(\d+)$/.exec(k);
+    if (m) (out[m[1]!] ??= [])[Number(m[2])] = v;
+  }
+  return out;
+}
+
+/** Solves [a1 b1; a2 b2]·[x; y] = [c1; c2]; null when singular. */
+export function solve2(a1: number, b1: number, c1: number, a2: number, b2: number, c2: number): [number, number] | null {
+  const det = a1 * b2 - a2 * b1;
+  if (Math.abs(det) < 1e-9) return null;
+  return [(c1 * b2 - c2 * b1) / det, (a1 * c2 - a2 * c1) / det];
+}
+
+const at = (s: VariantSamples, k: string, i: number): number => s[k]?.[i] ?? NaN;
+
+/**
+ * Gateway CPU of the fan-out windows (groups: many frames per send) and the direct windows (one
+ * frame per send) as two equations per window pair: G = s·sends + f·frames. Returns f and s samples.
+ */
+export function frameAndSendCosts(v: VariantSamples): { perFrame: number[]; perSend: number[] } {
+  const n = Math.min(v['fan.gatewayUs']?.length ?? 0, v['dir.gatewayUs']?.length ?? 0);
+  const perFrame: number[] = [];
+  const perSend: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = solve2(at(v, 'fan.sent', i), at(v, 'fan.frames', i), at(v, 'fan.gatewayUs', i), at(v, 'dir.sent', i), at(v, 'dir.frames', i), at(v, 'dir.gatewayUs', i));
+    if (x) {
+      perSend.push(Math.max(0, x[0]));
+      perFrame.push(Math.max(0, x[1]));
+    }
+  }
+  return { perFrame, perSend };
+}
+
+/**
+ * Redis CPU = p·publishes + d·deliveries; the inbox windows deliver once per frame, the group
+ * windows once per gateway holding a member; a window of each gives p and d.
+ */
+export function redisCosts(inbox: VariantSamples, group: VariantSamples, groupSize: number, gateways: number): { perPublish: number[]; perDelivery: number[]; framesPerGatewayMessage: number[] } {
+  const n = Math.min(inbox['fan.redisUs']?.length ?? 0, group['fan.redisUs']?.length ?? 0);
+  const perPublish: number[] = [];
+  const perDelivery: number[] = [];
+  const framesPerGatewayMessage: number[] = [];
+  const reached = gatewaysReached(groupSize, gateways);
+  for (let i = 0; i < n; i++) {
+    const dGroup = at(group, 'fan.sent', i) * reached;
+    framesPerGatewayMessage.push(at(group, 'fan.frames', i) / dGroup);
+    const x = solve2(at(inbox, 'fan.publishes', i), at(inbox, 'fan.frames', i), at(inbox, 'fan.redisUs', i), at(group, 'fan.publishes', i), dGroup, at(group, 'fan.redisUs', i));
+    if (x) {
+      perPublish.push(Math.max(0, x[0]));
+      perDelivery.push(Math.max(0, x[1]));
+    }
+  }
+  return { perPublish, perDelivery, framesPerGatewayMessage };
+}
+
+export interface DeriveInput {
+  inbox: VariantSamples;
+  group: VariantSamples;
+  groupSize: number;
+  machine: Calibration['machine'];
+  versions: Record<string, string>;
+  measuredAt: string;
+}
+
+/** The calibration file's figures from both variants' samples; a figure no step measured is 0 and named in the notes. */
+export function deriveCalibration(o: DeriveInput): Calibration {
+  const gateways = o.group['gateways']?.[0] ?? 2;
+  const fi = frameAndSendCosts(o.inbox);
+  const fg = frameAndSendCosts(o.group);
+  const r = redisCosts(o.inbox, o.group, o.groupSize, gateways);
+  const both = (k: string) => [...(o.group[k] ?? []), ...(o.inbox[k] ?? [])];
+  const samples: Partial<Record<FigureName, number[]>> = {
+    gatewayUsPerFrameInbox: fi.perFrame,
+    gatewayUsPerFrameGroup: fg.perFrame,
+    gatewayUsPerSend: [...fi.perSend, ...fg.perSend],
+    redisUsPerPublish: r.perPublish,
+    redisUsPerDelivery: r.perDelivery,
+    groupFramesPerGatewayMessage: r.framesPerGatewayMessage,
+    gatewayKneeFramesPerSec: o.group['usl.1'] ?? [],
+  };
+  for (const k of Object.keys(FIGURES) as FigureName[]) if (!samples[k]) samples[k] = both(k);
+  const notes: string[] = [];
+  const figures = {} as Record<FigureName, Figure>;
+  for (const k of Object.keys(FIGURES) as FigureName[]) {
+    const v = samples[k] ?? [];
+    if (v.filter(Number.isFinite).length === 0) notes.push(`${k}: not measured (0 in the model): ${FIGURES[k]}`);
+    figures[k] = figureOf(v);
+  }
+  // one serialized message: the Cassandra data folder holds memtables until a flush, so its growth reads 0 in a short run
+  if (figures.cassandraBytesPerMessage.value === 0 && figures.kafkaBytesPerMessage.value > 0) {
+    figures.cassandraBytesPerMessage = { ...figures.kafkaBytesPerMessage };
+    notes.push('cassandraBytesPerMessage: the data folder did not grow (memtables not flushed in a short run); taken as the Kafka log bytes per message (the same record serialized)');
+  }
+  // inline presence: the sender's gateway publishes to each friend itself, one inbox publish and frame each
+  if (figures.gatewayUsPerPresenceInline.value === 0 && figures.gatewayUsPerFrameInbox.value > 0) {
+    figures.gatewayUsPerPresenceInline = { ...figures.gatewayUsPerFrameInbox };
+    notes.push('gatewayUsPerPresenceInline: not measured separately; taken as the inbox per-frame cost (one publish per friend)');
+  }
+  const points = [1, 2, 3].flatMap((n) => (o.group[`usl.${n}`] ?? []).filter((x) => x > 0).map((throughput) => ({ n, throughput })));
+  const usl = points.some((p) => p.n === 1) ? { points, ...fitUsl(points) } : { points, sigma: 0, kappa: 0, lambda: 0 };
+  return { schema: 1, measuredAt: o.measuredAt, machine: o.machine, versions: o.versions, figures, usl, notes, raw: { inbox: o.inbox, group: o.group } };
+}
