@@ -7,8 +7,8 @@ import { duBytes, processesOf, rssNow, sumOf } from './probe.js';
 const params = z.object({
   routing: z.enum(['inbox', 'group']).default('group'),
   clients: z.coerce.number().int().min(20).default(300),
-  groupSize: z.coerce.number().int().min(3).default(10),
-  framesPerSec: z.coerce.number().min(10).default(1500),
+  groupSize: z.coerce.number().int().min(3).default(30),
+  framesPerSec: z.coerce.number().min(10).default(2000),
   pairs: z.coerce.number().int().min(10).default(100),
   directPerSec: z.coerce.number().min(1).default(150),
   windowSec: z.coerce.number().min(1).default(4),
@@ -16,8 +16,8 @@ const params = z.object({
   idleConnections: z.coerce.number().int().min(0).default(10_000),
   historyPerSec: z.coerce.number().min(1).default(20),
   searchPerSec: z.coerce.number().min(1).default(4),
-  kneeStart: z.coerce.number().min(50).default(250),
-  kneeSteps: z.coerce.number().int().min(1).default(5),
+  kneeStart: z.coerce.number().min(50).default(100),
+  kneeSteps: z.coerce.number().int().min(1).default(6),
 });
 type Params = z.infer<typeof params>;
 
@@ -98,7 +98,12 @@ export const calibrateScenario: ScenarioDefinition<Params> = {
           else await ctx.control.startService(name).catch(() => {});
         }
         const knee = await groupPool(ctx, {}, { tag: `k${n}`, clients: 200, size: 10, workers: 2, idle });
-        add(s, `usl.${n}`, await gatewayKnee(ctx, knee.pool, knee.users.length, 10, p.kneeStart, p.kneeSteps + n - 1));
+        add(s, `usl.${n}`, await gatewayKnee(ctx, knee.pool, knee.users.length, 10, p.kneeStart, p.kneeSteps + n - 1, (f, p99, lost) => {
+          add(s, `knee.${n}.frames`, f);
+          add(s, `knee.${n}.p99`, p99);
+          add(s, `knee.${n}.lost`, lost);
+          ctx.info(`${n} gateway(s), ${f} frames/s: p99 ${p99.toFixed(1)} ms, lost ${lost}`);
+        }));
         await knee.pool.stop();
       }
       for (const name of names) await ctx.control.startService(name).catch(() => {});

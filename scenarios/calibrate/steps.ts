@@ -149,12 +149,13 @@ export async function readPath(ctx: ScenarioContext, s: Samples, o: { users: str
 }
 
 /** Frames/s the given pool's gateways deliver at p99 < 50 ms with nothing lost, stepping up by doubling. */
-export async function gatewayKnee(ctx: ScenarioContext, pool: LoadPool, users: number, size: number, start: number, steps: number): Promise<number> {
+export async function gatewayKnee(ctx: ScenarioContext, pool: LoadPool, users: number, size: number, start: number, steps: number, onStep?: (frames: number, p99: number, lost: number) => void): Promise<number> {
   const load = { recipientsPerMessage: size - 1, prepare: async (f: number) => ({ messagesPerSec: f / (size - 1) }), pools: () => [pool], held: () => users };
   let best = 0;
   for (let f = start, i = 0; i < steps; i++, f *= 2) {
     ctx.phase(`knee: ${f} frames/s`);
     const out = await runStep(ctx, load, f, { warmupSec: 1, measureSec: 3, graceSec: 3, onWindow: async () => {} });
+    onStep?.(f, out.latency.p99, out.lost);
     if (out.latency.p99 >= 50 || out.lost > 0) break;
     best = Math.max(best, out.deliveredFramesPerSec);
   }

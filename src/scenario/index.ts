@@ -8,7 +8,7 @@ export { LoadPool, type PoolSecond } from './pool.js';
 export * from './prepare.js';
 export * from './describe.js';
 export { vacuousGuard, foldRepeats } from './guard.js';
-export { readServiceOptions, restoreServiceOptions } from './reconfigure.js';
+export { applyServiceOptions, readServiceOptions, restoreServiceOptions } from './reconfigure.js';
 export * from './spread.js';
 export { buildFinding, genericFinding, findingMeasure, fmtSpread, stated, variantWith, noiseClause, latencyOverTimeChart, deliverySentence, stepsChart, barsPerVariant, type StepLine } from './finding.js';
 export type { SendRow, LocalQuery, MemberRow } from './load/protocol.js';

@@ -69,6 +69,15 @@ export function gatewayCosts(c: Calibration): { perFrame: number; perRedisMessag
   return { perFrame: Math.max(0, inbox - perRedisMessage), perRedisMessage };
 }
 
+/**
+ * Memory per held connection: the figure measured at 10,000 idle connections (what a socket
+ * costs); the active figure, measured on a few hundred busy clients, is mostly the heap the
+ * traffic grew and is used only when the idle one is missing.
+ */
+function connectionBytes(c: Calibration): number {
+  return fig(c, 'gatewayBytesPerIdleConnection') || fig(c, 'gatewayBytesPerActiveConnection');
+}
+
 /** Single-threaded processes: how many fit a machine by cores and memory. */
 function machinesFor(n: number, memPerProcGiB: number, w: Workload): number {
   const perMachine = Math.max(1, Math.min(w.nodeCores, Math.floor(w.nodeMemoryGiB / Math.max(memPerProcGiB, 1e-9))));
@@ -102,7 +111,7 @@ function billAt(w: Workload, c: Calibration, gateways: number) {
       (w.search === 'cloud' ? fig(c, 'gatewayUsPerSearch') * d.searchesPerSec : 0) +
       (inline ? fig(c, 'gatewayUsPerPresenceInline') * d.presenceNotificationsPerSec : 0),
   );
-  const connBytes = fig(c, 'gatewayBytesPerActiveConnection');
+  const connBytes = connectionBytes(c);
   const byCpu = Math.ceil(gatewayBusy / w.targetUtilization);
   const perProcess = connBytes > 0 ? Math.floor(((w.gatewayMemoryGiB - ASSUMPTIONS.processBaseGiB) * GiB) / connBytes) : Infinity;
   const byConns = Math.ceil(d.online / perProcess);
@@ -122,7 +131,7 @@ export function billOfMaterials(w: Workload, c: Calibration): BillOfMaterials {
   }
   const { d, gatewayBusy, byCpu, byConns, perProcess } = at;
   const gatewayCount = Math.max(1, byCpu, byConns);
-  const connGiB = (d.online * fig(c, 'gatewayBytesPerActiveConnection')) / GiB;
+  const connGiB = (d.online * connectionBytes(c)) / GiB;
   const gatewayMem = gatewayCount * ASSUMPTIONS.processBaseGiB + connGiB;
   const out: Component[] = [];
   out.push({

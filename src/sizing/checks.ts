@@ -63,4 +63,5 @@ export interface Check {
   error: number;
 }
 
-export const checkOf = (what: string, predicted: number, measured: number): Check => ({ what, predicted, measured, error: measured !== 0 ? (predicted - measured) / measured : predicted === 0 ? 0 : Infinity });
+/** A check whose measured value is 0 has no error to speak of: NaN, reported as a miss (nothing was verified). */
+export const checkOf = (what: string, predicted: number, measured: number): Check => ({ what, predicted, measured, error: measured !== 0 ? (predicted - measured) / measured : NaN });

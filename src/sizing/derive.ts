@@ -28,7 +28,15 @@ const at = (s: VariantSamples, k: string, i: number): number => s[k]?.[i] ?? NaN
  * Gateway CPU of the fan-out windows (groups: many frames per send) and the direct windows (one
  * frame per send) as two equations per window pair: G = s·sends + f·frames. Returns f and s samples.
  */
-export function frameAndSendCosts(v: VariantSamples): { perFrame: number[]; perSend: number[] } {
+export function frameAndSendCosts(v: VariantSamples): { perFrame: number[]; perSend: number[]; fit: [number, number] | null } {
+  const rows = (['fan', 'dir'] as const).flatMap((t) => (v[`${t}.gatewayUs`] ?? []).map((_, i) => ({ m: at(v, `${t}.sent`, i), f: at(v, `${t}.frames`, i), g: at(v, `${t}.gatewayUs`, i) }))).filter((r) => [r.m, r.f, r.g].every(Number.isFinite));
+  // least squares over every window (noise in one window moves it less than a paired solve)
+  const smm = rows.reduce((a, r) => a + r.m * r.m, 0);
+  const sff = rows.reduce((a, r) => a + r.f * r.f, 0);
+  const smf = rows.reduce((a, r) => a + r.m * r.f, 0);
+  const smg = rows.reduce((a, r) => a + r.m * r.g, 0);
+  const sfg = rows.reduce((a, r) => a + r.f * r.g, 0);
+  const fit = solve2(smm, smf, smg, smf, sff, sfg);
   const n = Math.min(v['fan.gatewayUs']?.length ?? 0, v['dir.gatewayUs']?.length ?? 0);
   const perFrame: number[] = [];
   const perSend: number[] = [];
@@ -39,7 +47,14 @@ export function frameAndSendCosts(v: VariantSamples): { perFrame: number[]; perS
       perFrame.push(Math.max(0, x[1]));
     }
   }
-  return { perFrame, perSend };
+  return { perFrame, perSend, fit: fit ? [Math.max(0, fit[0]), Math.max(0, fit[1])] : null };
+}
+
+/** The least-squares value with the paired solves' range as its spread. */
+function fitted(value: number | undefined, pairs: number[]): Figure {
+  const f = figureOf(pairs);
+  if (value === undefined) return f;
+  return { value, min: Math.min(f.min, value), max: Math.max(f.max, value), n: f.n };
 }
 
 /**
@@ -63,6 +78,11 @@ export function redisCosts(inbox: VariantSamples, group: VariantSamples, groupSi
   }
   return { perPublish, perDelivery, framesPerGatewayMessage };
 }
+
+const dropNote = (notes: string[], figure: string) => {
+  const i = notes.findIndex((n) => n.startsWith(`${figure}: not measured`));
+  if (i >= 0) notes.splice(i, 1);
+};
 
 export interface DeriveInput {
   inbox: VariantSamples;
@@ -100,13 +120,18 @@ export function deriveCalibration(o: DeriveInput): Calibration {
   // one serialized message: the Cassandra data folder holds memtables until a flush, so its growth reads 0 in a short run
   if (figures.cassandraBytesPerMessage.value === 0 && figures.kafkaBytesPerMessage.value > 0) {
     figures.cassandraBytesPerMessage = { ...figures.kafkaBytesPerMessage };
+    dropNote(notes, 'cassandraBytesPerMessage');
     notes.push('cassandraBytesPerMessage: the data folder did not grow (memtables not flushed in a short run); taken as the Kafka log bytes per message (the same record serialized)');
   }
   // inline presence: the sender's gateway publishes to each friend itself, one inbox publish and frame each
   if (figures.gatewayUsPerPresenceInline.value === 0 && figures.gatewayUsPerFrameInbox.value > 0) {
     figures.gatewayUsPerPresenceInline = { ...figures.gatewayUsPerFrameInbox };
+    dropNote(notes, 'gatewayUsPerPresenceInline');
     notes.push('gatewayUsPerPresenceInline: not measured separately; taken as the inbox per-frame cost (one publish per friend)');
   }
+  figures.gatewayUsPerFrameInbox = fitted(fi.fit?.[1], fi.perFrame);
+  figures.gatewayUsPerFrameGroup = fitted(fg.fit?.[1], fg.perFrame);
+  if (fi.fit && fg.fit) figures.gatewayUsPerSend = fitted((fi.fit[0] + fg.fit[0]) / 2, [...fi.perSend, ...fg.perSend]);
   const points = [1, 2, 3].flatMap((n) => (o.group[`usl.${n}`] ?? []).filter((x) => x > 0).map((throughput) => ({ n, throughput })));
   const usl = points.some((p) => p.n === 1) ? { points, ...fitUsl(points) } : { points, sigma: 0, kappa: 0, lambda: 0 };
   return { schema: 1, measuredAt: o.measuredAt, machine: o.machine, versions: o.versions, figures, usl, notes, raw: { inbox: o.inbox, group: o.group } };
