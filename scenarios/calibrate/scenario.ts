@@ -11,7 +11,7 @@ const params = z.object({
   framesPerSec: z.coerce.number().min(10).default(2000),
   pairs: z.coerce.number().int().min(10).default(100),
   directPerSec: z.coerce.number().min(1).default(150),
-  windowSec: z.coerce.number().min(1).default(4),
+  windowSec: z.coerce.number().min(1).default(3),
   repeats: z.coerce.number().int().min(1).default(3),
   idleConnections: z.coerce.number().int().min(0).default(10_000),
   historyPerSec: z.coerce.number().min(1).default(20),
@@ -63,15 +63,15 @@ export const calibrateScenario: ScenarioDefinition<Params> = {
     ctx.phase('idle burn (3 s)');
     const idle = await idleRates(ctx, processesOf(ctx.stateDir), 3);
 
-    const fan = await groupPool(ctx, s, { tag: 'f', clients: p.clients, size: p.groupSize, workers: 2, idle });
-    await steadyWindows(ctx, s, fan.pool, { tag: 'fan', messagesPerSec: p.framesPerSec / (p.groupSize - 1), windowSec: p.windowSec, repeats: p.repeats, idle });
+    const fan = await groupPool(ctx, s, { tag: 'f', clients: p.clients, size: p.groupSize, workers: 2, idle, heldClients: p.clients });
+    await steadyWindows(ctx, s, fan.pool, { tag: 'fan', messagesPerSec: p.framesPerSec / (p.groupSize - 1), windowSec: p.windowSec, repeats: p.repeats, idle: fan.baseline });
     const rss = rssNow(processesOf(ctx.stateDir));
     add(s, 'gatewayBytesPerActiveConnection', (sumOf(rss, 'gateway') - sumOf(fan.rss0, 'gateway')) / fan.users.length);
     const direct = await groupPool(ctx, s, { tag: 'd', clients: p.pairs * 2, size: 2, workers: 1, idle });
-    await steadyWindows(ctx, s, direct.pool, { tag: 'dir', messagesPerSec: p.directPerSec, windowSec: p.windowSec, repeats: p.repeats, idle });
+    await steadyWindows(ctx, s, direct.pool, { tag: 'dir', messagesPerSec: p.directPerSec, windowSec: p.windowSec, repeats: p.repeats, idle: direct.baseline });
     // read receipts on their own clients: a read is a frame to the gateway that the two windows above must not count
-    const readers = await groupPool(ctx, s, { tag: 'r', clients: 60, size: 2, workers: 1, idle, autoRead: true });
-    await steadyWindows(ctx, s, readers.pool, { tag: 'rcpt', messagesPerSec: 60, windowSec: p.windowSec, repeats: 2, idle });
+    const readers = await groupPool(ctx, s, { tag: 'r', clients: 60, size: 2, workers: 1, idle, autoRead: true, heldSec: 2 });
+    await steadyWindows(ctx, s, readers.pool, { tag: 'rcpt', messagesPerSec: 60, windowSec: p.windowSec, repeats: 2, idle: readers.baseline });
     await readers.pool.stop();
     add(s, 'gateways', ctx.gateways.length);
 
@@ -97,7 +97,7 @@ export const calibrateScenario: ScenarioDefinition<Params> = {
           if (i >= n) await ctx.control.stopService(name);
           else await ctx.control.startService(name).catch(() => {});
         }
-        const knee = await groupPool(ctx, {}, { tag: `k${n}`, clients: 200, size: 10, workers: 2, idle });
+        const knee = await groupPool(ctx, {}, { tag: `k${n}`, clients: 200, size: 10, workers: 2, idle, heldSec: 1 });
         add(s, `usl.${n}`, await gatewayKnee(ctx, knee.pool, knee.users.length, 10, p.kneeStart, p.kneeSteps + n - 1, (f, p99, lost) => {
           add(s, `knee.${n}.frames`, f);
           add(s, `knee.${n}.p99`, p99);

@@ -40,7 +40,7 @@ export async function counters(ctx: ScenarioContext): Promise<Counters> {
 const diff = (a: Counters, b: Counters) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k as keyof Counters] - a[k as keyof Counters]])) as unknown as Counters;
 
 /** Clients in groups of `size` (2: direct pairs, which are friends), connected; the connect is measured as handshakes. */
-export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: string; clients: number; size: number; workers: number; idle: Map<string, number>; autoRead?: boolean }) {
+export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: string; clients: number; size: number; workers: number; idle: Map<string, number>; autoRead?: boolean; heldSec?: number; heldClients?: number }) {
   const users = userIds(`${ctx.prefix}${o.tag}`, Math.ceil(o.clients / o.size) * o.size);
   const groups = await ctx.createConversations(chunk(users, o.size));
   const pool = await ctx.startClients(clientsFor(users, groups), { workers: o.workers, recordHistory: false, autoRead: o.autoRead ?? false, searchBodies: true });
@@ -56,7 +56,18 @@ export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: stri
   const c1 = await counters(ctx);
   add(s, 'gatewayUsPerHandshake', sumOf(busy, 'gateway') / users.length);
   if (c1.presence - c0.presence > 20) add(s, 'presenceUsPerNotification', (busy.get('presence') ?? 0) / (c1.presence - c0.presence));
-  return { pool, users, groups, rss0, n };
+  // held, nothing sent: what connected clients cost by the second; the windows after count their work above this
+  ctx.phase(`${users.length} clients held, nothing sent (${o.heldSec ?? 3} s)`);
+  const held = await cpuOver(n, () => ctx.sleep((o.heldSec ?? 3) * 1000));
+  const heldBusy = aboveIdle(held.us, held.wallUs, o.idle);
+  if (o.heldClients) {
+    const perClientSec = (prefix: string) => sumOf(heldBusy, prefix) / (o.heldClients! * (held.wallUs / 1e6));
+    add(s, 'gatewayUsPerClientSecond', perClientSec('gateway'));
+    add(s, 'redisUsPerClientSecond', perClientSec('redis'));
+    add(s, 'presenceUsPerClientSecond', perClientSec('presence'));
+  }
+  const baseline = new Map([...o.idle].map(([k, v]) => [k, v + (heldBusy.get(k) ?? 0) / held.wallUs]));
+  return { pool, users, groups, rss0, n, baseline };
 }
 
 /**

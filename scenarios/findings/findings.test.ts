@@ -5,6 +5,7 @@ import { scenario as receipts } from '../read-receipts.js';
 import { scenario as transport } from '../transport.js';
 import { scenario as topicExplosion } from '../topic-explosion.js';
 import { scenario as capacity } from '../capacity.js';
+import { scenario as reconnectRace } from '../reconnect-race.js';
 import { bystanderCurve } from './presence.js';
 
 const checker = checkDeliveries({ sends: [], deliveries: [] });
@@ -145,5 +146,20 @@ describe('stepped scenarios chart their steps', () => {
     if (chart?.kind !== 'lines') throw new Error('not a line chart');
     expect(chart.lines.map((l) => [l.name, l.points])).toEqual([['latency', [[180, 16.5], [360, 18]]], ['delivered', [[180, 180], [360, 359]]]]);
     expect(buildFinding(capacity, run('capacity', [variant('default', { metric: 'frames', slo: 'p99<50ms' }, { knee: 0 })])).chart).toBeUndefined();
+  });
+});
+
+describe('reconnect-race finding', () => {
+  it('says which fault cost the worst p99 and against what, stating the shared load once', () => {
+    const p = (fault: string) => ({ fault, flapFraction: 0.15, clients: 500, flapEveryMs: 1000 });
+    const lat = (p99: number) => ({ ...latency, count: 100, p99 });
+    const r = run('reconnect-race', [
+      variant('fault=kill-gateway', p('kill-gateway'), { reconnects: 900 }, { latency: lat(2800) }),
+      variant('fault=restart-cassandra', p('restart-cassandra'), { reconnects: 700 }, { latency: lat(46) }),
+      variant('fault=pause-kafka', p('pause-kafka'), { reconnects: 720 }, { latency: lat(300) }),
+    ]);
+    const text = buildFinding(reconnectRace, r).text;
+    expect(text).toMatch(/^With 15% of 500 clients flapping every 1,000 ms, kill-gateway cost the worst send→deliver p99, 2,800 ms against 46 ms for restart-cassandra; clients reconnected 700–900 times per variant/);
+    expect(text.match(/flapping/g)).toHaveLength(1);
   });
 });

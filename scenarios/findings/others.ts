@@ -20,11 +20,20 @@ export const hotPathFinding: FindingHook = {
 export const reconnectRaceFinding: FindingHook = {
   measures: ['checker.lost', 'checker.duplicates', 'reconnects', 'latency.p99'],
   state(run) {
-    const each = run.variants.map((v) => {
-      const p = v.params;
-      return `under ${String(p['fault'])} with ${Math.round(Number(p['flapFraction']) * 100)}% of ${fmtNum(Number(p['clients']))} clients flapping every ${fmtNum(Number(p['flapEveryMs']))} ms, they reconnected ${stated(v, 'reconnects')} times and saw ${fmtNum(v.checker.duplicatesRaw)} duplicate frames the client dropped`;
-    });
-    return `${each.join('; ')}. ${deliverySentence(run.variants)}`.replace(/^./, (c) => c.toUpperCase());
+    const vs = run.variants;
+    const p = vs[0]?.params ?? {};
+    // the load every variant shared, said once
+    const load = `${Math.round(Number(p['flapFraction']) * 100)}% of ${fmtNum(Number(p['clients']))} clients flapping every ${fmtNum(Number(p['flapEveryMs']))} ms`;
+    const label = (v: (typeof vs)[number]) => (vs.every((x) => x.params['fault'] === v.params['fault']) ? v.name : String(v.params['fault']));
+    const timed = vs.filter((v) => v.latency.count > 0).sort((a, b) => b.latency.p99 - a.latency.p99);
+    const reconnects = vs.map((v) => v.measures['reconnects'] ?? 0);
+    const dropped = vs.reduce((n, v) => n + v.checker.duplicatesRaw, 0);
+    const head =
+      timed.length > 1
+        ? `With ${load}, ${label(timed[0]!)} cost the worst send→deliver p99, ${stated(timed[0]!, 'latency.p99', 'ms')} against ${stated(timed.at(-1)!, 'latency.p99', 'ms')} for ${label(timed.at(-1)!)}`
+        : `Under ${String(p['fault'])} with ${load}, send→deliver p99 was ${timed[0] ? stated(timed[0], 'latency.p99', 'ms') : 'not measured'}`;
+    const rc = vs.length > 1 ? `${fmtNum(Math.min(...reconnects))}–${fmtNum(Math.max(...reconnects))}` : fmtNum(reconnects[0] ?? 0);
+    return `${head}; clients reconnected ${rc} times per variant and the client dropped ${fmtNum(dropped)} duplicate frames. ${deliverySentence(vs)}`;
   },
   chart: latencyOverTimeChart,
 };

@@ -52,9 +52,12 @@ export async function validateCommand(raw: Record<string, unknown>, globals: Glo
       const ctxLike = { scrape: (m: string) => scrapeAll(stateDir, m) } as never;
       const c0 = await counters(ctxLike);
       let handshakes = 0;
+      let clientSeconds = 0;
       const { us, wallUs } = await cpuOver(names, async () => {
         const result = await runScenario(def, { stateDir, sets: run.sets, seed: 1, config: { command: 'size --validate' } }, events);
         handshakes = result.variants.reduce((n, v) => n + Math.max(0, ...v.series.map((p) => p.connections)) + v.series.reduce((s, p) => s + p.reconnectsPerSec, 0), 0);
+        // one series point a second: its connections are that second's client-seconds
+        clientSeconds = result.variants.reduce((n, v) => n + v.series.reduce((s, p) => s + p.connections, 0), 0);
       });
       const c1 = await counters(ctxLike);
       const busy = (prefix: string) => Math.max(0, sumOf(us, prefix) - [...idle].filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v * wallUs, 0));
@@ -72,6 +75,7 @@ export async function validateCommand(raw: Record<string, unknown>, globals: Glo
         reads: c1.reads - c0.reads,
         handshakes,
         presenceMode: (gwOptions['presence'] as 'inline' | 'decoupled' | undefined) ?? 'decoupled',
+        clientSeconds,
       });
       const measured: Record<string, number> = {
         gateways: busy('gateway'),

@@ -10,7 +10,7 @@ describe('renderMarkdown', () => {
     expect(sections[0]).toBe('Finding');
     expect(sections[1]).toMatch(/^Verdict: ❌ FAIL — 3 thresho/);
     // no finding of its own in the fixture: the generic one, computed from the data
-    expect(md).toContain('**The variants differ most in reconnectPeakPerSec: 4,800 (no-jitter) vs 610 (full-jitter), 7.9× apart (one run each: spread unknown).');
+    expect(md).toContain('**no-jitter costs most in reconnectPeakPerSec: 4,800 against 610 for full-jitter, 7.9× apart (one run each: spread unknown).');
     // one row per threshold, one column per variant
     expect(md).toContain('| threshold | no-jitter | full-jitter |');
     expect(md).toContain('| `p99 < 250` | ❌ **412** | ✅ 96 |');

@@ -8,7 +8,7 @@ describe('buildFinding', () => {
     const f = buildFinding({}, fixtureRunResult());
     expect(f.generic).toBe(true);
     expect(f.text).toBe(
-      'The variants differ most in reconnectPeakPerSec: 4,800 (no-jitter) vs 610 (full-jitter), 7.9× apart (one run each: spread unknown). ' +
+      'no-jitter costs most in reconnectPeakPerSec: 4,800 against 610 for full-jitter, 7.9× apart (one run each: spread unknown). ' +
         '17,278,397 of 17,278,400 expected deliveries arrived over all variants (lost 3, duplicates 2).',
     );
     expect(f.measures.map((m) => m.measure)).toEqual(['measures.reconnectPeakPerSec', 'latency.p99']);

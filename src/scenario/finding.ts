@@ -122,9 +122,12 @@ export function genericFinding(run: RunResult): Finding {
       .sort((a, b) => b.apart - a.apart)[0];
     if (widest && widest.apart > 1) {
       const k = `measures.${widest.name}`;
-      const parts = vs.map((v) => `${stated(v, k)} (${v.name})`);
+      // one comparison, not a clause per variant: the worst variant against the best, and by how much
+      const higherBetter = vs[0]!.better?.[widest.name] === 'higher';
+      const sorted = [...vs].sort((a, b) => b.measures[widest.name]! - a.measures[widest.name]!);
+      const [worst, best] = higherBetter ? [sorted.at(-1)!, sorted[0]!] : [sorted[0]!, sorted.at(-1)!];
       const r = ratioOf(Math.max(...vs.map((v) => v.measures[widest.name]!)), Math.min(...vs.map((v) => v.measures[widest.name]!)));
-      text = `The variants differ most in ${widest.name}: ${parts.join(' vs ')}, ${fmtRatio(r)} apart${noiseClause(run, k)}. ${delivery}`;
+      text = `${worst.name} ${higherBetter ? 'does worst' : 'costs most'} in ${widest.name}: ${stated(worst, k)} against ${stated(best, k)} for ${best.name}, ${fmtRatio(r)} apart${noiseClause(run, k)}. ${delivery}`;
       keys = [k, ...keys];
     }
   } else {

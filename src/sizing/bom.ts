@@ -106,6 +106,7 @@ function billAt(w: Workload, c: Calibration, gateways: number) {
     gw.perFrame * (d.framesPerSec + d.presenceNotificationsPerSec) +
       gw.perRedisMessage * d.redisDeliveriesPerSec +
       fig(c, 'gatewayUsPerSend') * d.messagesPerSec +
+      fig(c, 'gatewayUsPerClientSecond') * d.online +
       fig(c, 'gatewayUsPerHandshake') * d.handshakesPerSec +
       fig(c, 'gatewayUsPerHistoryPage') * d.historyPagesPerSec +
       (w.search === 'cloud' ? fig(c, 'gatewayUsPerSearch') * d.searchesPerSec : 0) +
@@ -145,7 +146,7 @@ export function billOfMaterials(w: Workload, c: Calibration): BillOfMaterials {
     detail: `${fmt(d.framesPerSec)} frames/s + ${fmt(d.presenceNotificationsPerSec)} presence frames/s, ${fmt(d.online)} connections (${fmt(perProcess)} per process in ${w.gatewayMemoryGiB} GiB)`,
   });
   if (w.presence === 'decoupled') {
-    out.push(processes('presence', cores(fig(c, 'presenceUsPerNotification') * d.presenceNotificationsPerSec), w, ASSUMPTIONS.processBaseGiB, `${fmt(d.presenceNotificationsPerSec)} friends told/s`));
+    out.push(processes('presence', cores(fig(c, 'presenceUsPerNotification') * d.presenceNotificationsPerSec + fig(c, 'presenceUsPerClientSecond') * d.online), w, ASSUMPTIONS.processBaseGiB, `${fmt(d.presenceNotificationsPerSec)} friends told/s`));
   }
   out.push(processes('persist workers', cores(fig(c, 'persistUsPerMessage') * d.messagesPerSec), w, ASSUMPTIONS.processBaseGiB, `${fmt(d.messagesPerSec)} messages/s`));
   const dbWritesPerReceipt = w.receipts === 'write-through' ? 1 : fig(c, 'dbWritesPerReadWriteBack');
@@ -202,7 +203,8 @@ export function billOfMaterials(w: Workload, c: Calibration): BillOfMaterials {
 
 function redis(w: Workload, c: Calibration, d: Demand): Component {
   const publishBusy = cores(fig(c, 'redisUsPerPublish') * d.redisPublishesPerSec);
-  const deliveryBusy = cores(fig(c, 'redisUsPerDelivery') * d.redisDeliveriesPerSec);
+  // what connected clients cost by the second (presence keys) lands on the nodes like deliveries do
+  const deliveryBusy = cores(fig(c, 'redisUsPerDelivery') * d.redisDeliveriesPerSec + fig(c, 'redisUsPerClientSecond') * d.online);
   const memGiB = (d.online * fig(c, 'redisBytesPerSubscription')) / GiB;
   const byMem = Math.ceil(memGiB / (w.nodeMemoryGiB * 0.5));
   const detail = `${fmt(d.redisPublishesPerSec)} publishes/s, ${fmt(d.redisDeliveriesPerSec)} deliveries/s; a node busy at most ${Math.round(w.redisBusyCap * 100)}% of its one thread`;

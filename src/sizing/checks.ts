@@ -18,6 +18,8 @@ export interface RunWork {
   reads: number;
   handshakes: number;
   presenceMode: 'inline' | 'decoupled';
+  /** Connections held × seconds over the run. */
+  clientSeconds: number;
 }
 
 /** Predicted CPU (µs above idle) per process group for the work counted. */
@@ -33,11 +35,12 @@ export function predictCpu(c: Calibration, w: RunWork): Record<string, number> {
       gw.perRedisMessage * (redisIn + w.presence) +
       fig(c, 'gatewayUsPerSend') * w.sent +
       fig(c, 'gatewayUsPerHandshake') * w.handshakes +
+      fig(c, 'gatewayUsPerClientSecond') * w.clientSeconds +
       (w.presenceMode === 'inline' ? fig(c, 'gatewayUsPerPresenceInline') * w.presence : 0),
-    redis: fig(c, 'redisUsPerPublish') * publishes + fig(c, 'redisUsPerDelivery') * (redisIn + w.presence),
+    redis: fig(c, 'redisUsPerPublish') * publishes + fig(c, 'redisUsPerDelivery') * (redisIn + w.presence) + fig(c, 'redisUsPerClientSecond') * w.clientSeconds,
     'kafka + persist + cassandra': (fig(c, 'kafkaUsPerMessage') + fig(c, 'persistUsPerMessage') + fig(c, 'cassandraUsPerWrite')) * w.persisted,
     'indexer + search': (fig(c, 'indexerUsPerMessage') + fig(c, 'searchUsPerMessage')) * w.indexed,
-    ...(w.presenceMode === 'decoupled' ? { presence: fig(c, 'presenceUsPerNotification') * w.presence } : {}),
+    ...(w.presenceMode === 'decoupled' ? { presence: fig(c, 'presenceUsPerNotification') * w.presence + fig(c, 'presenceUsPerClientSecond') * w.clientSeconds } : {}),
   };
 }
 

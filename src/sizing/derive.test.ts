@@ -61,7 +61,7 @@ describe('deriving unit costs from the calibration windows', () => {
     expect(cal.notes.some((n) => n.startsWith('searchUsPerQuery: not measured'))).toBe(true);
     // the inbox fan-out windows: 100 sends, 2,900 frames → 300·100 + 20·2,900 µs of gateway CPU
     const c = syntheticCalibration({ gatewayUsPerFrameInbox: 20, gatewayUsPerFrameGroup: 12, gatewayUsPerSend: 300, groupFramesPerGatewayMessage: 10 });
-    const p = predictCpu(c, { routing: 'inbox', groupThreshold: 100, groupSize: 30, gateways: 3, sent: 100, delivered: 2900, persisted: 0, indexed: 0, presence: 0, reads: 0, handshakes: 0, presenceMode: 'decoupled' });
+    const p = predictCpu(c, { routing: 'inbox', groupThreshold: 100, groupSize: 30, gateways: 3, sent: 100, delivered: 2900, persisted: 0, indexed: 0, presence: 0, reads: 0, handshakes: 0, presenceMode: 'decoupled', clientSeconds: 0 });
     expect(p['gateways']).toBeCloseTo(300 * 100 + 20 * 2900, 6);
   });
 });

@@ -72,6 +72,7 @@ export function costSentence(key: string, variants: TradeoffVariant[]): string {
   const best = sorted.at(-1)!;
   if (variants.length === 1) return `${key}=${worst.value} needs ${fmt(worst.machines)} machines (${fmt(worst.cores)} cores).`;
   if (worst.machines === best.machines && worst.cores === best.cores) return `${key} makes no difference in machines here: ${fmt(worst.machines)} in each (${variants.map((v) => `${key}=${v.value}`).join(', ')}).`;
+  if (worst.machines === best.machines) return `${key}=${worst.value} costs most: ${fmt(worst.cores)} cores against ${key}=${best.value}'s ${fmt(best.cores)}, on the same ${fmt(worst.machines)} machines.`;
   const ratio = best.machines > 0 ? worst.machines / best.machines : Infinity;
   const by = ratio >= 1.095 ? `${ratio.toFixed(1)}× ${key}=${best.value}'s ${fmt(best.machines)}` : `${fmt(worst.machines - best.machines)} more than ${key}=${best.value}'s ${fmt(best.machines)} (${worst.cores - best.cores >= 0 ? '+' : ''}${fmt(worst.cores - best.cores)} cores)`;
   const where = worst.binding === best.binding ? `${worst.binding} need the most in both` : `${worst.binding} against ${best.binding} need the most`;
