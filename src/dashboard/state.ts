@@ -1,6 +1,6 @@
 /**
  * Everything the live dashboard shows, as plain data. The engine's events and the metrics
- * poller each fill their part; the components only read it (DESIGN.md §Conventions 4), so a
+ * poller each fill their part; the components only read it (docs/architecture.md#conventions), so a
  * frame is a pure function of one DashboardState.
  */
 

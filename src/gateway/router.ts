@@ -131,7 +131,7 @@ export class Router {
     if (subscribe) await this.subscribe(this.keys.group(conv));
   }
 
-  // --- member changes (src/gateway/membership.ts): synchronous, so exact in publish order ---
+  // --- member changes (membership-routing.ts): synchronous, so exact in publish order ---
 
   /** The open sockets of a user here. */
   socketsOfUser(userId: string): RoutedSocket[] {
