@@ -8,8 +8,10 @@ import type { GatewayMetrics } from './metrics.js';
 export interface RoutedSocket {
   readonly id: string;
   readonly userId: string;
-  /** A whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets it. */
-  /** `messageId` when the frame is a chat message. */
+  /**
+   * Pushes a whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets
+   * it; `messageId` when the frame is a chat message.
+   */
   pushWire(wire: Buffer, messageId?: string): void;
 }
 

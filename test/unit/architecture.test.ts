@@ -35,7 +35,7 @@ function resolveSpec(from: string, spec: string): string {
   return base;
 }
 
-/** `core` for src/core/x.ts, `test` for test/..., `src` for a file directly in src/. */
+/** `core` for src/core/<file>.ts, `test` for test/<file>, `src` for a file directly in src/. */
 function folderOf(file: string): string {
   const [top, second, third] = path.relative(root, file).split(path.sep);
   return top === 'src' && third !== undefined ? second! : top!;
