@@ -71,7 +71,7 @@ export class LatencyHistogram {
   }
 
   /**
-   * Records one latency in µs. Under load a bad sample is counted, not thrown (§Conventions 6):
+   * Records one latency in µs. Under load a bad sample is counted, not thrown (docs/architecture.md#conventions):
    * negative values (clock skew between processes) clamp to 0, huge ones to 1h.
    */
   record(micros: number): void {

@@ -102,7 +102,7 @@ export function mergeDashboardState(base: DashboardState, update: DashboardUpdat
   return out;
 }
 
-/** Sparklines cover about a minute (DASHBOARD.md): at one sample a second, 60 points. */
+/** Sparklines cover about a minute: at one sample a second, 60 points. */
 export const HISTORY_POINTS = 60;
 
 export function pushHistory(history: readonly number[], value: number, max = HISTORY_POINTS): number[] {

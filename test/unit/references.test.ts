@@ -15,7 +15,11 @@ const SCANNED = ['src', 'scenarios', 'bench', 'test', 'docs', 'README.md', 'vite
 const TEXT = /\.(ts|tsx|md|txt|json|ya?ml)$/;
 
 // spelled in pieces so that this file does not contain what it looks for
-const OUTSIDE_DOCS = new RegExp(`${'DESIGN'}\\.md|(?<![\\w/])${'PROTOCOL'}\\.md|\\.\\./${'shared'}\\b`);
+const OUTSIDE_DOCS = new RegExp(`\\.\\./${'shared'}\\b`);
+/** `NOTES.md`: a document named without a path, that no folder of the repo holds. */
+const BARE_DOC = /(?<![\w/.-])[A-Z][A-Z0-9_-]*\.md\b/g;
+/** The numbered conventions of a design document the repo does not hold. */
+const NUMBERED = new RegExp(`\\b${'convention'}s? \\d+\\b|§ ?${'Conventions'}`, 'i');
 /** `issue 12`, `issues 3 and 11`, `issue-12`, `#14` (a GitHub URL's `/issues/1556` is a link anyone can open). */
 const TRACKER = new RegExp(`\\b${'issue'}s?[ -]#?\\d+\\b|(?:^|[\\s(\\[,;])${'#'}\\d{1,5}\\b(?![0-9a-fA-F])`, 'i');
 /** A path from the repo root: src/…, docs/…, scenarios/…, bench/…, test/… (not inside dist/… or a URL). */
@@ -26,10 +30,19 @@ const MD_LINK = /\]\(([^)\s]+)\)/g;
 /** Files a test writes on request rather than reads. */
 const OUTPUTS = new Set(['docs/report-fixture-screenshot.png']);
 
-export interface Finding {
+interface Finding {
   file: string;
   line: number;
   what: string;
+}
+
+/** Every markdown file's name in the repo, wherever it sits. */
+const MD_NAMES = new Set(mdNames(root));
+function mdNames(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.isDirectory()) return ['node_modules', 'dist', '.git'].includes(e.name) ? [] : mdNames(path.join(dir, e.name));
+    return e.name.endsWith('.md') ? [e.name] : [];
+  });
 }
 
 function walk(rel: string): string[] {
@@ -40,7 +53,7 @@ function walk(rel: string): string[] {
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const out = new Set<string>();
   for (const m of markdown.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)) {
     out.add(m[1]!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
@@ -70,13 +83,18 @@ function docStartsAt(lines: string[], end: number): boolean {
 }
 
 /** What is wrong with one file's text, line by line (`file` is its path from the repo root). */
-export function scanText(file: string, text: string): Finding[] {
+function scanText(file: string, text: string): Finding[] {
   const findings: Finding[] = [];
   const lines = text.split('\n');
   lines.forEach((content, i) => {
     const at = (what: string) => findings.push({ file, line: i + 1, what });
     const outside = OUTSIDE_DOCS.exec(content);
     if (outside) at(`names ${outside[0]}, which the repo does not hold (docs/architecture.md, docs/protocol.md)`);
+    for (const m of content.matchAll(BARE_DOC)) {
+      if (!MD_NAMES.has(m[0])) at(`names ${m[0]}, which the repo does not hold (docs/architecture.md, docs/protocol.md)`);
+    }
+    const numbered = NUMBERED.exec(content);
+    if (numbered) at(`cites ${numbered[0]} of a document the repo does not hold (docs/architecture.md#conventions)`);
     const tracker = TRACKER.exec(content);
     if (tracker) at(`cites the tracker (${tracker[0].trim()}): say what and why instead`);
     for (const m of content.matchAll(REPO_PATH)) {
@@ -125,6 +143,8 @@ describe('scanText', () => {
     expect(whats(`// see ${'DESIGN'}.md §Measuring`)).toHaveLength(1);
     expect(whats(`// as ${'PROTOCOL'}.md says`)).toHaveLength(1);
     expect(whats(`// read ../${'shared'}/notes`)).toHaveLength(1);
+    expect(whats('// the layout of NOTES.md')).toEqual(['names NOTES.md, which the repo does not hold (docs/architecture.md, docs/protocol.md)']);
+    expect(whats(`// injected (${'convention'} 3)`)).toHaveLength(1);
     expect(whats(`// measured for ${'issue'} 11`)).toHaveLength(1);
     expect(whats(`it('the ${'issue'}-12 run', ...)`)).toHaveLength(1);
     expect(whats(`// fixed in (${'#'}42)`)).toHaveLength(1);
@@ -139,6 +159,7 @@ describe('scanText', () => {
     expect(whats('// node dist/src/workers/persist/main.js; bench/results/cold-path-<date>.txt')).toEqual([]);
     expect(whats('// https://github.com/tulios/kafkajs/issues/1556, colour #111827, 10k ids')).toEqual([]);
     expect(whats('[contract](protocol.md#member-changes) and [bench](../bench/README.md)', 'docs/y.md')).toEqual([]);
+    expect(whats('// see README.md and bench/README.md')).toEqual([]);
     expect(whats('/** a constant */\nconst A = 1;\n/** the class */\nclass B {}')).toEqual([]);
   });
 });
