@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
+import { CloseCodes, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
 import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
@@ -108,7 +108,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     redis,
     keys,
     policy: options,
-    resync: (socket) => (socket as Connection).close(1012, 'routing changed: reconnect and sync', 'resync'),
+    resync: (socket) => (socket as Connection).close(CloseCodes.RESTARTING, 'routing changed: reconnect and sync', 'resync'),
     log,
     applied: (n) => appliedChanges.inc(n),
   });
@@ -140,7 +140,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     for (const conn of sockets) conn.detach();
     for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(options.reconnectSpreadMs, random) });
     setTimeout(() => {
-      for (const conn of sockets) conn.close(1012, 'routing was interrupted: reconnect and sync', 'resync');
+      for (const conn of sockets) conn.close(CloseCodes.RESTARTING, 'routing was interrupted: reconnect and sync', 'resync');
     }, 100);
   });
   const restApi = gatewayApi(ctx, config.secret, log, config.searchUrl);

@@ -5,6 +5,7 @@ export * from './recent.js';
 export * from './cassandra.js';
 export * from './conversations.js';
 export * from './fanout.js';
+export * from './message-wire.js';
 export * from './messages.js';
 export * from './history.js';
 export * from './presence-scripts.js';

@@ -6,8 +6,8 @@
  * partitions ours) and its offsets are held. The persist worker and the search indexer are two
  * such groups (DESIGN.md: Kafka is the pipeline, not the router).
  */
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
-import { ChatlabError, ErrorCodes, createRegistry, describeIssue, errorMessage, messageSchema, systemClock } from '../core/index.js';
+import { Kafka, logLevel, parseMessageRecord, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
+import { ChatlabError, ErrorCodes, createRegistry, errorMessage, systemClock } from '../core/index.js';
 import type { Clock, Counter, Gauge, Histogram, Message, Registry, ServiceConfig } from '../core/index.js';
 import { WriteCoalescer } from './coalescer.js';
 
@@ -48,21 +48,6 @@ const SLEEP_SLICE_MS = 250;
 /** Capped exponential: 200, 400, 800, ... 5000 ms. No jitter: there is one writer per partition. */
 export function persistBackoffMs(attempt: number): number {
   return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
-}
-
-export type ParsedRecord = { ok: true; message: Message } | { ok: false; reason: string };
-
-/** Never throws: a malformed record must not stop the partition behind it. */
-export function parseRecord(value: Buffer | null): ParsedRecord {
-  if (value === null) return { ok: false, reason: 'empty value' };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'value is not valid JSON' };
-  }
-  const parsed = messageSchema.safeParse(raw);
-  return parsed.success ? { ok: true, message: parsed.data } : { ok: false, reason: describeIssue(parsed.error) };
 }
 
 export interface ConsumerStats {
@@ -194,7 +179,7 @@ export async function startMessageConsumer(o: MessageConsumerOptions): Promise<S
     const { batch } = p;
     const unique = new Map<string, Message>();
     for (const record of batch.messages) {
-      const r = parseRecord(record.value);
+      const r = parseMessageRecord(record.value);
       if (r.ok) unique.set(o.keyOf(r.message), r.message);
       else {
         stats.rejected++;

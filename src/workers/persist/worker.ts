@@ -9,7 +9,7 @@ import type { ServiceConfig } from '../../core/index.js';
 import { MessageStore, createCassandraClient, type CassandraClient } from '../../store/index.js';
 import { pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
-export { parseRecord, persistBackoffMs, type ParsedRecord } from '../message-consumer.js';
+export { persistBackoffMs } from '../message-consumer.js';
 
 export const PERSIST_GROUP_ID = 'chatlab-persist';
 
