@@ -66,3 +66,8 @@ export function runServiceProcess<S extends RunningService>(
     process.exit(1);
   });
 }
+
+/** A service's diagnostics: the given sink, or one line each on stderr under the service's name. */
+export function serviceLog(name: string, log?: (line: string) => void): (line: string) => void {
+  return log ?? ((line: string) => void process.stderr.write(`[${name}] ${line}\n`));
+}

@@ -7,11 +7,12 @@ import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
   MessageStore,
-  createCassandraClient,
   defineMemberChangeScript,
   definePublishScript,
   leaseWorkerId,
   redisKeys,
+  serviceCassandra,
+  serviceRedis,
   usesGroupChannel,
 } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
@@ -44,16 +45,14 @@ export interface RunningGateway {
 export async function startGateway(config: ServiceConfig, customEvents?: GatewayEvents, random: () => number = Math.random, clock: Clock = systemClock): Promise<RunningGateway> {
   const options = parseGatewayOptions(config.options);
   const keys = redisKeys(config.redisPrefix);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
-  const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redis = serviceRedis(config, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  const sub = serviceRedis(config, { maxRetriesPerRequest: null });
   // The worker-id lease renews on its own connection: behind a backlog of sends on the shared
   // one, a renewal waited minutes (restart-cassandra at 500 clients) and the lease was lost.
   const leaseRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  redis.on('error', () => {});
-  sub.on('error', () => {});
   definePublishScript(redis);
   defineMemberChangeScript(redis);
-  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+  const cassandra = serviceCassandra(config);
   const metrics = createGatewayMetrics(config.name);
   const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} [${config.name}] ${line}\n`);
   const producer = new BatchingProducer(

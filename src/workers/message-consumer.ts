@@ -7,7 +7,7 @@
  * such groups (DESIGN.md: Kafka is the pipeline, not the router).
  */
 import { Kafka, logLevel, parseMessageRecord, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
-import { ChatlabError, ErrorCodes, createRegistry, errorMessage, systemClock } from '../core/index.js';
+import { ChatlabError, ErrorCodes, createRegistry, errorMessage, serviceLog, systemClock } from '../core/index.js';
 import type { Clock, Counter, Gauge, Histogram, Message, Registry, ServiceConfig } from '../core/index.js';
 import { WriteCoalescer } from './coalescer.js';
 
@@ -109,10 +109,31 @@ export interface StartedConsumerWorker<Stats> {
   stop(): Promise<void>;
 }
 
+/**
+ * A started consumer as the worker it serves: its written count under the worker's own name
+ * (`persisted`, `indexed`), and a stop that also closes what the worker opened, once.
+ */
+export function consumerWorker<Name extends string>(
+  consumer: StartedMessageConsumer,
+  o: { registry: Registry; groupId: string; writtenAs: Name; close?: () => Promise<void> },
+): StartedConsumerWorker<Omit<ConsumerStats, 'written'> & Record<Name, number>> {
+  let stopping: Promise<void> | undefined;
+  return {
+    get stats() {
+      const { written, ...rest } = consumer.stats;
+      return { ...rest, [o.writtenAs]: written } as Omit<ConsumerStats, 'written'> & Record<Name, number>;
+    },
+    registry: o.registry,
+    groupId: o.groupId,
+    healthy: () => consumer.healthy(),
+    stop: () => (stopping ??= consumer.stop().then(o.close)),
+  };
+}
+
 /** What every such worker derives from its config and deps: where it logs and counts, and its group. */
 export function workerSetup(config: ServiceConfig, deps: ConsumerWorkerDeps, defaultGroupId: string): { log: (line: string) => void; registry: Registry; groupId: string } {
   return {
-    log: deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`)),
+    log: serviceLog(config.name, deps.log),
     registry: deps.registry ?? createRegistry(config.name),
     groupId: typeof config.options['groupId'] === 'string' ? config.options['groupId'] : defaultGroupId,
   };

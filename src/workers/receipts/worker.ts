@@ -4,16 +4,16 @@
  * 500 reads of one conversation between two flushes cost one row), and tells the other
  * members of each conversation through `receipt` frames, throttled per conversation.
  */
-import { Redis } from 'ioredis';
-import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, systemClock, type Clock, type ReceiptFrame, type Registry, type ServiceConfig } from '../../core/index.js';
+import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, serviceLog, systemClock, type Clock, type ReceiptFrame, type Registry, type ServiceConfig } from '../../core/index.js';
 import {
   ConversationStore,
   ReceiptScripts,
   WatermarkStore,
-  createCassandraClient,
   encodeServiceFrame,
   publishBatched,
   redisKeys,
+  serviceCassandra,
+  serviceRedis,
   type Conversation,
   type ReceiptEntry,
   type WatermarkRow,
@@ -31,11 +31,10 @@ export interface StartedReceiptsWorker {
 export async function startReceiptsWorker(config: ServiceConfig, deps: { registry: Registry; clock?: Clock; log?: (line: string) => void }): Promise<StartedReceiptsWorker> {
   const options = parseReceiptsOptions(config.options);
   const clock = deps.clock ?? systemClock;
-  const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));
+  const log = serviceLog(config.name, deps.log);
   const keys = redisKeys(config.redisPrefix);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  redis.on('error', () => {});
-  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+  const redis = serviceRedis(config);
+  const cassandra = serviceCassandra(config);
   const scripts = new ReceiptScripts(redis, keys);
   const watermarks = new WatermarkStore(cassandra, config.keyspace);
   const conversations = new ConversationStore(redis, cassandra, config.keyspace, keys);
