@@ -29,3 +29,8 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [transport.name]: transport,
   [membershipChurn.name]: membershipChurn,
 };
+
+/** The steps of `chatlab calibrate` and the probes `chatlab size --validate` reads (not a listed scenario). */
+export { calibrateScenario } from './calibrate/scenario.js';
+export { counters, idleRates } from './calibrate/steps.js';
+export { cpuOver, processesOf, sumOf } from './calibrate/probe.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
-import { calibrateScenario } from '../../scenarios/calibrate/scenario.js';
+import { calibrateScenario } from '../../scenarios/index.js';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { runScenario, type EngineEvents } from '../scenario/index.js';
 import { decodeSamples, deriveCalibration, FIGURES, fmt, type Calibration, type FigureName } from '../sizing/index.js';
@@ -13,7 +13,7 @@ import { exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
 import { attachRunProgress } from './run-progress.js';
 import { assertHealthy } from './run-stack.js';
-import { formatTable } from './size.js';
+import { formatTable } from './table.js';
 
 /** The clock of the first core: os.cpus() reports 0 on some VMs, /proc/cpuinfo still says. */
 function clockMHz(): number {

@@ -1,8 +1,6 @@
 import os from 'node:os';
 import { EventEmitter } from 'node:events';
-import { scenarios } from '../../scenarios/index.js';
-import { counters, idleRates } from '../../scenarios/calibrate/steps.js';
-import { cpuOver, processesOf, sumOf } from '../../scenarios/calibrate/probe.js';
+import { counters, cpuOver, idleRates, processesOf, scenarios, sumOf } from '../../scenarios/index.js';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { applyServiceOptions, readServiceOptions, restoreServiceOptions, runScenario, type EngineEvents, type ScenarioDefinition } from '../scenario/index.js';
 import { checkOf, predictCpu, predictKnee, type Check } from '../sizing/index.js';
@@ -12,7 +10,7 @@ import { Exit } from './exit-codes.js';
 import { err, makeChalk, out, printJson } from './output.js';
 import { attachRunProgress } from './run-progress.js';
 import { assertHealthy } from './run-stack.js';
-import { formatTable } from './size.js';
+import { formatTable } from './table.js';
 import { loadCalibration } from './size-input.js';
 
 /** Runs the model did not see: per-process CPU runs, and knee runs (capacity), two sizes each. */

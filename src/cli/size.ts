@@ -7,6 +7,7 @@ import { exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
 import { loadCalibration, WORKLOAD_FLAGS, workloadFrom } from './size-input.js';
 import { validateCommand } from './size-validate.js';
+import { formatTable } from './table.js';
 import type { GlobalOptions } from './context.js';
 
 export function registerSize(program: Command): void {
@@ -56,13 +57,6 @@ export function writeSizeReport(r: SizeResult, dir: string): void {
     ['size.json', `${JSON.stringify(r, null, 2)}\n`],
   ];
   for (const [name, text] of files) fs.writeFileSync(path.join(dir, name), text);
-}
-
-/** A plain table: columns padded, numbers right-aligned, the binding row marked. */
-export function formatTable(head: string[], rows: string[][], right: (i: number) => boolean): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (right(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)];
 }
 
 function printTable(r: SizeResult): void {
