@@ -11,7 +11,7 @@ const params = z.object({
   framesPerSec: z.coerce.number().min(10).default(2000),
   pairs: z.coerce.number().int().min(10).default(100),
   directPerSec: z.coerce.number().min(1).default(150),
-  windowSec: z.coerce.number().min(1).default(3),
+  windowSec: z.coerce.number().min(1).default(4),
   repeats: z.coerce.number().int().min(1).default(3),
   idleConnections: z.coerce.number().int().min(0).default(10_000),
   historyPerSec: z.coerce.number().min(1).default(20),

@@ -57,6 +57,8 @@ export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: stri
   add(s, 'gatewayUsPerHandshake', sumOf(busy, 'gateway') / users.length);
   if (c1.presence - c0.presence > 20) add(s, 'presenceUsPerNotification', (busy.get('presence') ?? 0) / (c1.presence - c0.presence));
   // held, nothing sent: what connected clients cost by the second; the windows after count their work above this
+  // the connect burst's aftermath (presence fan-out, syncs, a collection) first, then the held window
+  await ctx.sleep(2000);
   ctx.phase(`${users.length} clients held, nothing sent (${o.heldSec ?? 3} s)`);
   const held = await cpuOver(n, () => ctx.sleep((o.heldSec ?? 3) * 1000));
   const heldBusy = aboveIdle(held.us, held.wallUs, o.idle);
