@@ -4,7 +4,7 @@ import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type Late
 import type { BackoffOptions, Transport } from '../client/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
-import { checkDeliveries, type History, type MembershipHistory } from './checker/index.js';
+import { checkDeliveries, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
 import { requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
 import type { WorkerCollected } from './load/protocol.js';
 import { LoadPool, type PoolSecond } from './pool.js';
@@ -170,7 +170,7 @@ export class VariantContext implements ScenarioContext {
     return false;
   }
 
-  async check(pool: LoadPool, collected?: WorkerCollected[]) {
+  async check(pool: LoadPool, collected?: WorkerCollected[], extra: { observations?: readonly ObservationRecord[] } = {}) {
     const got = collected ?? (await pool.collect());
     const sends = got.flatMap((w) => w.sends);
     const acked = new Set(sends.filter((s) => s.id).map((s) => s.id!));
@@ -194,6 +194,7 @@ export class VariantContext implements ScenarioContext {
       })),
       stored: stored.ids.map((messageId) => ({ messageId })),
       historyVisibleAt: stored.at,
+      observations: [...observationsOf(got), ...(extra.observations ?? [])],
     };
     // A debugging aid: the whole record the verdict came from, to re-judge or dig into offline.
     const dump = process.env['CHATLAB_DEBUG_HISTORY'];
@@ -258,4 +259,12 @@ export class VariantContext implements ScenarioContext {
     this.redis?.disconnect();
     await this.cassandra?.shutdown().catch(() => {});
   }
+}
+
+/** What the clients got besides messages, for the leak check: receipts (at their watermark) and member frames. */
+function observationsOf(collected: readonly WorkerCollected[]): ObservationRecord[] {
+  return collected.flatMap((w) => [
+    ...w.receipts.map((r): ObservationRecord => ({ channel: 'receipt', recipientId: r.to, conversationId: r.conv, messageId: r.id, receivedAt: r.at })),
+    ...(w.members ?? []).map((m): ObservationRecord => ({ channel: 'member', recipientId: m.r, conversationId: m.c, messageId: m.id, receivedAt: m.t })),
+  ]);
 }

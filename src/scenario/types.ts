@@ -91,8 +91,12 @@ export interface ScenarioContext {
   startClients(clients: ClientSpec[], o?: Partial<Pick<PoolOptions, 'workers' | 'backoff' | 'recordHistory' | 'bodyBytes' | 'autoRead' | 'searchBodies' | 'localStoreDir' | 'transport'>>): Promise<LoadPool>;
   /** Waits until every client is connected, synced and has no unacked send (or the timeout). */
   quiesce(pool: LoadPool, timeoutMs?: number): Promise<boolean>;
-  /** Collects the pool's history and runs the delivery checker on it (with stored history). */
-  check(pool: LoadPool, collected?: WorkerCollected[]): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
+  /**
+   * Collects the pool's history and runs the delivery checker on it (with stored history). The
+   * clients' receipts and member frames are judged for leaks; `observations` adds what the
+   * scenario itself saw as users (history pages, search hits).
+   */
+  check(pool: LoadPool, collected?: WorkerCollected[], extra?: { observations?: readonly import('./checker/index.js').ObservationRecord[] }): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
   /** Sum of a Prometheus counter over every service (optionally only one kind). */
   scrape(metric: string, labels?: Record<string, string>, kind?: string): Promise<number>;
   readonly control: {
