@@ -5,7 +5,7 @@ import type { BackoffOptions, Transport } from '../client/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
 import { checkDeliveries, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
-import { requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
+import { requestCreate, requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
 import type { WorkerCollected } from './load/protocol.js';
 import { LoadPool, type PoolSecond } from './pool.js';
 import type { SeriesPoint, TimelineEvent } from './result.js';
@@ -88,6 +88,14 @@ export class VariantContext implements ScenarioContext {
       this.members.set(c.conversationId, c);
       return c;
     });
+  }
+
+  async createConversationVia(gatewayIndex: number, by: string, members: string[]): Promise<Conversation> {
+    const token = signToken(by, this.secret, { ttlSec: LOAD_TOKEN_TTL_SEC });
+    const { conversationId, requestedAt } = await requestCreate(this.gateways.map((g) => g.url), gatewayIndex, token, members, members.length > 2 ? 'hunt' : undefined);
+    const c: Conversation = { conversationId, kind: members.length > 2 ? 'group' : 'direct', name: null, members, createdAt: requestedAt, version: '0' };
+    this.members.set(conversationId, c);
+    return c;
   }
 
   async changeMembers(conversationId: string, by: string, change: 'joined' | 'left', userIds: string[]): Promise<MemberChangeDone> {

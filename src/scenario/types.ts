@@ -82,6 +82,12 @@ export interface ScenarioContext {
   /** Creates conversations (direct when 2 members) through the store, as `chatlab seed` does. */
   createConversations(memberLists: string[][]): Promise<Conversation[]>;
   /**
+   * Creates a conversation through a gateway's HTTP API (`POST /v1/conversations` on gateway
+   * `gatewayIndex`, then the others if it is down) as user `by`, as an app does: the gateways
+   * learn it from the stack, not from a seed. The checker expects its sends at its members.
+   */
+  createConversationVia(gatewayIndex: number, by: string, members: string[]): Promise<Conversation>;
+  /**
    * Adds (`joined`) or removes (`left`) members through a gateway's HTTP API as user `by`
    * (retrying 429/503 and gateways that are down), then tells the clients concerned. The
    * checker then judges those conversations by membership over time (leaks, lost).
