@@ -61,7 +61,7 @@ export interface SimClientOptions {
 
 /**
  * The empty map every client starts with for its unacked sends and its syncs in flight: a held
- * client that never sends keeps no map of its own (~200 bytes each; issue 11). Never written:
+ * client that never sends keeps no map of its own (~200 bytes each). Never written:
  * the first write replaces it (`pendingMap`, `syncingMap`); deletes and clears on it are no-ops.
  */
 const NONE = new Map<string, never>();
@@ -76,7 +76,7 @@ interface Pending {
 }
 
 /**
- * A simulated chat client speaking PROTOCOL.md: reconnects by policy (a state machine with
+ * A simulated chat client speaking docs/protocol.md: reconnects by policy (a state machine with
  * re-entry guards), syncs every conversation from its last id after a reconnect while live
  * messages keep arriving (merged by id, duplicates dropped), and re-sends whatever was never
  * acked with the same clientMsgId (so the server's dedupe makes it exactly-once).
