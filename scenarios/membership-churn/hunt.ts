@@ -70,11 +70,11 @@ export class Hunter {
   }
 
   /** GET as a user on the next gateway: the status and the parsed body (null when no gateway answered). */
-  private async get(userId: string, path: string): Promise<{ status: number; body: any } | null> {
+  private async get<T>(userId: string, path: string): Promise<{ status: number; body: Partial<T> | null } | null> {
     const gw = this.ctx.gateways[this.turn++ % this.ctx.gateways.length]!.url;
     try {
       const res = await fetch(`${gw}${path}`, { headers: { authorization: `Bearer ${this.token(userId)}` }, signal: AbortSignal.timeout(10_000) });
-      return { status: res.status, body: await res.json().catch(() => null) };
+      return { status: res.status, body: (await res.json().catch(() => null)) as Partial<T> | null };
     } catch {
       return null; // a gateway down (the fault): the next call goes elsewhere
     }
@@ -82,9 +82,9 @@ export class Hunter {
 
   /** Every search hit of a user in one conversation (the word every load body has). */
   private async search(userId: string, conversationId: string): Promise<{ status: number; ids: string[] } | null> {
-    const r = await this.get(userId, `/v1/search?${new URLSearchParams({ q: SEARCH_COMMON_WORD, conversationId, limit: '100' })}`);
+    const r = await this.get<{ hits: Array<{ conversationId: string; messageId: string }> }>(userId, `/v1/search?${new URLSearchParams({ q: SEARCH_COMMON_WORD, conversationId, limit: '100' })}`);
     if (!r) return null;
-    const hits = (r.body?.hits ?? []) as Array<{ conversationId: string; messageId: string }>;
+    const hits = r.body?.hits ?? [];
     return { status: r.status, ids: hits.filter((h) => h.conversationId === conversationId).map((h) => h.messageId) };
   }
 
@@ -125,8 +125,8 @@ export class Hunter {
       this.tally.searchProbes++;
       this.record('search', g.outsider, g.conversationId, found.ids);
     }
-    const page = await this.get(g.outsider, `/v1/conversations/${encodeURIComponent(g.conversationId)}/messages?after=0&limit=500`);
-    if (page?.status === 200) this.record('history', g.outsider, g.conversationId, ((page.body?.messages ?? []) as Array<{ messageId: string }>).map((m) => m.messageId));
+    const page = await this.get<{ messages: Array<{ messageId: string }> }>(g.outsider, `/v1/conversations/${encodeURIComponent(g.conversationId)}/messages?after=0&limit=500`);
+    if (page?.status === 200) this.record('history', g.outsider, g.conversationId, (page.body?.messages ?? []).map((m) => m.messageId));
     await this.ctx.changeMembers(g.conversationId, sender, 'left', [g.outsider]);
   }
 
