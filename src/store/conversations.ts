@@ -141,6 +141,30 @@ export class ConversationStore {
   }
 
   /**
+   * A member's spans in each of these conversations, one round trip for all that Redis holds
+   * (search asks for every conversation of the caller); a conversation Redis lost is reloaded as
+   * spansOf does. Unknown conversations are left out.
+   */
+  async spansOfMany(conversationIds: readonly string[], userId: string): Promise<Map<string, Span[]>> {
+    const pipeline = this.redis.pipeline();
+    for (const id of conversationIds) pipeline.exists(this.keys.meta(id)).hget(this.keys.spans(id), userId);
+    const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
+    const out = new Map<string, Span[]>();
+    const reload: string[] = [];
+    conversationIds.forEach((id, i) => {
+      const [[existsErr, exists], [rawErr, raw]] = [replies[2 * i]!, replies[2 * i + 1]!];
+      if (existsErr || rawErr) throw existsErr ?? rawErr;
+      if (exists) out.set(id, parseSpans(raw as string | null));
+      else reload.push(id);
+    });
+    await mapLimited(reload, 16, async (id) => {
+      const spans = await this.spansOf(id, userId);
+      if (spans) out.set(id, spans);
+    });
+    return out;
+  }
+
+  /**
    * `user:<u>:convs` is trusted only once marked loaded (it holds LOADED_MARK): a set that a
    * Redis flush emptied, then a new conversation refilled with one id, is not the whole list.
    */
