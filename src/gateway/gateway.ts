@@ -14,6 +14,7 @@ import {
   redisKeys,
   usesGroupChannel,
 } from '../store/index.js';
+import { admitUser } from './admission.js';
 import { tokenFromRequest } from './auth.js';
 import { Connection, TokenBucket } from './connection.js';
 import { CachedConversations, type GatewayContext, type GatewayEvents } from './context.js';
@@ -114,9 +115,6 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   });
   await sub.subscribe(keys.memberChanges);
   const friends = new FriendsCache({ conversationsOf: (u) => conversations.raw.conversationsOf(u), get: (id) => conversations.get(id) }, options.presenceFriendsCacheMs);
-  router.onControl = (userId, msg) => {
-    if (msg.op === 'joined' && usesGroupChannel(options, msg.size)) void router.joinGroup(userId, msg.conversationId);
-  };
 
   let draining = false;
   // Pub/Sub has no memory: while the subscriber was disconnected, messages published to our
@@ -169,18 +167,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
    * before it opens (so it is routable once the client sees it). A refusal status, or null once
    * reserved (then `opened` or `router.release` follows).
    */
-  async function admit(userId: string): Promise<number | null> {
-    if (router.countOf(userId) >= options.maxConnectionsPerUser) return 429;
-    try {
-      await router.reserve(userId, await largeGroupsOf(userId));
-    } catch {
-      return 503;
-    }
-    if (draining) {
-      router.release(userId);
-      return 503;
-    }
-    return null;
+  function admit(userId: string): Promise<number | null> {
+    return admitUser({ router, cap: options.maxConnectionsPerUser, largeGroupsOf, draining: () => draining, log }, userId);
   }
 
   /** The reserved connection is open: routed, announced; returns what undoes that once it ends. */
