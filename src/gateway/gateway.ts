@@ -134,6 +134,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     if (!subscriberLost || draining) return;
     subscriberLost = false;
     ctx.redisLostAt = Date.now();
+    // member changes published while it was away were never applied here
+    conversations.invalidateAll();
     const sockets = router.sockets() as Connection[];
     for (const conn of sockets) conn.detach();
     for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(options.reconnectSpreadMs, random) });
