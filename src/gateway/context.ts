@@ -46,7 +46,7 @@ export function streamMayBeLost(ctx: Pick<GatewayContext, 'redisLostAt'>, now = 
 
 /**
  * Conversations change only by member changes, which every gateway hears on `members:changes`
- * (applied here in place, see src/gateway/membership.ts); a send that still raced one is
+ * (applied here in place, see src/gateway/membership-routing.ts); a send that still raced one is
  * refused by the publish script and reads the conversation again, so the cache is kept once loaded,
  * until its subscriber connection drops (invalidateAll: changes published meanwhile went
  * unheard). A read in flight when a change of its conversation is heard is read again. The bound is

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/search` (PROTOCOL.md §HTTP): full-text search over the caller's conversations.
+ * `GET /v1/search` (docs/protocol.md, HTTP): full-text search over the caller's conversations.
  * Membership is the server's: the filter is the caller's conversation set, each cut to the
  * stretches they were a member (their spans), and a named conversation they are not in is 403,
  * as for history. The engine down is a plain error,
