@@ -44,6 +44,9 @@ export function streamMayBeLost(ctx: Pick<GatewayContext, 'redisLostAt'>, now = 
   return ctx.redisLostAt > 0 && now - ctx.redisLostAt < STREAM_LOSS_GRACE_MS;
 }
 
+/** Reads of one conversation while member changes keep making the read stale. */
+const MAX_LOADS = 3;
+
 /**
  * Conversations change only by member changes, which every gateway hears on `members:changes`
  * (applied here in place, see src/gateway/membership-routing.ts); a send that still raced one is
@@ -53,9 +56,6 @@ export function streamMayBeLost(ctx: Pick<GatewayContext, 'redisLostAt'>, now = 
  * on members held, not on entries: one 10,000-member group weighs what 5,000 direct
  * conversations do, so a burst of large groups cannot grow the heap past the bound.
  */
-/** Reads of one conversation while member changes keep making the read stale. */
-const MAX_LOADS = 3;
-
 export class CachedConversations {
   private readonly cache = new Map<string, Conversation>();
   private readonly memberSets = new Map<string, Set<string>>();
