@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
+import { ChatlabError, ConcurrencyLimit, ErrorCodes, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
 import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
@@ -30,6 +30,10 @@ import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
 import { drainAndClose, reconnectDelayMs } from './shutdown.js';
 import { upgradeProblem } from './upgrade-check.js';
+
+/** History pages read from Cassandra at once per gateway, and how many may wait behind them. */
+export const STORAGE_READS_MAX = 16;
+export const STORAGE_READS_WAITING = 2000;
 
 export interface RunningGateway {
   port: number;
@@ -75,6 +79,10 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   });
   await Promise.all([cassandra.connect(), producer.connect()]);
 
+  // A gateway-wide bound on history pages read from Cassandra at once: a sync storm (every client
+  // of a restarted Redis or gateway syncing each conversation) waits here in order, and beyond
+  // the queue a sync is answered "unavailable, ask again" instead of piling onto Cassandra.
+  const storageReads = new ConcurrencyLimit(STORAGE_READS_MAX, STORAGE_READS_WAITING, () => new ChatlabError(ErrorCodes.UNAVAILABLE, `more than ${STORAGE_READS_WAITING} history reads waiting for storage on this gateway: ask again`));
   const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys, config.secret));
   const router = new Router(sub, keys, metrics);
   const sink: GatewayEventSink | undefined = customEvents
@@ -87,7 +95,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     redis,
     keys,
     conversations,
-    messages: new MessageStore(cassandra, config.keyspace),
+    messages: new MessageStore(cassandra, config.keyspace, { readLimit: storageReads }),
     producer,
     minter,
     router,
@@ -97,6 +105,11 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     events,
     clock,
   };
+  gauge(metrics.registry, 'chatlab_gateway_storage_reads', `history pages read from Cassandra now (at most ${STORAGE_READS_MAX}), waiting for a turn, and the peak in flight`, ['state'], (g) => {
+    g.set({ state: 'active' }, storageReads.active);
+    g.set({ state: 'waiting' }, storageReads.waiting);
+    g.set({ state: 'peak' }, storageReads.peak);
+  });
   // the Snowflake clock guard's outcomes, read at scrape time
   gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
     g.set({ outcome: 'waited' }, minter.stats.backwardsWaits);

@@ -46,6 +46,9 @@ export interface Conversation {
  * restart (a Redis without persistence comes back empty).
  */
 export class ConversationStore {
+  /** Loads from Cassandra in flight, by conversation: concurrent readers share one. */
+  private readonly loading = new Map<string, Promise<Conversation | null>>();
+
   constructor(
     private readonly redis: Redis,
     private readonly cassandra: CassandraClient,
@@ -110,6 +113,18 @@ export class ConversationStore {
         version: meta['ver'] || '0',
       };
     }
+    if (!rereadIfRaced) return this.load(conversationId, false);
+    // single flight: a sync storm after a Redis restart asks for the same conversations at once
+    let pending = this.loading.get(conversationId);
+    if (!pending) {
+      pending = this.load(conversationId, true).finally(() => this.loading.delete(conversationId));
+      this.loading.set(conversationId, pending);
+    }
+    return pending;
+  }
+
+  /** From Cassandra (Redis lacks it), filled into Redis unless another process did first. */
+  private async load(conversationId: string, rereadIfRaced: boolean): Promise<Conversation | null> {
     const rs = await this.cassandra.execute(`SELECT kind, name, members, created_at FROM ${this.keyspace}.conversations WHERE conversation_id = ?`, [conversationId]);
     const row = rs.first();
     if (!row) return null;
