@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { startGateway } from '../../src/gateway/index.js';
 import { connect, type TestSocket } from '../support/ws-client.js';
-import { createConversation, gateways, socketsPerTest, token, users } from './support.js';
+import { createConversation, endpoints, gatewayConfig, gateways, history, socketsPerTest, token, users } from './support.js';
 
 /**
  * Members only, over time, on the real stack: search and read receipts follow a member's spans
@@ -99,5 +101,35 @@ describe('members only, over time', () => {
     for (const s of opened) s.close();
     expect(opened).toHaveLength(16);
     expect(statuses).toEqual(Array(44).fill(429));
+  });
+
+  it("a member added while a gateway's subscriber was away can send there once it is back (its conversation cache is dropped)", async () => {
+    const [g1] = gateways() as [string];
+    const gw = await startGateway(gatewayConfig('gwcache', {}));
+    const admin = new Redis(endpoints().redis.url);
+    try {
+      const url = `http://127.0.0.1:${gw.port}`;
+      const [a, b, c] = users('cache', 3) as [string, string, string];
+      const [x] = users('cachex', 1) as [string];
+      const conv = (await createConversation(g1, a, [a, b, c])).body.conversationId as string;
+      expect((await history(url, a, conv, '?after=0')).status).toBe(200); // cached there now
+      // its subscriber is held back a second once Redis drops it (as Redis drops a slow subscriber)
+      const sub = (gw.ctx.router as unknown as { sub: Redis }).sub;
+      sub.options.retryStrategy = () => 1000;
+      const lost = new Promise((r) => sub.once('close', r));
+      const back = new Promise((r) => sub.once('ready', r));
+      await admin.client('KILL', 'TYPE', 'pubsub');
+      await lost;
+      await members(g1, a, conv, 'POST', x); // published while nobody there listens
+      await back;
+      await sleep(300);
+      const sx = await as(x, url);
+      sx.send({ type: 'send', clientMsgId: 'x1', conversationId: conv, body: 'hello' });
+      const answer = await sx.waitFor((f) => (f.type === 'ack' || f.type === 'error') && (f.clientMsgId === 'x1' || f.ref === 'x1'), 10_000, 'an answer');
+      expect(answer).toMatchObject({ type: 'ack', clientMsgId: 'x1' });
+    } finally {
+      admin.disconnect();
+      await gw.shutdown();
+    }
   });
 });
