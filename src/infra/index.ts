@@ -10,5 +10,5 @@ export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth, se
 export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, signalGroup, tailFile, type RunningProcess } from './process.js';
 export { waitUntil } from './readiness.js';
 export { startAll } from './start-all.js';
-export { freePort, freePorts } from './ports.js';
+export { assertBindable, canBind, ephemeralPortRange, freePort, freePorts, listenPortRanges } from './ports.js';
 export { searchRequest, type SearchResponse } from './search-http.js';
