@@ -14,4 +14,4 @@ export { freePort, freePorts } from './ports.js';
 export { searchRequest, type SearchResponse } from './search-http.js';
 export { buildLocalImages, BASE_IMAGE, type BuildResult } from './images/build.js';
 export { LOCAL_IMAGES, OFFICIAL_IMAGES, resolveImages, imageVariable, isLocalImage, type ImageChoice, type ImageSet } from './images/names.js';
-export { imagesStatus, type ImageStatus } from './images/runtime.js';
+export { dockerode, imagesStatus, type ImageStatus } from './images/runtime.js';
