@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { CloseCodes, errorMessage, parseClientFrame, type ClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
+import { CloseCodes, SYNC_LIMIT_DEFAULT, errorMessage, parseClientFrame, type ClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
 import { wsWire, type ConnectionWire } from './connection-wire.js';
 import { readVisibleHistory } from './visible-history.js';
 import { handleSend, type SendOutcome, type SendReply } from './send.js';
@@ -38,11 +38,11 @@ let nextId = 0;
 /** Syncs a socket may have waiting behind the one in flight (a client syncs each conversation once per reconnect). */
 export const MAX_QUEUED_SYNCS = 64;
 
-/** One client socket: rate limit, bounded outbound queue, frame dispatch. */
 /** How long after opening a socket remembers what it was pushed, and how much (reconnect syncs come at once). */
 const RECORD_PUSHES_MS = 10_000;
 const MAX_RECORDED_PUSHES = 5000;
 
+/** One client socket: rate limit, bounded outbound queue, frame dispatch. */
 export class Connection implements RoutedSocket {
   readonly id: string;
   private readonly bucket: TokenBucket;
@@ -102,7 +102,6 @@ export class Connection implements RoutedSocket {
     this.wire.ping();
   }
 
-  /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
   /** A routed frame (a message, presence, a receipt): dropped once the socket is detached. */
   push(frame: string | Buffer): void {
     if (!this.detached) this.write(frame);
@@ -122,13 +121,17 @@ export class Connection implements RoutedSocket {
     this.detached = true;
   }
 
+  /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
   private write(frame: string | Buffer): void {
-    if (this.closed) return;
-    if (this.wire.bufferedAmount > this.ctx.options.outboundLimitBytes) {
-      this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
-      return;
-    }
+    if (this.closed || this.closedAsSlow()) return;
     this.wire.sendText(frame);
+  }
+
+  /** Closes the socket with 4008 when its unsent bytes are over the limit (a slow consumer). */
+  private closedAsSlow(): boolean {
+    if (this.wire.bufferedAmount <= this.ctx.options.outboundLimitBytes) return false;
+    this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
+    return true;
   }
 
   /**
@@ -136,11 +139,7 @@ export class Connection implements RoutedSocket {
    * the socket is detached, as push is.
    */
   pushWire(wire: Buffer, messageId?: string): void {
-    if (this.detached || this.closed) return;
-    if (this.wire.bufferedAmount > this.ctx.options.outboundLimitBytes) {
-      this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
-      return;
-    }
+    if (this.detached || this.closed || this.closedAsSlow()) return;
     // what ws.send does on a socket that is not open: nothing goes out
     if (!this.wire.open) return;
     this.wire.sendWire(wire);
@@ -288,7 +287,7 @@ export class Connection implements RoutedSocket {
       recentKey: this.ctx.keys.recent(frame.conversationId),
       conversationId: frame.conversationId,
       after: frame.after,
-      limit: frame.limit ?? 100,
+      limit: frame.limit ?? SYNC_LIMIT_DEFAULT,
       fromMs: conversation?.createdAt,
       streamMayBeLost: streamMayBeLost(this.ctx),
     });

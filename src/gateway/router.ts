@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { compareIds } from '../core/index.js';
-import { decodeRoutedBuffer, isEcho, messageIdOfFrame, type ControlMessage, type RedisKeys } from '../store/index.js';
+import { decodeRoutedBuffer, idOfFrame, isEcho, type ControlMessage, type RedisKeys } from '../store/index.js';
 import { FrameMemo } from './frame-memo.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -8,8 +8,10 @@ import type { GatewayMetrics } from './metrics.js';
 export interface RoutedSocket {
   readonly id: string;
   readonly userId: string;
-  /** A whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets it. */
-  /** `messageId` when the frame is a chat message. */
+  /**
+   * Pushes a whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets
+   * it; `messageId` when the frame is a chat message.
+   */
   pushWire(wire: Buffer, messageId?: string): void;
 }
 
@@ -131,7 +133,7 @@ export class Router {
     if (subscribe) await this.subscribe(this.keys.group(conv));
   }
 
-  // --- member changes (src/gateway/membership.ts): synchronous, so exact in publish order ---
+  // --- member changes (membership-routing.ts): synchronous, so exact in publish order ---
 
   /** The open sockets of a user here. */
   socketsOfUser(userId: string): RoutedSocket[] {
@@ -280,11 +282,4 @@ export class Router {
     if (channel.startsWith(this.keys.groupPrefix)) return this.byGroup.get(channel.slice(this.keys.groupPrefix.length));
     return undefined;
   }
-}
-
-const ANY_ID = /"messageId":"(\d+)"/;
-
-/** The id of a message frame, or of a member frame (whose change id is its `messageId` too). */
-export function idOfFrame(frame: Buffer): string | undefined {
-  return messageIdOfFrame(frame) ?? ANY_ID.exec(frame.toString('latin1'))?.[1];
 }

@@ -6,7 +6,7 @@ import { stackAlive } from './liveness.js';
 import { monitoringFiles } from './monitoring.js';
 import { readState, type ServiceKind, type StackState } from './state.js';
 
-/** The object `chatlab status --json` prints (PROTOCOL.md), plus a few extra fields. */
+/** The object `chatlab status --json` prints (docs/protocol.md), plus a few extra fields. */
 export interface StackStatus {
   infra: {
     redis: { url: string; healthy: boolean };

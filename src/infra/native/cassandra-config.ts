@@ -1,4 +1,4 @@
-/** Files and flags for a single-node Cassandra 5.0 on Java 17 (see DESIGN.md). */
+/** Files and flags for a single-node Cassandra 5.0 on Java 17. */
 import { SMALL_MACHINE_JVM_FLAGS } from './jvm-flags.js';
 
 export interface CassandraPorts {
