@@ -22,6 +22,12 @@ export interface PartSpec {
   /** The client port in the container, and the host port when it must be fixed (Kafka advertises it). */
   port: number;
   hostPort?: number;
+  /**
+   * A log line to wait for before the readiness check. Docker's port proxy accepts connections
+   * before the node listens; the CQL driver then leaves a 60 s request timer per early attempt,
+   * which keeps `up --detach` from exiting for a minute.
+   */
+  logReady?: RegExp;
 }
 
 export interface Heaps {
@@ -79,6 +85,7 @@ export function cassandraSpec(image: string, heaps: Heaps = {}): PartSpec {
       { target: `${home}/logback.xml`, content: LOGBACK_XML },
     ],
     port: IMAGE_PORTS.cassandra,
+    logReady: /Starting listening for CQL clients/,
   };
 }
 

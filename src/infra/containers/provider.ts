@@ -104,7 +104,7 @@ export class ContainersProvider implements InfraProvider {
     const problem = imagesProblem(await imagesStatus(docker, images), false);
     if (problem) throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `--infra containers: ${problem}`);
 
-    const { getContainerRuntimeClient, GenericContainer } = await import('testcontainers');
+    const { getContainerRuntimeClient, GenericContainer, Wait } = await import('testcontainers');
 
     const runtimeHost = (await getContainerRuntimeClient()).info.containerRuntime.host;
     const host = runtimeHost === 'localhost' ? '127.0.0.1' : runtimeHost;
@@ -131,7 +131,7 @@ export class ContainersProvider implements InfraProvider {
         .withExposedPorts(spec.hostPort ? { container: spec.port, host: spec.hostPort } : spec.port)
         // readiness is chatlab's own check below, the native provider's; testcontainers' port
         // check execs into the container again and again (minutes of a loaded 2-core machine)
-        .withWaitStrategy(new StartedOnly());
+        .withWaitStrategy(spec.logReady ? Wait.forLogMessage(spec.logReady).withStartupTimeout(180_000) : new StartedOnly());
       if (spec.command) container = container.withCommand(spec.command);
       if (spec.files.length) container = container.withCopyContentToContainer(spec.files);
       const started = await container.start();
