@@ -89,7 +89,6 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
     else if (status) printStatus(status, makeChalk());
     if (opts.detach) {
       handedOff = true;
-      if (process.env["CHATLAB_DEBUG_HANDLES"]) setTimeout(() => process.stderr.write(`handles: ${process.getActiveResourcesInfo().join(",")}\n`), 3000).unref();
       err(c.dim(`detached: \`${hint(globals, 'status')}\` shows it, \`${hint(globals, 'down')}\` stops it`));
       return 0;
     }
