@@ -7,8 +7,19 @@ export interface CassandraPorts {
   jmx: number;
 }
 
+/** Where the node listens: loopback natively; in a container clients come through a port mapping. */
+export interface CassandraAddresses {
+  listen: string;
+  rpc: string;
+  /** Required by Cassandra when rpc is 0.0.0.0: the address it tells clients. */
+  broadcastRpc?: string;
+}
+
+const LOOPBACK: CassandraAddresses = { listen: '127.0.0.1', rpc: '127.0.0.1' };
+export const CASSANDRA_DEFAULT_HEAP = '1g';
+
 /** Only keys valid for 5.0: it refuses to start on an unknown key. */
-export function cassandraYaml(dir: string, ports: CassandraPorts): string {
+export function cassandraYaml(dir: string, ports: CassandraPorts, at: CassandraAddresses = LOOPBACK): string {
   return `cluster_name: chatlab
 num_tokens: 1
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
@@ -23,10 +34,10 @@ cdc_raw_directory: ${dir}/cdc_raw
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:${ports.storage}"
-listen_address: 127.0.0.1
-rpc_address: 127.0.0.1
-storage_port: ${ports.storage}
+      - seeds: "${at.listen}:${ports.storage}"
+listen_address: ${at.listen}
+rpc_address: ${at.rpc}
+${at.broadcastRpc ? `broadcast_rpc_address: ${at.broadcastRpc}\n` : ''}storage_port: ${ports.storage}
 native_transport_port: ${ports.native}
 start_native_transport: true
 endpoint_snitch: SimpleSnitch
@@ -90,7 +101,8 @@ const JVM17_FLAGS = [
  */
 const SMALL_MACHINE_CASSANDRA_PROPERTIES = ['-Dcassandra.approximate_time_precision_ms=10'];
 
-export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: string; heap: string; jmxPort: number }): string[] {
+/** Without jammJar the caller adds the -javaagent flag itself (a container resolves the jar's name in its shell). */
+export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar?: string; heap: string; jmxPort: number }): string[] {
   return [
     `-Xms${p.heap}`,
     `-Xmx${p.heap}`,
@@ -98,7 +110,7 @@ export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: stri
     ...SMALL_MACHINE_JVM_FLAGS,
     ...JVM17_FLAGS,
     '-Dio.netty.tryReflectionSetAccessible=true',
-    `-javaagent:${p.jammJar}`,
+    ...(p.jammJar ? [`-javaagent:${p.jammJar}`] : []),
     `-Dcassandra.config=file://${p.dir}/cassandra.yaml`,
     `-Dlogback.configurationFile=${p.dir}/logback.xml`,
     `-Dcassandra.storagedir=${p.dir}`,

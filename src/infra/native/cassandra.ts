@@ -4,7 +4,7 @@ import { freePorts } from '../ports.js';
 import { cassandraReleaseVersion } from '../checks.js';
 import { findJar } from './jars.js';
 import { launch } from './launch.js';
-import { cassandraJvmArgs, cassandraYaml, LOGBACK_XML } from './cassandra-config.js';
+import { CASSANDRA_DEFAULT_HEAP, cassandraJvmArgs, cassandraYaml, LOGBACK_XML } from './cassandra-config.js';
 import type { StartedComponent, ProgressFn } from '../types.js';
 
 export interface NativeCassandraOptions {
@@ -35,7 +35,7 @@ export async function startNativeCassandra(options: NativeCassandraOptions): Pro
     component: 'cassandra',
     name: 'cassandra',
     command: 'java',
-    args: cassandraJvmArgs({ dir, jarDir: options.jarDir, jammJar: findJar(options.jarDir, 'jamm-'), heap: options.heap ?? '1g', jmxPort }),
+    args: cassandraJvmArgs({ dir, jarDir: options.jarDir, jammJar: findJar(options.jarDir, 'jamm-'), heap: options.heap ?? CASSANDRA_DEFAULT_HEAP, jmxPort }),
     cwd: dir,
     logFile: path.join(dir, 'cassandra.log'),
     marker: `file://${dir}/cassandra.yaml`,

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import { ChatlabError, ErrorCodes } from '../../core/index.js';
 import { freePorts } from '../ports.js';
 import { kafkaMetadata } from '../checks.js';
 import { launch } from './launch.js';
-import { SMALL_MACHINE_JVM_FLAGS } from './jvm-flags.js';
+import { KAFKA_DEFAULT_HEAP, kafkaFormatArgs, kafkaJvmArgs, kafkaServerProperties, newKafkaClusterId } from './kafka-config.js';
 import type { StartedComponent, ProgressFn } from '../types.js';
 
 export interface NativeKafkaOptions {
@@ -22,37 +21,6 @@ export interface StartedNativeKafka extends StartedComponent {
   version: string;
 }
 
-/** Single-node KRaft (broker + controller in one JVM), everything at replication factor 1. */
-export function kafkaServerProperties(p: { brokerPort: number; controllerPort: number; logDir: string }): string {
-  return [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${p.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${p.brokerPort},CONTROLLER://127.0.0.1:${p.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${p.brokerPort}`,
-    'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT',
-    `log.dirs=${p.logDir}`,
-    'num.partitions=1',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=4',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
-    // Sized for a small machine: at chatlab's rates one network thread and two request handlers
-    // keep up, and fewer idle threads means fewer wake-ups (bench/cold-path.ts).
-    'num.network.threads=1',
-    'num.io.threads=2',
-    'background.threads=2',
-    'num.recovery.threads.per.data.dir=1',
-    '',
-  ].join('\n');
-}
-
 export async function startNativeKafka(options: NativeKafkaOptions): Promise<StartedNativeKafka> {
   fs.mkdirSync(options.dir, { recursive: true });
   const [brokerPort, controllerPort] = (await freePorts(2)) as [number, number];
@@ -63,13 +31,12 @@ export async function startNativeKafka(options: NativeKafkaOptions): Promise<Sta
   const logFile = path.join(options.dir, 'kafka.log');
 
   options.onProgress?.({ component: 'kafka', phase: 'preparing', detail: 'formatting KRaft storage' });
-  // Kafka's own ids never start with '-' (its argument parser would take one for an option)
-  const clusterId = `A${crypto.randomBytes(16).toString('base64url').slice(0, 21)}`;
+  const clusterId = newKafkaClusterId();
   // not spawnSync: a JVM run of seconds would stall the other components' parallel start
   const format = await new Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
     execFile(
       'java',
-      ['-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', config, '--ignore-formatted'],
+      kafkaFormatArgs({ classpath, clusterId, config }),
       { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = (error as { code?: unknown } | null)?.code;
@@ -85,12 +52,12 @@ export async function startNativeKafka(options: NativeKafkaOptions): Promise<Sta
   }
 
   const brokers = [`127.0.0.1:${brokerPort}`];
-  const heap = options.heap ?? '512m';
+  const heap = options.heap ?? KAFKA_DEFAULT_HEAP;
   const { proc } = await launch({
     component: 'kafka',
     name: 'kafka',
     command: 'java',
-    args: [`-Xms${heap}`, `-Xmx${heap}`, ...SMALL_MACHINE_JVM_FLAGS, '-Djava.awt.headless=true', '-cp', classpath, 'kafka.Kafka', config],
+    args: kafkaJvmArgs({ heap, classpath, config }),
     cwd: options.dir,
     logFile,
     marker: config,
