@@ -15,6 +15,7 @@ const upOptionsSchema = z.object({
   infra: z.string().optional(),
   gateways: z.coerce.number({ error: 'expected a number' }).refine(Number.isFinite, 'expected a number').pipe(z.number().int('expected a whole number').min(1, 'at least 1').max(16, 'at most 16')).default(2),
   detach: z.boolean().default(false),
+  topology: z.enum(['single', 'cluster'], { error: 'expected single or cluster' }).default('single'),
   json: z.boolean().default(false),
   redisUrl: z.string().optional(),
   kafkaBrokers: z.string().optional(),
@@ -29,6 +30,7 @@ export function registerUp(program: Command): void {
     .description('start Redis, Kafka, Cassandra, OpenSearch and the chat services')
     .option('--infra <provider>', 'auto | native | containers | external', 'auto')
     .option('--gateways <n>', 'number of gateway processes', '2')
+    .option('--topology <kind>', 'single (one node per store) | cluster (three Cassandra nodes, three Kafka brokers; native or external)', 'single')
     .option('--detach', 'return once everything is healthy, leaving the stack running')
     .option('--json', 'print the resulting status as JSON')
     .option('--redis-url <url>', 'with --infra external (or CHATLAB_REDIS_URL)')
@@ -77,6 +79,7 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
       infra,
       factory: providerFactory(flags),
       detached: opts.detach,
+      topology: opts.topology,
       services: { gateways: opts.gateways },
       signal: controller.signal,
       onProgress: progressPrinter(c, err, Boolean(process.stderr.isTTY)),

@@ -1,4 +1,5 @@
 export * from './types.js';
+export * from './topology.js';
 export { NativeProvider, type NativeProviderOptions } from './native/provider.js';
 export { ContainersProvider, containerRuntimeAnswers, stopContainers } from './containers/provider.js';
 export { ExternalProvider } from './external/provider.js';
@@ -6,7 +7,7 @@ export { selectProvider, type ProviderFactory } from './select.js';
 export { providerFactory, nativeOptionsFromEnv } from './factory.js';
 export { externalEndpoints, parseInfraChoice, type ExternalFlags } from './config.js';
 export { bootstrapInfra, ensureKeyspace, ensureTopics } from './bootstrap.js';
-export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth, searchClusterHealth } from './checks.js';
+export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth, searchClusterHealth, onCassandraNode, cassandraPeersUp } from './checks.js';
 export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, signalGroup, tailFile, type RunningProcess } from './process.js';
 export { waitUntil } from './readiness.js';
 export { startAll } from './start-all.js';

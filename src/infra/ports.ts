@@ -20,3 +20,24 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
   while (ports.size < count) ports.add(await freePort(host));
   return [...ports];
 }
+
+function portFreeOn(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Distinct ports each free on every one of `hosts` (the nodes of a cluster use the same ports, each on its own address). */
+export async function freePortsOnAll(count: number, hosts: string[]): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = await freePort(hosts[0]);
+    if (ports.has(port)) continue;
+    const everywhere = await Promise.all(hosts.slice(1).map((h) => portFreeOn(port, h)));
+    if (everywhere.every(Boolean)) ports.add(port);
+  }
+  return [...ports];
+}

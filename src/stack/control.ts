@@ -44,7 +44,7 @@ export async function startComponent(stateDir: string, component: ComponentName)
   const proc = infraProcess(state, component);
   if (isOwnedAlive(proc)) return;
   const spawn = proc.spawn!;
-  const started = spawnOwned({ name: proc.name, command: spawn.command, args: spawn.args, cwd: spawn.cwd, logFile: spawn.logFile, marker: proc.marker });
+  const started = spawnOwned({ name: proc.name, command: spawn.command, args: spawn.args, cwd: spawn.cwd, logFile: spawn.logFile, extraEnv: spawn.env, marker: proc.marker });
   const e = state.endpoints!;
   const ready: Record<ComponentName, () => Promise<unknown>> = {
     redis: () => pingRedis(e.redis.url),

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { bootstrapInfra } from '../infra/index.js';
-import { selectProvider, type ProviderFactory } from '../infra/index.js';
-import type { InfraChoice, ProgressFn, StartedInfra } from '../infra/index.js';
+import { CLUSTER_SIZE, selectProvider, type ProviderFactory } from '../infra/index.js';
+import type { InfraChoice, ProgressFn, StartedInfra, Topology } from '../infra/index.js';
 import { DEFAULT_KEYSPACE } from '../store/index.js';
 import { stackAlive, stopStrays } from './liveness.js';
 import { startServices, type ServiceOptions, type StartedServices } from './services.js';
@@ -16,9 +16,18 @@ export interface UpOptions {
   infra: InfraChoice;
   factory: ProviderFactory;
   detached: boolean;
+  /** Default single. */
+  topology?: Topology;
   services: ServiceOptions;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+}
+
+/** The cluster's replication: three copies, and the topic's min.insync.replicas from the services' options (default 2). */
+function replicationOf(topology: Topology, services: ServiceOptions) {
+  if (topology !== 'cluster') return undefined;
+  const minIsr = Number(services.gateway?.['minInsyncReplicas'] ?? 2);
+  return { replicas: CLUSTER_SIZE, minInsyncReplicas: minIsr };
 }
 
 export interface RunningStack {
@@ -51,6 +60,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     startedAt: new Date().toISOString(),
     secret: crypto.randomBytes(32).toString('base64url'),
     versions: {},
+    topology: options.topology ?? 'single',
     processes: [],
     containerIds: [],
     services: [],
@@ -61,14 +71,14 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
   let infra: StartedInfra | undefined;
   let services: StartedServices | undefined;
   try {
-    const provider = await selectProvider(options.infra, options.factory);
+    const provider = await selectProvider(options.infra, options.factory, state.topology);
     state.provider = provider.name;
     writeState(state);
-    infra = await provider.start({ stateDir: options.stateDir, signal: options.signal, onProgress: options.onProgress, detached: options.detached });
-    Object.assign(state, { endpoints: infra.endpoints, versions: infra.versions, processes: infra.processes, containerIds: infra.containerIds });
+    infra = await provider.start({ stateDir: options.stateDir, signal: options.signal, onProgress: options.onProgress, detached: options.detached, topology: state.topology });
+    Object.assign(state, { endpoints: infra.endpoints, versions: infra.versions, processes: infra.processes, containerIds: infra.containerIds, nodes: infra.nodes, nodesBound: infra.nodesBound });
     writeState(state);
     options.onProgress?.({ component: 'schema', phase: 'starting', detail: 'keyspace, tables and topics' });
-    await bootstrapInfra(infra.endpoints, { keyspace: DEFAULT_KEYSPACE });
+    await bootstrapInfra(infra.endpoints, { keyspace: DEFAULT_KEYSPACE, replication: replicationOf(state.topology, options.services) });
     options.onProgress?.({ component: 'schema', phase: 'ready' });
     if (options.signal?.aborted) throw new ChatlabError(ErrorCodes.ABORTED, 'start aborted');
     fs.mkdirSync(path.join(options.stateDir, 'services'), { recursive: true });

@@ -1,4 +1,4 @@
-/** Files and flags for a single-node Cassandra 5.0 on Java 17 (see DESIGN.md). */
+/** Files and flags for Cassandra 5.0 on Java 17: one node (the single topology), or one node of three. */
 import { SMALL_MACHINE_JVM_FLAGS } from './jvm-flags.js';
 
 export interface CassandraPorts {
@@ -7,8 +7,20 @@ export interface CassandraPorts {
   jmx: number;
 }
 
-/** Only keys valid for 5.0: it refuses to start on an unknown key. */
-export function cassandraYaml(dir: string, ports: CassandraPorts): string {
+/** A node of the cluster topology: its own address, every node a seed, its own evenly spaced token. */
+export interface CassandraClusterNode {
+  address: string;
+  /** `address:storagePort` of every node (this one included). */
+  seeds: string[];
+  initialToken: string;
+}
+
+/** Only keys valid for 5.0: it refuses to start on an unknown key. Without `node`, the single node on 127.0.0.1. */
+export function cassandraYaml(dir: string, ports: CassandraPorts, node?: CassandraClusterNode): string {
+  const address = node?.address ?? '127.0.0.1';
+  const seeds = node ? node.seeds.join(',') : `127.0.0.1:${ports.storage}`;
+  // nodes start together with their tokens given: nothing to stream, no bootstrap to wait for
+  const cluster = node ? `initial_token: ${node.initialToken}\nauto_bootstrap: false\n` : '';
   return `cluster_name: chatlab
 num_tokens: 1
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
@@ -23,9 +35,9 @@ cdc_raw_directory: ${dir}/cdc_raw
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:${ports.storage}"
-listen_address: 127.0.0.1
-rpc_address: 127.0.0.1
+      - seeds: "${seeds}"
+listen_address: ${address}
+rpc_address: ${address}
 storage_port: ${ports.storage}
 native_transport_port: ${ports.native}
 start_native_transport: true
@@ -38,7 +50,7 @@ batch_size_warn_threshold: 64KiB
 batch_size_fail_threshold: 640KiB
 # the persist worker packs rows of many partitions into one unlogged batch (one request)
 unlogged_batch_across_partitions_warn_threshold: 1000
-`;
+${cluster}`;
 }
 
 export const LOGBACK_XML = `<configuration>
@@ -90,7 +102,13 @@ const JVM17_FLAGS = [
  */
 const SMALL_MACHINE_CASSANDRA_PROPERTIES = ['-Dcassandra.approximate_time_precision_ms=10'];
 
-export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: string; heap: string; jmxPort: number }): string[] {
+/**
+ * A node of three starts with its token in cassandra.yaml, and waits for gossip only briefly
+ * (ring delay 1 s, not 30): the nodes start together and know each other as seeds.
+ */
+const CLUSTER_NODE_PROPERTIES = ['-Dcassandra.ring_delay_ms=1000', '-Djava.net.preferIPv4Stack=true'];
+
+export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: string; heap: string; jmxPort: number; clustered?: boolean }): string[] {
   return [
     `-Xms${p.heap}`,
     `-Xmx${p.heap}`,
@@ -105,8 +123,8 @@ export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: stri
     `-Dcassandra.logdir=${p.dir}`,
     '-Dcassandra-foreground=yes',
     `-Dcassandra.jmx.local.port=${p.jmxPort}`,
-    // fast single-node dev boot
-    '-Dcassandra.initial_token=0',
+    // fast dev boot (a single node takes token 0; a node of three has its own in cassandra.yaml)
+    ...(p.clustered ? CLUSTER_NODE_PROPERTIES : ['-Dcassandra.initial_token=0']),
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.load_ring_state=false',
     '-Dcassandra.unsafesystem=true',
