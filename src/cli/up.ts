@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { killAllSpawnedSync, parseInfraChoice, providerFactory } from '../infra/index.js';
-import { startStack, collectStatus, type RunningStack } from '../stack/index.js';
+import { startStack, collectStatus, idleCostLines, measureIdleCost, type RunningStack } from '../stack/index.js';
 import { hint, stateDirFrom, type GlobalOptions } from './context.js';
 import { configError, Exit, exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
@@ -88,6 +88,11 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
     err(c.green(`✔ chatlab is up (${stack.state.provider}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`));
     if (opts.json) printJson(status);
     else if (status) printStatus(status, makeChalk());
+    if (stack.state.topology === 'cluster' && stack.state.processes.length > 0) {
+      // what the three-node stores cost doing nothing, per node (stderr: --json keeps stdout to the status object)
+      err(c.dim('measuring the idle cost of each backing process for 5 s…'));
+      for (const line of idleCostLines(await measureIdleCost(stack.state.processes))) err(`  ${line}`);
+    }
     if (opts.detach) {
       handedOff = true;
       err(c.dim(`detached: \`${hint(globals, 'status')}\` shows it, \`${hint(globals, 'down')}\` stops it`));

@@ -13,3 +13,4 @@ export { waitUntil } from './readiness.js';
 export { startAll } from './start-all.js';
 export { freePort, freePorts } from './ports.js';
 export { searchRequest, type SearchResponse } from './search-http.js';
+export { partitionTable, isolateAddress, healAddress, healAll, isolatedAddresses, partitionUnavailableReason } from './partition.js';

@@ -16,16 +16,20 @@ export function parseTopology(value: string | undefined): Topology {
 /** Nodes per store in the cluster topology. */
 export const CLUSTER_SIZE = 3;
 
+/** Where each store's nodes sit in the cluster's /24: Cassandra on .2–.4, Kafka on .5–.7. */
+const FIRST_HOST = { cassandra: 2, kafka: 2 + CLUSTER_SIZE } as const;
+
 /**
- * The cluster's node addresses: .2, .3 and .4 of a /24 on the loopback (the whole of 127/8 is
- * local on Linux, no alias to create). Each node listens on its own address and its outgoing
- * connections leave from it too (bind-shim.ts), so a rule on one address cuts one node off.
+ * A store's node addresses in a /24 on the loopback (the whole of 127/8 is local on Linux, no
+ * alias to create): every node of either store has an address of its own, listens on it, and its
+ * outgoing connections leave from it too (bind-shim.ts), so a rule on one address cuts one node
+ * off and nothing else.
  */
-export function clusterAddresses(net = '127.0.0'): string[] {
+export function clusterAddresses(store: keyof typeof FIRST_HOST, net = '127.0.0'): string[] {
   if (!/^127\.\d{1,3}\.\d{1,3}$/.test(net)) {
     throw new ChatlabError(ErrorCodes.CONFIG, `the cluster's network must be three octets inside 127/8, like 127.0.0 (got "${net}")`);
   }
-  return Array.from({ length: CLUSTER_SIZE }, (_, i) => `${net}.${i + 2}`);
+  return Array.from({ length: CLUSTER_SIZE }, (_, i) => `${net}.${FIRST_HOST[store] + i}`);
 }
 
 /** Murmur3 tokens spaced evenly over the ring (-2^63 .. 2^63-1), one per node: no streaming, even ownership. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { bootstrapInfra } from '../infra/index.js';
-import { CLUSTER_SIZE, selectProvider, type ProviderFactory } from '../infra/index.js';
+import { CLUSTER_SIZE, healAll, selectProvider, type ProviderFactory } from '../infra/index.js';
 import type { InfraChoice, ProgressFn, StartedInfra, Topology } from '../infra/index.js';
 import { DEFAULT_KEYSPACE } from '../store/index.js';
 import { stackAlive, stopStrays } from './liveness.js';
@@ -111,6 +111,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     async stop() {
       await started.services.stop().catch(() => {});
       await started.infra.stop().catch(() => {});
+      await healAll(options.stateDir);
       await stopStrays(options.stateDir);
       removeState(options.stateDir);
     },

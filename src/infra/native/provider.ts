@@ -18,7 +18,7 @@ export interface NativeProviderOptions {
   cassandraHeap?: string;
   /** Default: CHATLAB_SEARCH_HEAP, else 512m. */
   searchHeap?: string;
-  /** The cluster topology's /24 inside 127/8 (nodes on .2, .3, .4); default CHATLAB_CLUSTER_NET, else 127.0.0. */
+  /** The cluster topology's /24 inside 127/8 (Cassandra on .2–.4, Kafka on .5–.7); default CHATLAB_CLUSTER_NET, else 127.0.0. */
   clusterNet?: string;
 }
 
@@ -67,7 +67,6 @@ export class NativeProvider implements InfraProvider {
       return ensureJars(this.cacheDir, set, (line) => progress?.({ component, phase: 'preparing', detail: line }));
     };
     const topology = options.topology ?? 'single';
-    const addresses = topology === 'cluster' ? clusterAddresses(this.options.clusterNet) : [];
     const shim = topology === 'cluster' ? await ensureBindShim(this.cacheDir) : { path: null, reason: '' };
     if (topology === 'cluster' && shim.path === null) {
       progress?.({ component: 'cassandra', phase: 'preparing', detail: `nodes' outgoing connections stay on 127.0.0.1, isolation faults will refuse: ${shim.reason}` });
@@ -77,11 +76,11 @@ export class NativeProvider implements InfraProvider {
         redis: (signal) => startNativeRedis({ dir: path.join(root, 'redis'), signal, onProgress: progress }),
         kafka: async (signal) => {
           const o = { dir: path.join(root, 'kafka'), jarDir: await fetchJars('kafka'), signal, onProgress: progress, heap: this.options.kafkaHeap };
-          return topology === 'cluster' ? startNativeKafkaCluster({ ...o, addresses, shim: shim.path }) : startNativeKafka(o);
+          return topology === 'cluster' ? startNativeKafkaCluster({ ...o, addresses: clusterAddresses('kafka', this.options.clusterNet), shim: shim.path }) : startNativeKafka(o);
         },
         cassandra: async (signal) => {
           const o = { dir: path.join(root, 'cassandra'), jarDir: await fetchJars('cassandra'), signal, onProgress: progress, heap: this.options.cassandraHeap };
-          return topology === 'cluster' ? startNativeCassandraCluster({ ...o, addresses, shim: shim.path }) : startNativeCassandra(o);
+          return topology === 'cluster' ? startNativeCassandraCluster({ ...o, addresses: clusterAddresses('cassandra', this.options.clusterNet), shim: shim.path }) : startNativeCassandra(o);
         },
         search: async (signal) =>
           startNativeSearch({
