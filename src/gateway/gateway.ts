@@ -53,7 +53,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   sub.on('error', () => {});
   definePublishScript(redis);
   defineMemberChangeScript(redis);
-  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace }, options.readConsistency);
   const metrics = createGatewayMetrics(config.name);
   const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} [${config.name}] ${line}\n`);
   const producer = new BatchingProducer(
@@ -65,7 +65,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       metrics.produceRequests.inc();
     },
     config.name,
-    { maxBatchBytes: options.kafkaBatchMaxBytes, maxQueued: options.kafkaQueueMax, lingerMs: options.kafkaLingerMs },
+    { maxBatchBytes: options.kafkaBatchMaxBytes, maxQueued: options.kafkaQueueMax, lingerMs: options.kafkaLingerMs, acks: options.kafkaAcks },
   );
   const minter = await Minter.start({
     takeLease: (onLost) => leaseWorkerId(leaseRedis, { prefix: keys.workerPrefix, ttlMs: options.workerLeaseTtlMs, owner: `${config.name}:${process.pid}`, onLost }),
@@ -86,7 +86,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     redis,
     keys,
     conversations,
-    messages: new MessageStore(cassandra, config.keyspace),
+    messages: new MessageStore(cassandra, config.keyspace, { readConsistency: options.readConsistency }),
     producer,
     minter,
     router,

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { DEFAULT_KEYSPACE, Kafka, TOPIC_PARTITIONS, keyspaceDdl, logLevel, tableDdl } from '../store/index.js';
+import { ConfigResourceTypes, DEFAULT_KEYSPACE, Kafka, TOPIC_PARTITIONS, keyspaceDdl, logLevel, tableDdl } from '../store/index.js';
 import type { InfraEndpoints } from './types.js';
 
 /**
@@ -55,6 +55,29 @@ export async function ensureTopics(brokers: string[], topics: Record<string, num
         })),
       });
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A topic's min.insync.replicas as the broker has it (its own setting, or the broker default). */
+export async function topicMinInsync(brokers: string[], topic: string): Promise<number> {
+  const admin = new Kafka({ clientId: 'chatlab-topic-config', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }] });
+    return Number(r.resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue ?? 1);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Sets a topic's min.insync.replicas (the floor of in-sync replicas an acks=all write needs). */
+export async function setTopicMinInsync(brokers: string[], topic: string, value: number): Promise<void> {
+  const admin = new Kafka({ clientId: 'chatlab-topic-config', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'min.insync.replicas', value: String(value) }] }] });
   } finally {
     await admin.disconnect();
   }

@@ -6,7 +6,7 @@ export { ExternalProvider } from './external/provider.js';
 export { selectProvider, type ProviderFactory } from './select.js';
 export { providerFactory, nativeOptionsFromEnv } from './factory.js';
 export { externalEndpoints, parseInfraChoice, type ExternalFlags } from './config.js';
-export { bootstrapInfra, ensureKeyspace, ensureTopics } from './bootstrap.js';
+export { bootstrapInfra, ensureKeyspace, ensureTopics, topicMinInsync, setTopicMinInsync } from './bootstrap.js';
 export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth, searchClusterHealth, onCassandraNode, cassandraPeersUp } from './checks.js';
 export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, signalGroup, tailFile, type RunningProcess } from './process.js';
 export { waitUntil } from './readiness.js';

@@ -5,7 +5,7 @@ import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { bootstrapInfra } from '../infra/index.js';
 import { CLUSTER_SIZE, healAll, selectProvider, type ProviderFactory } from '../infra/index.js';
 import type { InfraChoice, ProgressFn, StartedInfra, Topology } from '../infra/index.js';
-import { DEFAULT_KEYSPACE } from '../store/index.js';
+import { CLUSTER_STORE_DEFAULTS, DEFAULT_KEYSPACE, storeServiceOptions } from '../store/index.js';
 import { stackAlive, stopStrays } from './liveness.js';
 import { startServices, type ServiceOptions, type StartedServices } from './services.js';
 import { writeMonitoringFiles } from './monitoring.js';
@@ -23,11 +23,17 @@ export interface UpOptions {
   onProgress?: ProgressFn;
 }
 
-/** The cluster's replication: three copies, and the topic's min.insync.replicas from the services' options (default 2). */
-function replicationOf(topology: Topology, services: ServiceOptions) {
+/** The cluster's replication: three copies, and the topic's min.insync.replicas (store/consistency.ts). */
+function replicationOf(topology: Topology) {
   if (topology !== 'cluster') return undefined;
-  const minIsr = Number(services.gateway?.['minInsyncReplicas'] ?? 2);
-  return { replicas: CLUSTER_SIZE, minInsyncReplicas: minIsr };
+  return { replicas: CLUSTER_SIZE, minInsyncReplicas: CLUSTER_STORE_DEFAULTS.minInsyncReplicas };
+}
+
+/** On a cluster, the services start at its defaults (QUORUM reads and writes, acks all) unless told otherwise; one node keeps its own. */
+function withStoreDefaults(topology: Topology, services: ServiceOptions): ServiceOptions {
+  if (topology !== 'cluster') return services;
+  const d = storeServiceOptions(CLUSTER_STORE_DEFAULTS);
+  return { ...services, gateway: { ...d.gateway, ...services.gateway }, persist: { ...d.persist, ...services.persist } };
 }
 
 export interface RunningStack {
@@ -78,7 +84,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     Object.assign(state, { endpoints: infra.endpoints, versions: infra.versions, processes: infra.processes, containerIds: infra.containerIds, nodes: infra.nodes, nodesBound: infra.nodesBound });
     writeState(state);
     options.onProgress?.({ component: 'schema', phase: 'starting', detail: 'keyspace, tables and topics' });
-    await bootstrapInfra(infra.endpoints, { keyspace: DEFAULT_KEYSPACE, replication: replicationOf(state.topology, options.services) });
+    await bootstrapInfra(infra.endpoints, { keyspace: DEFAULT_KEYSPACE, replication: replicationOf(state.topology) });
     options.onProgress?.({ component: 'schema', phase: 'ready' });
     if (options.signal?.aborted) throw new ChatlabError(ErrorCodes.ABORTED, 'start aborted');
     fs.mkdirSync(path.join(options.stateDir, 'services'), { recursive: true });
@@ -87,7 +93,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
       endpoints: infra.endpoints,
       keyspace: DEFAULT_KEYSPACE,
       secret: state.secret,
-      options: options.services,
+      options: withStoreDefaults(state.topology, options.services),
       signal: options.signal,
       onProgress: (component, phase, detail) => options.onProgress?.({ component, phase: phase as 'starting', detail }),
     });

@@ -29,5 +29,5 @@ if (!RequestQueue.prototype.chatlabIdleFix) {
 
 /** The patched class, for the test that checks the patch holds. */
 export const KafkaRequestQueue = RequestQueue;
-export { Kafka, Partitioners, logLevel } from 'kafkajs';
+export { ConfigResourceTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 export type { Admin, Consumer, EachBatchPayload, logCreator, Producer } from 'kafkajs';
