@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (DESIGN.md §Conventions 8): fast in-process unit tests, and integration tests
+// Two tiers (docs/architecture.md#conventions): fast in-process unit tests, and integration tests
 // that run against one real Redis/Kafka/Cassandra stack started once for the whole run.
 export default defineConfig({
   test: {

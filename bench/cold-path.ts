@@ -1,5 +1,5 @@
 /**
- * The cold path's cost (issue 11): CPU of Kafka + Cassandra + the persist worker per message,
+ * The cold path's cost: CPU of Kafka + Cassandra + the persist worker per message,
  * above what the same processes burn idle, in steady state, and send → stored latency.
  *
  *   node dist/bench/cold-path.js [--state-dir DIR] [--up] [--warm-s 120] [--window-s 30]
@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 /**
- * The cold path as issue 11 counts it. The search indexer (a second consumer group on the same
+ * The cold path as the cold-path goal counts it. The search indexer (a second consumer group on the same
  * topic) and OpenSearch are not in it; they get their own columns, and the indexer's fetches and
  * commits are in Kafka's figure all the same.
  */

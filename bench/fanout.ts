@@ -1,5 +1,5 @@
 /**
- * Fan-out benchmark (issues 3 and 11): the chatlab stack's gateways under a fan-out workload
+ * Fan-out benchmark: the chatlab stack's gateways under a fan-out workload
  * (2,000 connections spread over them, 20 conversations of 100 members, ~150-byte bodies,
  * stepped offered rates, open model, from separate load processes), once per routing (group,
  * inbox); then the same clients and frames against Socket.IO 4 + @socket.io/redis-adapter

@@ -1,5 +1,5 @@
 /**
- * Issue 11's four goals in one command and one table: runs the cold-path bench, the fan-out
+ * The four performance goals in one command and one table: runs the cold-path bench, the fan-out
  * bench (chatlab with group and with inbox routing, Socket.IO + redis-adapter, plain ws) and the
  * load-workers bench on one stack, back to back, each with --json, and prints
  *
@@ -106,7 +106,7 @@ async function main(o: Options): Promise<void> {
   const ratio = fanout?.ratios.chatlabVsSocketio ?? null;
   const contended = !!fanout?.machine.contended || !!load?.contended;
 
-  emit(`# issue 11 goals — ${new Date().toISOString()}${contended ? ' — CONTENDED (other processes were busy: not this machine’s best)' : ''}`);
+  emit(`# goals — ${new Date().toISOString()}${contended ? ' — CONTENDED (other processes were busy: not this machine’s best)' : ''}`);
   emit();
   emit(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; took ${Math.round((Date.now() - t0) / 60_000)} min${o.quick ? '; --quick (smoke run, not a measurement)' : ''}`);
   emit();

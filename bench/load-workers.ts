@@ -1,5 +1,5 @@
 /**
- * What the scenarios' load workers cost (issue 11, goal 4): `--clients` simulated clients
+ * What the scenarios' load workers cost (goal 4 of bench/goals.ts): `--clients` simulated clients
  * (src/client/sim-client.ts in src/scenario/load workers, exactly as scenarios run them)
  * connect to the stack's gateways at `--ramp` arrivals a second, then are held. Prints the
  * workers' CPU while ramping (% of one core, all workers together, /proc utime+stime over the

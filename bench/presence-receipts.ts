@@ -1,5 +1,5 @@
 /**
- * Write reduction of lazy presence and of receipt write-back (issue 4), on a running stack,
+ * Write reduction of lazy presence and of receipt write-back, on a running stack,
  * each beside its comparison variant on one extra gateway (presence=inline,
  * receipts=write-through) that this script starts and stops.
  *
@@ -93,7 +93,7 @@ async function presenceRun(variant: string, urls: string[], metricsUrls: string[
   let frames = 0;
   const sockets = await openSockets(urls, users, secret, (f) => f.type === 'presence' && frames++);
   const hb = JSON.stringify({ type: 'heartbeat' });
-  // one timer for all sockets (DESIGN.md §Measuring): no timer per connection
+  // one timer for all sockets (docs/architecture.md#measuring): no timer per connection
   const timer = setInterval(() => sockets.forEach((s) => s.readyState === s.OPEN && s.send(hb)), num('heartbeat-ms'));
   await sleep(num('presence-sec') * 1000);
   clearInterval(timer);

@@ -95,7 +95,7 @@ export function baselineTarget(servers: BaselineServers, state: StackState): Tar
   };
 }
 
-/** Cold-path CPU above idle per message at the 100 msg/s step (issue 11's definition), if there is one. */
+/** Cold-path CPU above idle per message at the 100 msg/s step (the cold-path goal's definition), if there is one. */
 function coldPathMsPerMessage(run: SystemRun, recipientsPerMsg: number, measureMs: number): number | undefined {
   const r = run.results.find((x) => x.rate === 100);
   if (!r || run.idleColdPercent === undefined || r.windowFrames === 0) return undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { bool } from '../common.js';
 
 /**
- * Each router tuned as its own users tune it for latency (issue 14, "a fair Kafka"). The
+ * Each router tuned as its own users tune it for latency, so the comparison is fair to each. The
  * defaults are the tuned values; `--set` any of them to the clients' stock values to see what
  * the tuning buys (stock kafkajs: kafkaAcks=-1, kafkaLingerMs=-1 (one request per record, no batching), kafkaFetchWaitMs=5000 (kafkajs), kafkaMinBytes=1,
  * kafkaPartitionsConcurrently=1, kafkaEachBatch=false, kafkaCommitEveryMs=0 (after every batch);

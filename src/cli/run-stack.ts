@@ -7,7 +7,7 @@ import { err, makeChalk } from './output.js';
 
 /**
  * Before a run on a stack that is already up: every part must be healthy, or the run would
- * measure a broken stack and could pass on nothing (issue 12). Throws CHATLAB_E_CONFIG (exit 2).
+ * measure a broken stack and could pass on nothing. Throws CHATLAB_E_CONFIG (exit 2).
  */
 export async function assertHealthy(stateDir: string, globals: GlobalOptions): Promise<void> {
   const status = await collectStatus(stateDir);

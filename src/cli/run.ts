@@ -49,7 +49,7 @@ export async function checkRunInput(name: string, raw: Record<string, unknown>) 
 /** Set once a run was interrupted: its scenario code may still hold timers, so the command exits once it has cleaned up. */
 export const runState = { interrupted: false };
 
-/** Exit codes (PROTOCOL.md, exit-codes.ts): 0 every threshold holds, 1 a threshold or the gate failed, 2 the run could not be done. */
+/** Exit codes (docs/protocol.md, exit-codes.ts): 0 every threshold holds, 1 a threshold or the gate failed, 2 the run could not be done. */
 export async function runCommand(
   name: string,
   raw: Record<string, unknown>,

@@ -23,7 +23,7 @@ export function registerStatus(program: Command): void {
         }
         if (opts.json) printJson(status);
         else printStatus(status, makeChalk());
-        // a stack with a part down is not "running": scripts and CI must see it (PROTOCOL.md)
+        // a stack with a part down is not "running": scripts and CI must see it (docs/protocol.md)
         const down = unhealthyParts(status);
         if (down.length > 0 && !opts.json) process.stderr.write(`unhealthy: ${down.join(', ')}\n`);
         process.exitCode = down.length > 0 ? Exit.FAILED : Exit.OK;

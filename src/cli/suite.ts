@@ -47,7 +47,7 @@ export function registerSuite(program: Command, known: () => string[]): void {
       `
 Suites:
 ${suitesHelp()}
-  <file>.json: a plan, {"runs":[{"scenario","set"?,"threshold"?,"repeat"?}]} (docs/plans.md)
+  <file>.json: a plan, {"runs":[{"scenario","set"?,"threshold"?,"repeat"?}]} (docs/scenario-api.md, "A plan")
 
 Examples:
   $ chatlab suite smoke

@@ -22,7 +22,7 @@ const isMs = (v: unknown): v is number => Number.isInteger(v) && (v as number) >
 
 /**
  * What is wrong with a backoff options object, one line per field (empty when valid). Hand
- * written, not zod: a load worker validates here and should not load zod (issue 11).
+ * written, not zod: a load worker validates here and should not load zod (docs/architecture.md#measuring).
  */
 function backoffOptionsProblems(input: unknown): string[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['expected an object {policy, minMs, maxMs}'];
@@ -114,7 +114,7 @@ export function createBackoff(options: BackoffOptions, rng: Rng): Backoff {
   return new BackoffState(opts, rng);
 }
 
-/** A class, not a closure object: a load worker holds one per simulated client (issue 11). */
+/** A class, not a closure object: a load worker holds one per simulated client. */
 class BackoffState implements Backoff {
   #attempt = 0;
   #previousMs = 0;

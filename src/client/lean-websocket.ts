@@ -5,7 +5,7 @@
  * Why not `ws`'s client: a load worker holds 10,000 of these, and per connection `ws` keeps a
  * WebSocket, a Receiver (a Writable stream with its state) and a Sender beside the socket:
  * measured on Node 20 (5,000 held connections, one process), 3.06 KB of heap per connection
- * with `ws` vs 1.62 KB with a bare upgraded socket (issue 11). The gateways keep `ws`.
+ * with `ws` vs 1.62 KB with a bare upgraded socket. The gateways keep `ws`.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';

@@ -38,7 +38,7 @@ export function openLink(transport: Transport, o: LinkOptions, ev: LinkEvents): 
   return transport === 'longpoll' ? openLongPollLink(o, ev) : openWsLink(o, ev);
 }
 
-/** One URL string per gateway, not one per socket (a held socket keeps its URL; issue 11). */
+/** One URL string per gateway, not one per socket (a held socket keeps its URL). */
 const wsUrls = new Map<string, string>();
 export function wsUrlOf(base: string): string {
   let url = wsUrls.get(base);
@@ -60,7 +60,7 @@ function openWsLink(o: LinkOptions, ev: LinkEvents): ClientLink {
 
 /**
  * A load worker holds 10,000 of these: the link is the socket's events object (a class, no
- * closures per connection; issue 11), and the gateway's frames are JSON it encoded, so
+ * closures per connection), and the gateway's frames are JSON it encoded, so
  * JSON.parse is the check that matters (no separate UTF-8 validation).
  */
 class WsLink implements ClientLink, LeanSocketEvents {

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import type { Message } from '../core/lean/index.js';
 import { indexText, matchExpression } from './search-terms.js';
 
-/** A message as the protocol carries it (PROTOCOL.md `message` frame, without its type). */
+/** A message as the protocol carries it (docs/protocol.md `message` frame, without its type). */
 export type LocalMessage = Message;
 
 export interface LocalSearchResult {

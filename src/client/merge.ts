@@ -28,7 +28,7 @@ export interface ConversationMergerOptions<M extends MergeableMessage = Mergeabl
   lastId?: string;
   /**
    * How many delivered ids to remember for duplicate detection. Memory per simulated client
-   * must stay small (DESIGN.md §Measuring); an id older than everything remembered is taken
+   * must stay small (docs/architecture.md#measuring); an id older than everything remembered is taken
    * as already delivered, since a first delivery that late is far rarer than a re-delivery.
    */
   rememberIds?: number;
@@ -43,7 +43,7 @@ export interface ConversationMergerOptions<M extends MergeableMessage = Mergeabl
 const DEFAULT_REMEMBER = 10_000;
 
 export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
-  // counters as fields, not a stats object: a held client keeps two mergers (issue 11)
+  // counters as fields, not a stats object: a held client keeps two mergers
   #delivered = 0;
   #duplicatesDropped = 0;
   #reordered = 0;
@@ -52,7 +52,7 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
   /** Ids at or below this that are not in #seen count as already delivered. */
   #floor: string;
   // The three collections are made on first use: a held client that never gets a message
-  // keeps none (an empty Set or Map costs ~150 bytes; issue 11 holds 20,000 clients)
+  // keeps none (an empty Set or Map costs ~150 bytes; a load run holds 20,000 clients)
   #seen: Set<string> | undefined;
   #seenIdentities: Set<string> | undefined;
   #identity: ((message: M) => string) | undefined;

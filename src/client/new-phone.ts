@@ -1,6 +1,6 @@
 /**
  * "Moved to a new phone": an empty local store filled from the server with the WebSocket
- * `sync` frame (PROTOCOL.md), each conversation from the store's last id (0 at first) page by
+ * `sync` frame (docs/protocol.md), each conversation from the store's last id (0 at first) page by
  * page, then indexed in one go. Its own connection, as a new device of the same user is.
  */
 import { performance } from 'node:perf_hooks';

@@ -1,8 +1,8 @@
 import type { Backoff } from './backoff.js';
 
 /**
- * The reconnect state machine of a simulated client (DESIGN.md §Conventions 7, after
- * centrifuge-js). It owns no socket: the caller injects `connect()` and reports drops with
+ * The reconnect state machine of a simulated client (a pure backoff
+ * plus a machine that emits only real transitions and guards re-entry, after centrifuge-js). It owns no socket: the caller injects `connect()` and reports drops with
  * `onDisconnect()`. Keeping it free of I/O and timers (both injected) lets thousands of
  * clients in one load worker share one scheduler, and lets tests drive it with a fake one.
  *
@@ -78,7 +78,7 @@ export function createReconnector<H>(options: ReconnectOptions<H>): ReconnectMac
 
 /**
  * The machine as a class rather than a dozen closures: a load worker holds one per simulated
- * client, and a closure object of this size cost ~1 KB more per client (issue 11).
+ * client, and a closure object of this size cost ~1 KB more per client.
  */
 class Reconnector<H> implements ReconnectMachine {
   #state: ReconnectState = 'idle';

@@ -1,7 +1,9 @@
-import { MAX_SKIP_IDS, compareIds, type Message, type Rng } from '../core/lean/index.js';
+import { MAX_SKIP_IDS, type Message, type Rng } from '../core/lean/index.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
-import { openLink, type ClientLink, type LinkEvents, type Transport } from './link.js';
+import { openLink, type ClientLink, type Transport } from './link.js';
+import { LinkAttempt, type LinkOwner } from './link-attempt.js';
 import type { LocalStore } from './local-store.js';
+import { Memberships } from './memberships.js';
 import { ConversationMerger } from './merge.js';
 import { RefusalGate } from './refusal-gate.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
@@ -58,50 +60,8 @@ export interface SimClientOptions {
 }
 
 /**
- * One connection attempt's events, as an object rather than closures: a load worker holds
- * 10,000 open links (issue 11). `open` settles the attempt's promise; `close` before it fails it.
- */
-class LinkAttempt implements LinkEvents {
-  link: ClientLink | null = null;
-  private opened = false;
-
-  // dropped once settled, so a held link keeps neither them nor the promise they close over
-  private resolve: (() => void) | undefined;
-  private reject: ((err: Error) => void) | undefined;
-
-  constructor(
-    private readonly client: SimClient,
-    resolve: () => void,
-    reject: (err: Error) => void,
-  ) {
-    this.resolve = resolve;
-    this.reject = reject;
-  }
-
-  open(): void {
-    this.opened = true;
-    this.client.onLinkOpen();
-    const resolve = this.resolve;
-    this.resolve = this.reject = undefined;
-    resolve?.();
-  }
-
-  frame(f: { type: string } & Record<string, any>): void {
-    if (this.link) this.client.onLinkFrame(this.link, f);
-  }
-
-  close(code: number): void {
-    this.client.onLinkClose(this.link, code, this.opened);
-    if (this.opened) return;
-    const reject = this.reject;
-    this.resolve = this.reject = undefined;
-    reject?.(new Error(`connect failed (${code})`));
-  }
-}
-
-/**
  * The empty map every client starts with for its unacked sends and its syncs in flight: a held
- * client that never sends keeps no map of its own (~200 bytes each; issue 11). Never written:
+ * client that never sends keeps no map of its own (~200 bytes each). Never written:
  * the first write replaces it (`pendingMap`, `syncingMap`); deletes and clears on it are no-ops.
  */
 const NONE = new Map<string, never>();
@@ -115,14 +75,13 @@ interface Pending {
   intendedAt: number;
 }
 
-
 /**
- * A simulated chat client speaking PROTOCOL.md: reconnects by policy (a state machine with
+ * A simulated chat client speaking docs/protocol.md: reconnects by policy (a state machine with
  * re-entry guards), syncs every conversation from its last id after a reconnect while live
  * messages keep arriving (merged by id, duplicates dropped), and re-sends whatever was never
  * acked with the same clientMsgId (so the server's dedupe makes it exactly-once).
  */
-export class SimClient {
+export class SimClient implements LinkOwner {
   readonly userId: string;
   private link: ClientLink | null = null;
   private machine: ReconnectMachine;
@@ -138,17 +97,13 @@ export class SimClient {
   private syncing: Map<string, string> = NONE;
   private store: LocalStore | undefined;
   /** Conversations this user is a member of now (member changes move it; its mergers stay). */
-  private readonly memberOf: Set<string>;
-  /** Per conversation, the id of the last member change of this user applied: an older one heard later is stale. */
-  private lastChange: Map<string, string> | undefined;
-  /** Conversations this user left, at which change: a reconnect still syncs what came before it. */
-  private leftAt: Map<string, string> | undefined;
+  private readonly members: Memberships;
 
   constructor(private readonly o: SimClientOptions) {
     this.userId = o.userId;
     this.gatewayIndex = o.gatewayIndex;
     this.store = o.localStore;
-    this.memberOf = new Set(o.conversations);
+    this.members = new Memberships(o.conversations);
     for (const c of o.conversations) this.mergers.set(c, this.newMerger());
     this.machine = this.newMachine();
   }
@@ -180,7 +135,7 @@ export class SimClient {
 
   /** The conversations this user is a member of now. */
   get conversations(): readonly string[] {
-    return [...this.memberOf];
+    return this.members.list;
   }
 
   /**
@@ -189,36 +144,14 @@ export class SimClient {
    * what follows it live; a socket that missed them reconnects and syncs from the join.
    */
   joined(conversationId: string, changeId: string): void {
-    if (!this.newer(conversationId, changeId) || this.memberOf.has(conversationId)) return;
-    this.memberOf.add(conversationId);
-    this.leftAt?.delete(conversationId);
+    if (!this.members.join(conversationId, changeId)) return;
     if (!this.mergers.has(conversationId)) this.mergers.set(conversationId, this.newMerger(changeId));
   }
 
   /** This user left a conversation: no more sends or syncs there (what was published before still shows). */
   left(conversationId: string, changeId: string): void {
-    if (!this.newer(conversationId, changeId)) return;
-    this.memberOf.delete(conversationId);
-    (this.leftAt ??= new Map()).set(conversationId, changeId);
+    if (!this.members.leave(conversationId, changeId)) return;
     for (const [clientMsgId, p] of this.unacked) if (p.conversationId === conversationId) this.unacked.delete(clientMsgId);
-  }
-
-  /**
-   * A change is heard twice (its frame, and the app that made it) in either order, and a leave
-   * can be heard after the rejoin that followed it: only a change newer than the last applied counts.
-   */
-  private newer(conversationId: string, changeId: string): boolean {
-    const last = this.lastChange?.get(conversationId);
-    if (last !== undefined && compareIds(changeId, last) <= 0) return false;
-    (this.lastChange ??= new Map()).set(conversationId, changeId);
-    return true;
-  }
-
-  /** A member's conversation, or one left at a change above what the client has shown. */
-  private needsSync(conversationId: string, lastId: string): boolean {
-    if (this.memberOf.has(conversationId)) return true;
-    const leave = this.leftAt?.get(conversationId);
-    return leave !== undefined && compareIds(lastId, leave) < 0;
   }
 
   private newMerger(lastId?: string): ConversationMerger<SimMessage> {
@@ -299,7 +232,7 @@ export class SimClient {
     const reconnect = this.everConnected;
     this.everConnected = true;
     this.o.recorder.connected(this, reconnect);
-    if (reconnect) for (const [conv, merger] of this.mergers) if (this.needsSync(conv, merger.lastId)) this.syncFrom(conv, merger.beginSync());
+    if (reconnect) for (const [conv, merger] of this.mergers) if (this.members.needsSync(conv, merger.lastId)) this.syncFrom(conv, merger.beginSync());
     this.refusals?.clear();
     for (const [clientMsgId, p] of this.unacked) {
       this.o.recorder.sent(this, p.conversationId, clientMsgId, p.intendedAt, this.o.recorder.now(), true);
@@ -409,8 +342,8 @@ export class SimClient {
         }
         // a sync of a conversation this user left: end it (what it buffered live is shown)
         const refusedSync = f['code'] === 'not_member' ? (f['conversationId'] as string | undefined) : undefined;
-        if (refusedSync && !this.memberOf.has(refusedSync) && this.syncing.delete(refusedSync)) {
-          this.leftAt?.delete(refusedSync);
+        if (refusedSync && !this.members.has(refusedSync) && this.syncing.delete(refusedSync)) {
+          this.members.forgetLeft(refusedSync);
           for (const shown of this.mergers.get(refusedSync)?.applySyncResult([], false) ?? []) {
             this.o.recorder.delivered(this, shown, at, true, false);
             this.store?.add(shown);

@@ -1,5 +1,5 @@
 /**
- * Time is injected everywhere (DESIGN.md §Conventions 3) so backoff, jitter and Snowflake
+ * Time is injected everywhere (docs/architecture.md#conventions) so backoff, jitter and Snowflake
  * clock-skew handling can be tested by moving a ManualClock instead of sleeping for real.
  */
 export interface Clock {

@@ -1,11 +1,11 @@
 // The pure-JS parts of hdr-histogram-js only: its index also loads the WebAssembly build
-// (a large inlined module), ~8 MB of RSS in every process, load workers included (issue 11)
+// (a large inlined module), ~8 MB of RSS in every process, load workers included
 import { createRequire } from 'node:module';
 import type { JsHistogram as Histogram } from 'hdr-histogram-js/dist/JsHistogram.js';
 import { ChatlabError, ErrorCodes } from './errors.js';
 
 // CommonJS through require, not an ES import: importing hdr's CommonJS files added ~9 MB of
-// RSS to a process, required 0.5 MB (measured on Node 20, issue 11)
+// RSS to a process, required 0.5 MB (measured on Node 20)
 const requireCjs = createRequire(import.meta.url);
 const { JsHistogram } = requireCjs('hdr-histogram-js/dist/JsHistogram.js') as typeof import('hdr-histogram-js/dist/JsHistogram.js');
 const { decompress } = requireCjs('hdr-histogram-js/dist/JsHistogram.encoding.js') as typeof import('hdr-histogram-js/dist/JsHistogram.encoding.js');
@@ -13,7 +13,7 @@ const Float64Histogram = (requireCjs('hdr-histogram-js/dist/Float64Histogram.js'
   default: new (lowestDiscernibleValue: number, highestTrackableValue: number, significantDigits: number) => Histogram;
 }).default;
 
-/** What reports show (DESIGN.md §Measuring): percentiles and max, in milliseconds, never a mean alone. */
+/** What reports show (docs/architecture.md#conventions): percentiles and max, in milliseconds, never a mean alone. */
 export interface LatencySummary {
   count: number;
   p50: number;
@@ -71,7 +71,7 @@ export class LatencyHistogram {
   }
 
   /**
-   * Records one latency in µs. Under load a bad sample is counted, not thrown (§Conventions 6):
+   * Records one latency in µs. Under load a bad sample is counted, not thrown (docs/architecture.md#conventions):
    * negative values (clock skew between processes) clamp to 0, huge ones to 1h.
    */
   record(micros: number): void {

@@ -1,7 +1,7 @@
 import client from 'prom-client';
 
 /**
- * The metric names of PROTOCOL.md, in one place. Each process creates only the metrics it
+ * The metric names of docs/protocol.md, in one place. Each process creates only the metrics it
  * counts (a count lives in the one process that does the thing), in its own registry.
  */
 export const MetricNames = {

@@ -1,5 +1,5 @@
 /**
- * The contract's numbers (PROTOCOL.md), apart from its zod schemas: a load worker needs the
+ * The contract's numbers (docs/protocol.md), apart from its zod schemas: a load worker needs the
  * limits but not zod (core/lean).
  */
 

@@ -1,5 +1,5 @@
 /**
- * The wire contract of PROTOCOL.md as zod schemas, so every frame and HTTP body is checked
+ * The wire contract of docs/protocol.md as zod schemas, so every frame and HTTP body is checked
  * once at the edge and the rest of the code works with typed values. Objects are not
  * strict: unknown keys are dropped, so a newer client adding a field does not break an older
  * gateway (the contract may grow; it must not break).

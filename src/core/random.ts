@@ -1,7 +1,7 @@
 import { ChatlabError, ErrorCodes } from './errors.js';
 
 /**
- * Randomness is injected (DESIGN.md §Conventions 3): a run with the same seed makes the same
+ * Randomness is injected (docs/architecture.md#conventions): a run with the same seed makes the same
  * jitter, the same picks and the same fault timings, so a failing scenario can be replayed.
  * Math.random cannot be seeded, hence this small generator.
  */
@@ -60,7 +60,7 @@ export function createRng(seed: number | string): Rng {
 
 /**
  * sfc32: fast, passes PractRand to large sizes, 128-bit state (period far beyond any run).
- * A class rather than closures: a load worker holds one per simulated client (issue 11).
+ * A class rather than closures: a load worker holds one per simulated client.
  */
 class Sfc32 implements Rng {
   private a: number;

@@ -69,7 +69,7 @@ export function HelpOverlay({ width }: { width: number }) {
 type PanelFn = (p: PanelProps) => ReactElement;
 
 /**
- * Rows of panels for a terminal width: the three-row layout of DASHBOARD.md when wide, two
+ * Rows of panels for a terminal width: the three-row layout of docs/dashboard-run-frame.txt when wide, two
  * panels a row when medium, one a row when narrow, so nothing wraps into a mess.
  */
 export function layoutRows(width: number, hasThresholds: boolean): PanelFn[][] {

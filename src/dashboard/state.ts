@@ -1,6 +1,6 @@
 /**
  * Everything the live dashboard shows, as plain data. The engine's events and the metrics
- * poller each fill their part; the components only read it (DESIGN.md §Conventions 4), so a
+ * poller each fill their part; the components only read it (docs/architecture.md#conventions), so a
  * frame is a pure function of one DashboardState.
  */
 
@@ -102,7 +102,7 @@ export function mergeDashboardState(base: DashboardState, update: DashboardUpdat
   return out;
 }
 
-/** Sparklines cover about a minute (DASHBOARD.md): at one sample a second, 60 points. */
+/** Sparklines cover about a minute: at one sample a second, 60 points. */
 export const HISTORY_POINTS = 60;
 
 export function pushHistory(history: readonly number[], value: number, max = HISTORY_POINTS): number[] {

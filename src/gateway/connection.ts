@@ -38,11 +38,11 @@ let nextId = 0;
 /** Syncs a socket may have waiting behind the one in flight (a client syncs each conversation once per reconnect). */
 export const MAX_QUEUED_SYNCS = 64;
 
-/** One client socket: rate limit, bounded outbound queue, frame dispatch. */
 /** How long after opening a socket remembers what it was pushed, and how much (reconnect syncs come at once). */
 const RECORD_PUSHES_MS = 10_000;
 const MAX_RECORDED_PUSHES = 5000;
 
+/** One client socket: rate limit, bounded outbound queue, frame dispatch. */
 export class Connection implements RoutedSocket {
   readonly id: string;
   private readonly bucket: TokenBucket;
@@ -102,7 +102,6 @@ export class Connection implements RoutedSocket {
     this.wire.ping();
   }
 
-  /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
   /** A routed frame (a message, presence, a receipt): dropped once the socket is detached. */
   push(frame: string | Buffer): void {
     if (!this.detached) this.write(frame);
@@ -122,6 +121,7 @@ export class Connection implements RoutedSocket {
     this.detached = true;
   }
 
+  /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
   private write(frame: string | Buffer): void {
     if (this.closed) return;
     if (this.wire.bufferedAmount > this.ctx.options.outboundLimitBytes) {

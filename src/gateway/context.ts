@@ -46,7 +46,7 @@ export function streamMayBeLost(ctx: Pick<GatewayContext, 'redisLostAt'>, now = 
 
 /**
  * Conversations change only by member changes, which every gateway hears on `members:changes`
- * (applied here in place, see src/gateway/membership.ts); a send that still raced one is
+ * (applied here in place, see src/gateway/membership-routing.ts); a send that still raced one is
  * refused by the publish script and reads the conversation again, so the cache is kept once loaded. The bound is
  * on members held, not on entries: one 10,000-member group weighs what 5,000 direct
  * conversations do, so a burst of large groups cannot grow the heap past the bound.

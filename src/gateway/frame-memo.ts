@@ -11,7 +11,7 @@ interface Built {
  * The last chat frame the router decoded, and its WebSocket frame. With inbox routing one
  * message reaches a gateway once per member it holds (each on `inbox:<member>`), byte for byte
  * the same and back to back, so it is decoded and framed once for all of them, not once per
- * member (issue 11: the gateway's CPU per delivered frame).
+ * member: the gateway's CPU per delivered frame is what this saves.
  *
  * The payload is kept as a copy: the Redis client may hand out views into a buffer it reuses.
  */

@@ -30,7 +30,7 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCodes.RATE_LIMITED]: 429,
 };
 
-/** The gateway's REST API (PROTOCOL.md §HTTP); errors are `{"error":{"code","message"}}`. */
+/** The gateway's REST API (docs/protocol.md, HTTP); errors are `{"error":{"code","message"}}`. */
 export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: string) => void = () => {}, searchUrl?: string): RouteHandler {
   const requests = new UserRateLimiter(ctx.options.httpRatePerSec, ctx.options.httpRateBurst);
   const creations = new UserRateLimiter(ctx.options.createRatePerSec, ctx.options.createRateBurst);

@@ -5,7 +5,7 @@ import { MAX_MEMBERSHIP_RETRIES, MAX_REMINTS, MAX_REMINT_WAIT_MS } from './send.
 
 /**
  * `POST /v1/conversations/:id/members` and `DELETE /v1/conversations/:id/members/:userId`
- * (PROTOCOL.md). The change is read against the conversation as Redis has it now, minted,
+ * (docs/protocol.md, Member changes). The change is read against the conversation as Redis has it now, minted,
  * and applied by one script that refuses it if the membership moved meanwhile (then it is
  * read and tried again) or if its id is not above the conversation's last (minted again).
  */

@@ -21,7 +21,7 @@ function fakeLeases(workerIds: number[]) {
   return { takeLease, taken, failTakes: (n: number) => (failNext = n) };
 }
 
-describe('Minter (issue 10, items 3 and 9)', () => {
+describe('Minter: ids only under a held lease, clock steps', () => {
   it('a lost lease stops minting at once: unhealthy and CHATLAB_E_UNAVAILABLE until a new lease is taken', async () => {
     const clock = new ManualClock();
     const leases = fakeLeases([7, 9]);

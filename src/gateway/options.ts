@@ -47,13 +47,10 @@ export const gatewayOptionsSchema = z.object({
   /**
    * Kafka's linger.ms: how long the first message of a request waits for company. Kafka's cost
    * is per produce request (~1 ms of broker CPU each on a 2.1 GHz Xeon); at 100 msg/s over two
-   * gateways a message arrives every 20 ms, so 5 ms batched nothing and 20 ms little. 50 ms
-   * against 20 (bench/results/cold-path-2026-11-30-linger-xeon.txt): produce requests 85 → 35/s
-   * at 100 msg/s and 115 → 57/s at 1,000, cold path 1.04 → 0.59 and 0.28 → 0.18 ms/msg, gateways
-   * ~30% less CPU; the sender's ack p50 21.6 → 32.4 ms (delivery goes through Redis first and
-   * does not wait). 100 ms (bench/results/cold-path-2026-12-01-levers-xeon.txt, both with
-   * tiered C2): 25 requests/s, 0.53 → 0.41 ms/msg, but the ack p50 33 → 62 ms and p99 56 → 105 ms:
-   * not taken.
+   * gateways a message arrives every 20 ms, so a linger shorter than that batches little. The
+   * linger is paid by the sender's ack (which waits for Kafka), not by delivery (Redis first):
+   * 50 ms roughly halves produce requests against 20 ms, and 100 ms saves a little more CPU but
+   * doubles the ack's latency. Figures: bench/README.md, cold-path.
    */
   kafkaLingerMs: z.number().int().min(0).max(1000).default(50),
   /** The producer's acks on chat.messages (store/consistency.ts): all (every in-sync replica, the default) or 1 (the leader alone). */

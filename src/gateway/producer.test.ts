@@ -3,7 +3,7 @@ import { BatchingProducer, isTooLarge, sendSplitting, takeBatch } from './produc
 
 const tooLarge = () => Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE' });
 
-describe('Kafka batches (issue 10, item 6)', () => {
+describe('Kafka batches', () => {
   it('a batch is capped by bytes as well as by count, and always takes at least one', () => {
     const q = [{ bytes: 400 }, { bytes: 400 }, { bytes: 400 }, { bytes: 5000 }];
     expect(takeBatch([...q], 10, 1000)).toHaveLength(2);

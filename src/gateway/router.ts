@@ -8,8 +8,10 @@ import type { GatewayMetrics } from './metrics.js';
 export interface RoutedSocket {
   readonly id: string;
   readonly userId: string;
-  /** A whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets it. */
-  /** `messageId` when the frame is a chat message. */
+  /**
+   * Pushes a whole WebSocket text frame (wire-frame.ts), framed once for every socket that gets
+   * it; `messageId` when the frame is a chat message.
+   */
   pushWire(wire: Buffer, messageId?: string): void;
 }
 
@@ -131,7 +133,7 @@ export class Router {
     if (subscribe) await this.subscribe(this.keys.group(conv));
   }
 
-  // --- member changes (src/gateway/membership.ts): synchronous, so exact in publish order ---
+  // --- member changes (membership-routing.ts): synchronous, so exact in publish order ---
 
   /** The open sockets of a user here. */
   socketsOfUser(userId: string): RoutedSocket[] {

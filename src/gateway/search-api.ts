@@ -1,5 +1,5 @@
 /**
- * `GET /v1/search` (PROTOCOL.md §HTTP): full-text search over the caller's conversations.
+ * `GET /v1/search` (docs/protocol.md, HTTP): full-text search over the caller's conversations.
  * Membership is the server's: the filter is the caller's conversation set, and a named
  * conversation they are not in is 403, as for history. The engine down is a plain error,
  * which the API's error mapping turns into 503 CHATLAB_E_UNAVAILABLE.

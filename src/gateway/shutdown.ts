@@ -13,7 +13,7 @@ export async function drainAndClose(p: {
   server: http.Server;
   ctx: GatewayContext;
   sockets: () => Connection[];
-  /** Uniform in [0, 1); injected (DESIGN.md §Conventions 3) so a test can pin the spread. */
+  /** Uniform in [0, 1); injected (docs/architecture.md#conventions) so a test can pin the spread. */
   random?: () => number;
 }): Promise<void> {
   const { server, ctx, random = Math.random } = p;

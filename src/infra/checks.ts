@@ -5,7 +5,7 @@ import { searchClusterHealth } from './search-http.js';
 import type { InfraEndpoints } from './types.js';
 
 /**
- * The readiness checks of DESIGN.md: Redis PING, a Kafka metadata request, a CQL query, and the
+ * The readiness checks (docs/architecture.md#conventions): Redis PING, a Kafka metadata request, a CQL query, and the
  * search engine's cluster health (searchClusterHealth, in search-http.ts).
  */
 export { searchClusterHealth };

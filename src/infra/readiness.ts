@@ -12,7 +12,7 @@ export interface WaitOptions {
 }
 
 /**
- * Polls `check` until it resolves (convention 2: readiness is an explicit check with a timeout
+ * Polls `check` until it resolves (docs/architecture.md#conventions: readiness is an explicit check with a timeout
  * and a message saying what was awaited and what the last attempt said).
  */
 export async function waitUntil<T>(check: () => Promise<T>, options: WaitOptions): Promise<T> {

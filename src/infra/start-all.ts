@@ -8,7 +8,7 @@ export interface Stoppable {
 /**
  * Starts several components in parallel. If any fails (or the outer signal aborts), the others
  * are told to abort, everything that did start is stopped, and the first error is rethrown —
- * a failed start leaves nothing running (convention 1).
+ * a failed start leaves nothing running (docs/architecture.md#conventions).
  */
 export async function startAll<M extends Record<string, Stoppable>>(
   starters: { [K in keyof M]: (signal: AbortSignal) => Promise<M[K]> },

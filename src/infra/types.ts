@@ -42,7 +42,7 @@ export interface StartOptions {
   topology?: Topology;
 }
 
-/** One running backing system (convention 1: started objects know their endpoints and stop). */
+/** One running backing system (started objects know their endpoints and stop: docs/architecture.md#conventions). */
 export interface StartedComponent {
   name: ComponentName;
   processes: OwnedProcess[];

@@ -7,7 +7,7 @@ import type { PresenceMetrics } from './metrics.js';
 const count = { inc: () => {} };
 const metrics = { events: count, writes: count, flaps: count } as unknown as PresenceMetrics;
 
-describe('PresenceEngine announcements (issue 10, item 11)', () => {
+describe('PresenceEngine announcements', () => {
   it('a batch whose announce failed goes out again on the next tick, ahead of newer changes', async () => {
     const published: string[][] = [];
     let failures = 1;

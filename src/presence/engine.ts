@@ -9,15 +9,15 @@ export interface PendingOffline {
   due: number;
 }
 
+/** Failed announcements kept for another try at most (a storm while Redis is away). */
+export const MAX_RETRY_ANNOUNCEMENTS = 10_000;
+
 /**
  * Applies presence events to the Redis state and announces what changed. Shared by the
  * presence server (decoupled) and the gateways (inline), so both variants run the same rules
  * and count the same way. Announcements are serialised, so one user's online and offline
  * frames leave in the order they happened.
  */
-/** Failed announcements kept for another try at most (a storm while Redis is away). */
-export const MAX_RETRY_ANNOUNCEMENTS = 10_000;
-
 export class PresenceEngine {
   private chain: Promise<unknown> = Promise.resolve();
   /** Announcements whose publish failed: the state already changed, so nothing else would send them. */

@@ -8,7 +8,7 @@ export interface ConversationSource {
 }
 
 /**
- * Friends = the other member of each of a user's direct conversations (PROTOCOL.md). A status
+ * Friends = the other member of each of a user's direct conversations (docs/protocol.md). A status
  * change of one user needs their friends once per change, and changes come in storms (a
  * gateway restart), so lists are kept for `ttlMs`; conversations never change membership, so
  * their members are kept for good (bounded). Concurrent lookups of one user share one load.

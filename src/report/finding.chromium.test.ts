@@ -8,7 +8,7 @@ import { fanoutRunResult } from '../../test/fixtures/fanout-run.js';
 import { writeReport } from './write.js';
 
 /**
- * Issue 14's done-when, as a reader checks it: report.html of a large-group-fanout run opens
+ * What a reader checks: report.html of a large-group-fanout run opens
  * with its finding sentence and its headline chart. The run object is assembled the engine's
  * way (repeats folded by foldRepeats, the finding stated by the scenario's own hook through
  * buildFinding) and written by writeReport; nothing here is hand-written HTML.

@@ -5,8 +5,8 @@ import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
 import { REPORT_SCHEMA_VERSION, type RunResult } from '../scenario/index.js';
 
 /**
- * report.json as read back from disk. Validated once here (DESIGN.md §Conventions 9); fields
- * the PROTOCOL.md core does not fix get defaults so an older or hand-trimmed report still
+ * report.json as read back from disk. Validated once here, at the edge; fields
+ * the docs/protocol.md core does not fix get defaults so an older or hand-trimmed report still
  * compares. Unknown fields pass through: scenarios add their own.
  */
 const num = z.number();

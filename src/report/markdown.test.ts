@@ -74,7 +74,7 @@ describe('repeats in report.md', () => {
   });
 });
 
-describe('issue 12 in report.md', () => {
+describe('a verdict you can trust, in report.md', () => {
   it('marks an interrupted run, shows the baseline comparison and the service options', async () => {
     const { fixtureRunResult } = await import('../../test/fixtures/run-result.js');
     const { compareToBaseline } = await import('./baseline.js');

@@ -7,7 +7,7 @@ import { smallSampleNote } from '../scenario/index.js';
 import { environmentRows } from './environment.js';
 import { renderBaseline } from './baseline.js';
 
-/** report.md: verdict, checker, variants side by side, environment (DASHBOARD.md §report 1, 2, 4, 5). */
+/** report.md: verdict, checker, variants side by side, environment (README.md, Reports). */
 export function renderMarkdown(result: RunResult): string {
   const parts: string[] = [];
   parts.push(`# chatlab report — ${esc(result.scenario)}`);

@@ -47,7 +47,7 @@ describe('loadRunResult', () => {
     expectConfigError(() => loadRunResult(wrong), /wrong.json is not a chatlab report.json \(schema v1\): variants\.0\.params|variants\.0\.checker/);
   });
 
-  it('fills what PROTOCOL.md does not fix, so a minimal report still loads', () => {
+  it('fills what docs/protocol.md does not fix, so a minimal report still loads', () => {
     const r = fixtureRunResult();
     const v = r.variants[0]!;
     const minimal = {

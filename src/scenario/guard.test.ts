@@ -8,7 +8,7 @@ const sends = (n: number, acked: boolean) =>
   Array.from({ length: n }, (_, i) => ({ senderId: 'a', conversationId: 'c', clientMsgId: `m${i}`, intendedAt: 0, sentAt: 0, expectedRecipients: ['b'], ...(acked ? { messageId: String(i + 1), ackedAt: 1 } : {}) }));
 
 describe('the engine refuses a vacuous run whatever the thresholds', () => {
-  it('the issue-12 run: clients never connected, 159 sent, nothing acked → fails', () => {
+  it('a run that measured nothing: clients never connected, 159 sent, nothing acked → fails', () => {
     const checker = checkDeliveries({ sends: sends(159, false), deliveries: [] });
     expect(checker.lost).toBe(0); // the old thresholds all held
     const failed = vacuousGuard(checker, [second(0), second(0)], false).map((g) => g.name);

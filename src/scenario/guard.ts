@@ -3,8 +3,8 @@ import type { CheckerResult } from './checker/index.js';
 import type { SeriesPoint, ThresholdResult } from './result.js';
 
 /**
- * The engine's own checks, whatever thresholds the scenario or the user chose (DESIGN.md
- * convention 12): a run whose clients never connected, or that sent and got nothing acked or
+ * The engine's own checks, whatever thresholds the scenario or the user chose (a verdict
+ * is never vacuous, docs/architecture.md#conventions): a run whose clients never connected, or that sent and got nothing acked or
  * delivered, measured nothing and cannot pass.
  */
 export function vacuousGuard(checker: CheckerResult, series: SeriesPoint[], errored: boolean): ThresholdResult[] {

@@ -136,12 +136,12 @@ export class LoadPool {
     }));
   }
 
-  /** Sends a command to the worker holding `userId`. */
   /** Whether a client of this user runs in this pool. */
   holds(userId: string): boolean {
     return this.home.has(userId);
   }
 
+  /** Sends a command to the worker holding `userId`. */
   async to(userId: string, cmd: EngineToWorker): Promise<void> {
     const i = this.home.get(userId);
     if (i === undefined) throw new ChatlabError(ErrorCodes.SCENARIO, `no simulated client ${userId}`);

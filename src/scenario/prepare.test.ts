@@ -46,7 +46,7 @@ describe('a run is checked before anything starts', () => {
   });
 });
 
-describe('default thresholds cannot pass a run that measured nothing (issue 12)', () => {
+describe('default thresholds cannot pass a run that measured nothing', () => {
   it('every scenario that connects clients requires a connection, and one that sends requires acks and deliveries', () => {
     for (const def of Object.values(scenarios)) {
       const t = prepareRun(def, {})[0]!.checks.map((c) => c.name);

@@ -3,7 +3,7 @@ import type { LatencySummary } from '../core/index.js';
 
 /**
  * The result of `chatlab run`: printed by `--json` and written as report.json. Its core fields
- * are fixed by PROTOCOL.md (scenario, ok, variants[].name/params/checker/latency/thresholds);
+ * are fixed by docs/protocol.md (scenario, ok, variants[].name/params/checker/latency/thresholds);
  * everything else is chatlab's extension. Bump REPORT_SCHEMA_VERSION on breaking changes.
  */
 export const REPORT_SCHEMA_VERSION = 1;

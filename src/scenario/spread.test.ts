@@ -14,7 +14,7 @@ describe('judge: a winner only when the ranges do not overlap', () => {
   });
 
   it('says no difference measured when the ranges overlap, whatever the medians', () => {
-    // the two identical runs: 76.99 and 26.51 ms
+    // two identical runs seen on a shared machine: 76.99 and 26.51 ms
     const j = judge([s(26.51, 76.99, 30), s(35, 27, 41)], 'lower');
     expect(j).toEqual({ kind: 'no-difference' });
     expect(judgementText(j, names)).toBe('no difference measured');

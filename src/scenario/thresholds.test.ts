@@ -39,7 +39,7 @@ describe('variants from --set', () => {
   });
 });
 
-describe('threshold grammar (issue 12)', () => {
+describe('threshold grammar', () => {
   it('"p99 <" is an error, not p99 < 0', () => {
     expect(() => parseThreshold('p99 <')).toThrow(/--threshold "p99 <" is not NAME OP NUMBER/);
     expect(() => parseThreshold('p99 < fast')).toThrow();

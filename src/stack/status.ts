@@ -6,7 +6,6 @@ import { stackAlive } from './liveness.js';
 import { monitoringFiles } from './monitoring.js';
 import { readState, type ServiceKind, type StackState } from './state.js';
 
-/** The object `chatlab status --json` prints (PROTOCOL.md), plus a few extra fields. */
 /** One node of a clustered store and whether it answers on its own address. */
 export interface NodeHealth {
   id: string;
@@ -14,6 +13,7 @@ export interface NodeHealth {
   healthy: boolean;
 }
 
+/** The object `chatlab status --json` prints (docs/protocol.md), plus a few extra fields. */
 export interface StackStatus {
   topology: Topology;
   infra: {

@@ -151,7 +151,7 @@ describe('publishMessage', () => {
     expect(parseServerFrame(routed.frameJson)).toEqual({ ok: true, frame: { type: 'message', ...message } });
   });
 
-  it('a re-send stands as the stored original, never the new body (issue 10, item 2)', async () => {
+  it('a re-send stands as the stored original, never the new body', async () => {
     const original = JSON.stringify({ ...message, messageId: '900', body: 'first' });
     const { redis } = fakeRedis([original, 0]);
     const result = await publishMessage(redis, keys, { message: { ...message, body: 'rewritten' }, origin: 'gw:1', channels: [], dedupeTtlSec: 60 });

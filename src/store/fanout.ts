@@ -182,7 +182,7 @@ export function conversationChannels(keys: RedisKeys, policy: RoutingPolicy, con
  * message (never the new frame's body), and publishes nothing.
  *
  * The entry also keeps the sending socket (`o`), so a gateway catching a socket up from the
- * stream (a routing switch, src/gateway/membership.ts) never echoes a sender's own message.
+ * stream (a routing switch, src/gateway/membership-routing.ts) never echoes a sender's own message.
  * With a membership version given, the script refuses (code 3) when the conversation's
  * membership changed since the gateway computed the channels: before/after a member change
  * is then exact per conversation (docs/protocol.md, Member changes).

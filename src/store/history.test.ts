@@ -53,7 +53,7 @@ describe('mergeHistory', () => {
   });
 });
 
-describe('historyHasHole (issue 10, item 8)', () => {
+describe('historyHasHole', () => {
   const page = (messageIds: string[], hasMore = false) => ({ messages: messageIds.map((id) => msg(id)), hasMore });
   const first = (id: string, prev: string | null) => ({ id, prev });
 

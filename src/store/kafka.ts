@@ -3,7 +3,8 @@
  *
  * kafkajs 2.2.4's RequestQueue re-schedules its pending-request check after every check, even
  * when nothing is pending; with no throttle the delay is negative, so each broker connection
- * runs a 1 ms timer loop for its whole life (kafkajs issues #1556 and #1704, unfixed upstream).
+ * runs a 1 ms timer loop for its whole life (unfixed upstream: https://github.com/tulios/kafkajs/issues/1556 and
+ * https://github.com/tulios/kafkajs/issues/1704).
  * A CPU profile of an idle gateway put a fifth of its busy time there. With nothing pending
  * there is nothing to check: a request pushed later schedules its own check, and a response
  * checks the queue when it arrives, so skipping the timer then loses nothing.

@@ -45,7 +45,7 @@ describe('message buckets', () => {
     expect(scanBuckets(snowflakeFromTime(t), nearMidnight).last).toBe(bucketOfTime(nearMidnight) + 1);
   });
 
-  it('a tiny `after` (say 1) starts at the conversation, not at the Snowflake epoch (issue 10, item 4)', () => {
+  it('a tiny `after` (say 1) starts at the conversation, not at the Snowflake epoch', () => {
     const created = t - DAY;
     expect(scanBuckets('1', t, created)).toEqual({ first: bucketOfTime(t) - 1, last: bucketOfTime(t) });
     // an `after` later than creation still wins

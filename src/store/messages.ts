@@ -21,9 +21,8 @@ const MAX_SCAN_WINDOW = 16;
  * UTF-16 units, i.e. up to ~12 KiB of UTF-8 each), counted in the rows' UTF-8 bytes. Cassandra's
  * shared executor pool spins and parks its workers after every request (a CPU profile at 1,000
  * msg/s: 19% of its samples in the kernel's task switch), so fewer, fuller requests cost it less:
- * 50 rows and 32 KiB estimated at 3 bytes per UTF-16 unit (~46 short messages) → 200 rows and
- * 40 KiB counted exactly: at 1,000 msg/s 23 → 10.5 requests/s and Cassandra 7.8–8.1% → 6.5% of a
- * core above idle (bench/results/cold-path-2026-12-01-levers-xeon.txt).
+ * up to 200 rows and 40 KiB, counted exactly rather than estimated at 3 bytes per UTF-16 unit, so
+ * a batch of short messages fills up to the row cap (what it saved: bench/README.md).
  */
 const BATCH_MAX_ROWS = 200;
 const BATCH_MAX_BYTES = 40 * 1024;

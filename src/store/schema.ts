@@ -8,11 +8,9 @@ export const TOPICS = {
 
 /**
  * One partition: `chatlab up` runs one persist worker and one indexer, so more partitions buy no
- * parallelism, and Kafka pays per partition in every produce and fetch. Measured in two pairs of
- * runs on a fresh stack each (`bench/cold-path.ts`, 2 × Xeon 2.1 GHz, issue 11;
- * bench/results/cold-path-2026-11-30-partitions-xeon.txt), 8 → 1 partitions: Kafka above idle
- * 3.0–3.8 → 2.1–2.4% of a core at 100 msg/s and 5.5–6.5 → 3.2–3.9% at 1,000 msg/s; cold path
- * 0.65–0.70 → 0.55–0.56 and 0.18–0.19 → 0.15–0.16 ms per message. Per-conversation order holds either way.
+ * parallelism, and Kafka pays per partition in every produce and fetch (measured with
+ * `bench/cold-path.ts`; the figures are in bench/README.md, cold-path). Messages are keyed by
+ * conversation, so per-conversation order holds with any number of partitions.
  */
 export const TOPIC_PARTITIONS: Record<string, number> = {
   [TOPICS.messages]: 1,

@@ -4,7 +4,7 @@
  * idempotent by message id, so a crash or an outage of the sink can redeliver but never lose.
  * While the sink fails, the batch is retried with capped backoff (heartbeats keep the
  * partitions ours) and its offsets are held. The persist worker and the search indexer are two
- * such groups (DESIGN.md: Kafka is the pipeline, not the router).
+ * such groups: Kafka is the pipeline to storage, not the router (docs/architecture.md#cold-path).
  */
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
 import { ChatlabError, ErrorCodes, createRegistry, describeIssue, errorMessage, messageSchema, systemClock } from '../core/index.js';

@@ -22,7 +22,7 @@ async function storedBody(conv: string, messageId: string): Promise<string | und
   return rs.first()?.['body'] as string | undefined;
 }
 
-describe('issue 10, item 2: dedupe is per sender and keeps the original', () => {
+describe('dedupe is per sender and keeps the original', () => {
   it('another member reusing a clientMsgId sends a new message; a re-send never rewrites the stored body', async () => {
     const [g1, g2] = gateways() as [string, string];
     const [alice, bob, carol] = users('dd', 3) as [string, string, string];

@@ -56,7 +56,7 @@ describe('exact sync cursors: the publish script refuses an id not above the las
   });
 });
 
-describe('issue 10, item 8: a hole between Cassandra and the capped stream is answered "retry"', () => {
+describe('a hole between Cassandra and the capped stream is answered "retry"', () => {
   it('the cap trimmed what Cassandra lacks, or Redis lost the stream: CHATLAB_E_UNAVAILABLE, not a page that skips it', async () => {
     const keys = redisKeys(`${uniqueName('hole')}:`);
     const conv = uniqueName('conv');
@@ -142,7 +142,7 @@ describe('a Redis restart while members change: a reload from Cassandra never ov
   });
 });
 
-describe('issue 10, item 7: user conversation sets survive a Redis flush', () => {
+describe('user conversation sets survive a Redis flush', () => {
   it('a conversation created after the flush does not hide the ones before it', async () => {
     const prefix = `${uniqueName('flush')}:`;
     const keys = redisKeys(prefix);
@@ -156,7 +156,7 @@ describe('issue 10, item 7: user conversation sets survive a Redis flush', () =>
   });
 });
 
-describe('issue 10, item 4: one sync in flight per socket, the queue behind it bounded', () => {
+describe('one sync in flight per socket, the queue behind it bounded', () => {
   it('a flood of syncs is answered in order up to the bound, the rest rate_limited with their conversation', async () => {
     const [g1] = gateways() as [string];
     const [alice, bob] = users('sy', 2) as [string, string];
@@ -172,7 +172,7 @@ describe('issue 10, item 4: one sync in flight per socket, the queue behind it b
   });
 });
 
-describe('issue 10, item 3: a lost worker lease stops minting with that worker id', () => {
+describe('a lost worker lease stops minting with that worker id', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
     gw = await startGateway(gatewayConfig('gw-lease', { workerLeaseTtlMs: 600 }));

@@ -20,7 +20,7 @@ async function healthy(url: string) {
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
 }
 
-describe('hardening: the edges (issue 10)', () => {
+describe('hardening: the edges', () => {
   it('item 1: a request target that is no URL answers 400 on every service, and every service lives on', async () => {
     const services = inject('services');
     for (const s of services) {

@@ -46,7 +46,7 @@ describe('reconnect-race under infrastructure faults (each once found losses, no
   }
 });
 
-describe('reconnect-race with one gateway’s clock stepped back (issue 14: clock skew)', () => {
+describe('reconnect-race with one gateway’s clock stepped back (clock skew)', () => {
   it('ids stay unique and in order per conversation; the sends refused meanwhile are counted and sent again', async () => {
     const result = await runScenario(scenario, {
       stateDir: inject('stateDir'),

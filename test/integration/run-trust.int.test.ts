@@ -7,7 +7,7 @@ import { launchService, readState, type ServiceRecord } from '../../src/stack/in
 import { processesUnder, runCli, startCli, waitFor } from '../support/cli.js';
 
 /**
- * Issue 12: a verdict you can trust. These run the built CLI as a user would, against the
+ * A verdict you can trust. These run the built CLI as a user would, against the
  * shared stack (never `down` on it) or against stacks they make for themselves.
  */
 const dirs: string[] = [];

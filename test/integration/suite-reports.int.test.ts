@@ -9,7 +9,7 @@ import type { RunResult } from '../../src/scenario/index.js';
 import { runCli } from '../support/cli.js';
 
 /**
- * Issue 14's done-when, read as an architect reads it: `chatlab suite ci` runs every scenario at
+ * What an architect checks: `chatlab suite ci` runs every scenario at
  * a small size on the real stack, and each report.html opens with that scenario's own finding
  * (the sentence computed from the run) and its headline chart, drawn with the run's data.
  */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The tree's shape (DESIGN.md §Layout): each folder of src/ is reached through its index.ts,
+ * The tree's shape (docs/architecture.md#layout): each folder of src/ is reached through its index.ts,
  * no file imports itself back through others, and no folder imports one above it.
  */
 const root = path.resolve(import.meta.dirname, '../..');
@@ -35,7 +35,7 @@ function resolveSpec(from: string, spec: string): string {
   return base;
 }
 
-/** `core` for src/core/x.ts, `test` for test/..., `src` for a file directly in src/. */
+/** `core` for src/core/<file>.ts, `test` for test/<file>, `src` for a file directly in src/. */
 function folderOf(file: string): string {
   const [top, second, third] = path.relative(root, file).split(path.sep);
   return top === 'src' && third !== undefined ? second! : top!;
@@ -117,7 +117,7 @@ function runtimeGraph(entry: string): { files: string[]; packages: Set<string> }
 }
 
 describe('a load worker', () => {
-  // a worker holds 10,000 sockets in a few MB each: these cost ~17 MB of RSS per process (issue 11)
+  // a worker holds 10,000 sockets in a few MB each: these cost ~17 MB of RSS per process
   it('loads no validation, metrics, store or server code', () => {
     const { files, packages } = runtimeGraph(path.join(root, 'src/scenario/load/worker-main.ts'));
     expect(files).toContain('src/client/sim-client.ts');

@@ -51,16 +51,15 @@ logger.deprecation.name = org.opensearch.deprecation
 logger.deprecation.level = error
 `;
 
-/**
- * The system and jvm.options flags of a 2.19 distribution that matter here (not AlwaysPreTouch:
- * it would make the whole heap resident at once), then the launcher and the node's home.
- */
-
 /** Jars only: class-data sharing refuses a class path with a non-empty directory in it. */
 export function opensearchClasspath(jarDir: string, launcherJar: string): string {
   return `${jarDir}/*:${launcherJar}`;
 }
 
+/**
+ * The system and jvm.options flags of a 2.19 distribution that matter here (not AlwaysPreTouch:
+ * it would make the whole heap resident at once), then the launcher and the node's home.
+ */
 export function opensearchJvmArgs(p: { dir: string; classpath: string; heap: string; classData?: string }): string[] {
   return [
     // the class-data archive (see classDataArchive): a third of the start's CPU and ~80 MB of RSS

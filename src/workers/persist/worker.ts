@@ -14,10 +14,9 @@ export { parseRecord, persistBackoffMs, type ParsedRecord } from '../message-con
 export const PERSIST_GROUP_ID = 'chatlab-persist';
 
 /**
- * The cold path's pacing (bench/cold-path.ts, issue 11). A fetch is answered once 64 KiB are
- * there or after 500 ms: the broker's cost is per request, and with `fetchMinBytes` 1 every
- * produce request woke both consumer groups (at 100 msg/s, Kafka 18.4% → 14.0% of a core and the
- * cold path 2.1 → 1.2 ms per message). The fetch already gathers, so the coalescing window only
+ * The cold path's pacing (measured with bench/cold-path.ts; figures in bench/README.md). A fetch
+ * is answered once 64 KiB are there or after 500 ms: the broker's cost is per request, and with
+ * `fetchMinBytes` 1 every produce request would wake both consumer groups. The fetch already gathers, so the coalescing window only
  * has to join the partitions of one fetch (20 ms). The price is send → stored latency: about
  * 500 ms at low rates, and at 1,000 msg/s the time 64 KiB take to arrive (~150 ms).
  */
