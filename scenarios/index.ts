@@ -12,6 +12,8 @@ import { scenario as thunderingHerd } from './thundering-herd.js';
 import { scenario as topicExplosion } from './topic-explosion.js';
 import { scenario as transport } from './transport.js';
 
+export { faults } from './faults.js';
+
 /** Every scenario `chatlab run` knows, by name. */
 export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [thunderingHerd.name]: thunderingHerd,

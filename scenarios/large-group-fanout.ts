@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { MetricNames, createLatencyHistogram } from '../src/core/index.js';
 import type { FanoutRow, ScenarioDefinition } from '../src/scenario/index.js';
+import { DEFAULT_ROUTING_POLICY } from '../src/store/index.js';
 import { clientsFor, userIds } from './common.js';
 import { fanoutFinding } from './findings/fanout.js';
 
@@ -15,9 +16,13 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
+/** The gateways run with the default policy: hybrid switches to the group channel above this size. */
+const THRESHOLD = DEFAULT_ROUTING_POLICY.groupThreshold;
+
 /**
  * One sender per group, groups of several sizes, by routing: inbox fan-out on write (one
- * PUBLISH per member), one group channel (fan-out on read), or hybrid (threshold 100).
+ * PUBLISH per member), one group channel (fan-out on read), or hybrid (the gateways' default
+ * groupThreshold, DEFAULT_ROUTING_POLICY).
  * Measures Redis publishes and bytes per message and first/last-recipient latency.
  */
 export const scenario: ScenarioDefinition<Params> = {
@@ -27,7 +32,7 @@ export const scenario: ScenarioDefinition<Params> = {
   defaultSets: { routing: ['inbox', 'group', 'hybrid', 'growing'] },
   thresholds: (p) => ['lost == 0', 'duplicates == 0', ...(p.routing === 'growing' ? ['leaks == 0', 'memberChanges > 0'] : []), 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
   finding: fanoutFinding,
-  paramDocs: { sizes: 'group sizes separated by /', routing: 'inbox: fan-out on write; group: one channel, fan-out on read; hybrid: group above 100 members; growing: hybrid, each group starts smaller and gains members during its flow (a group above 100 crosses it)', messages: 'messages per group', ratePerSec: 'send rate per group', workers: 'load worker processes' },
+  paramDocs: { sizes: 'group sizes separated by /', routing: `inbox: fan-out on write; group: one channel, fan-out on read; hybrid: group above ${THRESHOLD} members; growing: hybrid, each group starts smaller and gains members during its flow (a group above ${THRESHOLD} crosses it)`, messages: 'messages per group', ratePerSec: 'send rate per group', workers: 'load worker processes' },
   measures: { 'publishesPerMsg@<size>': 'Redis PUBLISH commands per message', 'redisBytesPerMsg@<size>': 'bytes Redis sent per message', 'lastRecipientP99@<size>': 'p99 latency to the last recipient (ms)', memberChanges: 'members added during the flow (growing)' },
   // growing adds members through the HTTP API; the per-user creation / member-change bucket is lifted for it
   serviceOptions: (p) => ({ gateway: p.routing === 'growing' ? { routing: 'hybrid', createRatePerSec: 1000, createRateBurst: 1000 } : { routing: p.routing } }),
@@ -105,7 +110,7 @@ async function netOutput(redis: Redis): Promise<number> {
   return Number(/total_net_output_bytes:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
-/** A growing group's first size: its threshold crossing (at 100) falls in the middle of the flow when it ends above it. */
+/** A growing group's first size: its threshold crossing (at THRESHOLD) falls in the middle of the flow when it ends above it. */
 function startSize(finalSize: number): number {
-  return Math.max(3, finalSize > 100 ? Math.min(finalSize - 1, 100 - Math.round((finalSize - 100) / 2)) : Math.ceil(finalSize / 2));
+  return Math.max(3, finalSize > THRESHOLD ? Math.min(finalSize - 1, THRESHOLD - Math.round((finalSize - THRESHOLD) / 2)) : Math.ceil(finalSize / 2));
 }

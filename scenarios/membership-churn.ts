@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createLatencyHistogram, createRng } from '../src/core/index.js';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, clientsFor, userIds } from './common.js';
-import { faultParams, inject } from './faults.js';
+import { faultParams, faults, inject } from './faults.js';
 import { membershipFinding } from './findings/membership.js';
 import { COST_KINDS, probeCosts, type ProbeGroup } from './membership-churn/cost.js';
 import { effectiveMs, leakChances, nextChange, routedBy } from './membership-churn/plan.js';
@@ -55,6 +55,8 @@ export const scenario: ScenarioDefinition<Params> = {
     backoffMinMs: 'first backoff step (ms)',
     backoffMaxMs: 'backoff cap (ms)',
   },
+  choiceDocs: { fault: faults.docs('chat') },
+  cannotRun: (p, stack) => faults.unmet(p.fault, stack),
   measures: {
     memberChanges: 'member changes made while messages flowed',
     crossings: 'of those, changes that moved a group across the threshold',

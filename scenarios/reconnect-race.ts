@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, chunk, clientsFor, userIds } from './common.js';
-import { faultParams, inject } from './faults.js';
+import { faultParams, faults, inject } from './faults.js';
 import { reconnectRaceFinding } from './findings/others.js';
 
 const params = z.object({
@@ -34,6 +34,8 @@ export const scenario: ScenarioDefinition<Params> = {
   thresholds: ['lost == 0', 'duplicates == 0', 'reordered == 0', 'hot.ackedNotStored == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
   finding: reconnectRaceFinding,
   paramDocs: { clients: 'simulated clients', groupSize: 'members per conversation', model: 'open: sends follow ratePerSec; closed: each client waits for its ack, then thinkMs', ratePerSec: 'messages per second in total (open model)', thinkMs: 'pause after each ack (closed model)', durationSec: 'how long messages flow', flapFraction: 'fraction of connected clients dropped every flap period', flapEveryMs: 'flap period', fault: 'what goes wrong half-way (and is repaired)', skewMs: 'clock-skew: ms one gateway\'s clock is stepped (negative: back)', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
+  choiceDocs: { fault: faults.docs('chat') },
+  cannotRun: (p, stack) => faults.unmet(p.fault, stack),
   measures: { reconnects: 'client reconnects during the run', duplicatesRaw: 'duplicate frames that reached sockets (repaired by the client)', reordered: 'deliveries out of order', refusals: 'error frames the clients got (e.g. sends refused `unavailable` while ids cannot be minted in order; sent again)' },
   better: { reconnects: 'lower' },
   async run(ctx, p) {

@@ -3,15 +3,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { createRng } from '../src/core/index.js';
 import { searchTokenOf, type LoadPool, type ScenarioContext, type ScenarioDefinition, type SendRow } from '../src/scenario/index.js';
-import { readState, startComponent, stopComponent } from '../src/stack/index.js';
+import { readState } from '../src/stack/index.js';
 import { chunk, clientsFor, userIds } from './common.js';
+import { faults } from './faults.js';
 import { CloudSearcher, indexStats } from './search/cloud.js';
 import { IndexerWindow } from './search/indexer-window.js';
 import { searchFinding } from './search/finding.js';
 import { localAnswers, storeFigures } from './search/local.js';
 import { planProbes, tallyProbes, type Answer, type Probe } from './search/probes.js';
-
-const FAULTS = ['none', 'stop-engine', 'stop-indexer'] as const;
 
 const params = z.object({
   where: z.enum(['local', 'cloud']).default('cloud'),
@@ -21,7 +20,7 @@ const params = z.object({
   durationSec: z.coerce.number().min(4).default(12),
   /** Users that disconnect a quarter into the flow and come back three quarters in. */
   offlineFraction: z.coerce.number().min(0).max(0.9).default(0.25),
-  fault: z.enum(FAULTS).default('none'),
+  fault: faults.param('search', 'none'),
   /** Messages the new-phone user sends before the flow: their history is this plus their share of the flow. */
   rebuildMessages: z.coerce.number().int().min(0).max(200_000).default(1000),
   leakProbes: z.coerce.number().int().min(0).max(100_000).default(200),
@@ -50,6 +49,8 @@ export const scenario: ScenarioDefinition<Params> = {
     ...(p.where === 'local' ? ['rebuildLost == 0', 'rebuildMessages > 0'] : []),
     'lost == 0', 'duplicates == 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0',
   ],
+  choiceDocs: { fault: faults.docs('search') },
+  cannotRun: (p, stack) => faults.unmet(p.fault, stack),
   paramDocs: {
     where: 'cloud: GET /v1/search (indexer → OpenSearch); local: each client searches its own SQLite FTS5 store',
     users: 'simulated users', groupSize: 'members per conversation', ratePerSec: 'messages per second in total', durationSec: 'how long messages flow',
@@ -103,7 +104,7 @@ export const scenario: ScenarioDefinition<Params> = {
       const offFrom = Date.now();
       await pool.toUsers(offline, (us) => ({ type: 'disconnect', users: us }));
       await ctx.sleep(quarter);
-      const repair = await inject(ctx, p.fault);
+      const repair = await faults.inject(ctx, p.fault);
       await ctx.sleep(quarter);
       await repair();
       const offTo = Date.now();
@@ -155,27 +156,6 @@ async function newPhone(ctx: ScenarioContext, pool: LoadPool, user: string, send
   const lost = theirs.filter((pr, i) => !answers[i]!.hits.some((h) => h.id === pr.expect)).length;
   ctx.phase(`new phone: ${r.messages} messages in ${Math.round(r.syncMs + r.reindexMs)} ms (reindex ${Math.round(r.reindexMs)} ms), ${r.syncBytes} bytes synced, ${theirs.length - lost}/${theirs.length} found`);
   return { rebuildMessages: r.messages, rebuildMs: Math.round(r.syncMs + r.reindexMs), rebuildReindexMs: Math.round(r.reindexMs), rebuildSyncBytes: r.syncBytes, rebuildStoreBytes: r.storeBytes, rebuildLost: lost };
-}
-
-/** Stops the engine or the indexer; returns what brings it back. */
-async function inject(ctx: ScenarioContext, fault: (typeof FAULTS)[number]): Promise<() => Promise<void>> {
-  if (fault === 'stop-engine') {
-    ctx.fault('stop the search engine');
-    await stopComponent(ctx.stateDir, 'search');
-    return async () => {
-      ctx.fault('start the search engine');
-      await startComponent(ctx.stateDir, 'search');
-    };
-  }
-  if (fault === 'stop-indexer') {
-    ctx.fault('stop the indexer');
-    await ctx.control.stopService('indexer');
-    return async () => {
-      ctx.fault('start the indexer');
-      await ctx.control.startService('indexer');
-    };
-  }
-  return async () => {};
 }
 
 function quantiles(answers: readonly Answer[]): { p50: number; p99: number } {

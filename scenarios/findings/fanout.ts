@@ -1,5 +1,5 @@
 import { fmtNum, timesApart } from '../../src/core/index.js';
-import { gatewayOptionsSchema } from '../../src/gateway/index.js';
+import { routingPolicyOf } from '../../src/store/index.js';
 import { noiseClause, smallSampleNote, spreadOf, stated, stepsChart, variantWith, type FindingHook, type RunResult, type VariantResult } from '../../src/scenario/index.js';
 
 /** Group sizes the run measured (from `publishesPerMsg@<size>`), ascending. */
@@ -15,8 +15,8 @@ export function groupThresholdOf(run: RunResult): number | null {
   for (const v of run.variants) {
     const gw = Object.entries(v.serviceOptions ?? run.environment?.serviceOptions ?? {}).find(([name]) => name.startsWith('gateway'));
     if (gw) {
-      const parsed = gatewayOptionsSchema.safeParse(gw[1]);
-      if (parsed.success) return parsed.data.groupThreshold;
+      const policy = routingPolicyOf(gw[1]);
+      if (policy) return policy.groupThreshold;
     }
   }
   return null;

@@ -33,6 +33,10 @@ function printScenario(s: ScenarioInfo, brief: boolean): void {
   for (const p of s.params) {
     const def = p.default === undefined ? '' : `default ${String(p.default)}`;
     out(`    ${p.name.padEnd(nameWidth)}  ${c.dim(p.type.length > typeWidth ? `${p.type}\n${' '.repeat(nameWidth + 6 + typeWidth)}` : p.type.padEnd(typeWidth))}  ${def}${p.meaning && !brief ? ` · ${p.meaning}` : ''}`);
+    if (!brief && p.choices) {
+      const width = Math.max(...Object.keys(p.choices).map((k) => k.length));
+      for (const [value, meaning] of Object.entries(p.choices)) out(`      ${value.padEnd(width)}  ${c.dim(meaning)}`);
+    }
   }
   const variants = Object.entries(s.variants).map(([k, v]) => `${k}=${v.join(',')}`);
   out(`  variants:   ${variants.length ? variants.join(' ') : 'one (default)'}`);

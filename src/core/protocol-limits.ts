@@ -9,7 +9,10 @@ export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
 
 export const FRAME_LIMIT_DEFAULT_BYTES = 64 * 1024;
 export const FRAME_LIMIT_MAX_BYTES = 1024 * 1024;
+/** A history page over HTTP when `limit` is not given. */
 export const PAGE_LIMIT_DEFAULT = 50;
+/** A `sync` page when `limit` is not given (docs/protocol.md: sync default 100, HTTP default 50). */
+export const SYNC_LIMIT_DEFAULT = 100;
 export const PAGE_LIMIT_MAX = 500;
 /** Ids a `sync` may ask to leave out (`skipIds`). */
 export const MAX_SKIP_IDS = 1000;

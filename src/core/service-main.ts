@@ -1,4 +1,5 @@
 import { ChatlabError, ErrorCodes, errorMessage } from './errors.js';
+import type { Clock } from './clock.js';
 import type { Registry } from './metrics.js';
 import { createRegistry } from './metrics.js';
 import { installLastResort } from './last-resort.js';
@@ -65,4 +66,18 @@ export function runServiceProcess<S extends RunningService>(
     process.stderr.write(`${config?.name ?? kind} failed: ${errorMessage(err)}\n`);
     process.exit(1);
   });
+}
+
+/** What a service started in-process takes from its caller (its main, or a test). */
+export interface ServiceDeps {
+  /** Metrics go here (main passes the registry its /metrics serves). */
+  registry: Registry;
+  clock?: Clock;
+  /** Diagnostics, one line each; default stderr. */
+  log?: (line: string) => void;
+}
+
+/** A service's diagnostics: the given sink, or one line each on stderr under the service's name. */
+export function serviceLog(name: string, log?: (line: string) => void): (line: string) => void {
+  return log ?? ((line: string) => void process.stderr.write(`[${name}] ${line}\n`));
 }

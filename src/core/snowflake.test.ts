@@ -153,3 +153,13 @@ describe('id helpers', () => {
     expect(() => snowflakeFromTime(Number.NaN)).toThrow(ChatlabError);
   });
 });
+
+describe('SNOWFLAKE_MS_DIVISOR', () => {
+  it('turns an id into its milliseconds without bigint, as parseSnowflake does', async () => {
+    const { SNOWFLAKE_MS_DIVISOR, CHATLAB_EPOCH_MS, parseSnowflake, snowflakeFromTime } = await import('./snowflake.js');
+    const at = Date.UTC(2026, 11, 4, 22, 50, 1, 234);
+    const id = snowflakeFromTime(at);
+    expect(Math.floor(Number(id) / SNOWFLAKE_MS_DIVISOR) + CHATLAB_EPOCH_MS).toBe(parseSnowflake(id).timestampMs);
+    expect(parseSnowflake(id).timestampMs).toBe(at);
+  });
+});

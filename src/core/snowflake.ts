@@ -15,6 +15,8 @@ export const MAX_WORKER_ID = (1 << Number(WORKER_BITS)) - 1; // 1023
 export const MAX_SEQUENCE = (1 << Number(SEQUENCE_BITS)) - 1; // 4095
 const MAX_TIMESTAMP = 2 ** 41 - 1;
 const TIMESTAMP_SHIFT = WORKER_BITS + SEQUENCE_BITS;
+/** An id divided by this (rounded down) is its milliseconds since the epoch: for code without bigint (a Lua script). */
+export const SNOWFLAKE_MS_DIVISOR = 2 ** Number(TIMESTAMP_SHIFT);
 const MAX_ID = (1n << 63n) - 1n;
 const MAX_ID_STRING = MAX_ID.toString();
 const DECIMAL = /^(?:0|[1-9][0-9]{0,18})$/;

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { CloseCodes, errorMessage, parseClientFrame, type ClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
+import { CloseCodes, SYNC_LIMIT_DEFAULT, errorMessage, parseClientFrame, type ClientFrame, type ErrorFrameCode, type ServerFrame, type SyncFrame } from '../core/index.js';
 import { wsWire, type ConnectionWire } from './connection-wire.js';
 import { readVisibleHistory } from './visible-history.js';
 import { handleSend, type SendOutcome, type SendReply } from './send.js';
@@ -123,12 +123,15 @@ export class Connection implements RoutedSocket {
 
   /** Pushes a serialized frame, unless the socket's unsent bytes show a slow consumer. */
   private write(frame: string | Buffer): void {
-    if (this.closed) return;
-    if (this.wire.bufferedAmount > this.ctx.options.outboundLimitBytes) {
-      this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
-      return;
-    }
+    if (this.closed || this.closedAsSlow()) return;
     this.wire.sendText(frame);
+  }
+
+  /** Closes the socket with 4008 when its unsent bytes are over the limit (a slow consumer). */
+  private closedAsSlow(): boolean {
+    if (this.wire.bufferedAmount <= this.ctx.options.outboundLimitBytes) return false;
+    this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
+    return true;
   }
 
   /**
@@ -136,11 +139,7 @@ export class Connection implements RoutedSocket {
    * the socket is detached, as push is.
    */
   pushWire(wire: Buffer, messageId?: string): void {
-    if (this.detached || this.closed) return;
-    if (this.wire.bufferedAmount > this.ctx.options.outboundLimitBytes) {
-      this.close(CloseCodes.RATE_LIMIT, 'slow consumer', 'slow_consumer');
-      return;
-    }
+    if (this.detached || this.closed || this.closedAsSlow()) return;
     // what ws.send does on a socket that is not open: nothing goes out
     if (!this.wire.open) return;
     this.wire.sendWire(wire);
@@ -288,7 +287,7 @@ export class Connection implements RoutedSocket {
       recentKey: this.ctx.keys.recent(frame.conversationId),
       conversationId: frame.conversationId,
       after: frame.after,
-      limit: frame.limit ?? 100,
+      limit: frame.limit ?? SYNC_LIMIT_DEFAULT,
       fromMs: conversation?.createdAt,
       streamMayBeLost: streamMayBeLost(this.ctx),
     });

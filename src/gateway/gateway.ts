@@ -2,16 +2,17 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
+import { CloseCodes, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
 import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
   MessageStore,
-  createCassandraClient,
   defineMemberChangeScript,
   definePublishScript,
   leaseWorkerId,
   redisKeys,
+  serviceCassandra,
+  serviceRedis,
   usesGroupChannel,
 } from '../store/index.js';
 import { tokenFromRequest } from './auth.js';
@@ -44,16 +45,14 @@ export interface RunningGateway {
 export async function startGateway(config: ServiceConfig, customEvents?: GatewayEvents, random: () => number = Math.random, clock: Clock = systemClock): Promise<RunningGateway> {
   const options = parseGatewayOptions(config.options);
   const keys = redisKeys(config.redisPrefix);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
-  const sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redis = serviceRedis(config, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  const sub = serviceRedis(config, { maxRetriesPerRequest: null });
   // The worker-id lease renews on its own connection: behind a backlog of sends on the shared
   // one, a renewal waited minutes (restart-cassandra at 500 clients) and the lease was lost.
   const leaseRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  redis.on('error', () => {});
-  sub.on('error', () => {});
   definePublishScript(redis);
   defineMemberChangeScript(redis);
-  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace }, options.readConsistency);
+  const cassandra = serviceCassandra(config, options.readConsistency);
   const metrics = createGatewayMetrics(config.name);
   const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} [${config.name}] ${line}\n`);
   const producer = new BatchingProducer(
@@ -108,7 +107,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     redis,
     keys,
     policy: options,
-    resync: (socket) => (socket as Connection).close(1012, 'routing changed: reconnect and sync', 'resync'),
+    resync: (socket) => (socket as Connection).close(CloseCodes.RESTARTING, 'routing changed: reconnect and sync', 'resync'),
     log,
     applied: (n) => appliedChanges.inc(n),
   });
@@ -140,7 +139,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     for (const conn of sockets) conn.detach();
     for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(options.reconnectSpreadMs, random) });
     setTimeout(() => {
-      for (const conn of sockets) conn.close(1012, 'routing was interrupted: reconnect and sync', 'resync');
+      for (const conn of sockets) conn.close(CloseCodes.RESTARTING, 'routing was interrupted: reconnect and sync', 'resync');
     }, 100);
   });
   const restApi = gatewayApi(ctx, config.secret, log, config.searchUrl);

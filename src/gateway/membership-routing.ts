@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { compareIds, errorMessage } from '../core/index.js';
-import { messageFrameJson, usesGroupChannel, type ControlMessage, type RedisKeys, type RoutingPolicy } from '../store/index.js';
+import { idOfFrame, messageFrameJson, usesGroupChannel, type ControlMessage, type RedisKeys, type RoutingPolicy } from '../store/index.js';
 import type { CachedConversations } from './context.js';
-import { idOfFrame, type Router, type RoutedSocket } from './router.js';
+import type { Router, RoutedSocket } from './router.js';
 import { textFrame } from './wire-frame.js';
 
 /** A frame read back from `recent:<conv>` (a message or a member change), with the socket that sent it. */

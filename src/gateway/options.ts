@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { consistencyLevelSchema, kafkaAcksSchema } from '../store/index.js';
 import { FRAME_LIMIT_DEFAULT_BYTES, FRAME_LIMIT_MAX_BYTES, MEMBERS_CAP_DEFAULT, MEMBERS_MAX, parseOptions } from '../core/index.js';
+import { DEFAULT_ROUTING_POLICY, ROUTINGS } from '../store/index.js';
 
 /** What one user may ask of a gateway (docs/protocol.md, "Limits"): beyond it 400, 429 or a refused upgrade. */
 const edgeLimits = {
@@ -30,9 +31,9 @@ const edgeLimits = {
 /** Gateway tuning, from the service config's `options` (validated once, with defaults). */
 export const gatewayOptionsSchema = z.object({
   /** Conversations with more members than this publish once to group:<conv> (fan-out on read). */
-  groupThreshold: z.number().int().min(1).default(100),
+  groupThreshold: z.number().int().min(1).default(DEFAULT_ROUTING_POLICY.groupThreshold),
   /** Force one routing for every conversation (the large-group scenario compares them). */
-  routing: z.enum(['hybrid', 'inbox', 'group']).default('hybrid'),
+  routing: z.enum(ROUTINGS).default(DEFAULT_ROUTING_POLICY.routing),
   maxFrameBytes: z.number().int().min(1024).max(FRAME_LIMIT_MAX_BYTES).default(FRAME_LIMIT_DEFAULT_BYTES),
   /** A socket whose unsent bytes exceed this is a slow consumer: closed with 4008. */
   outboundLimitBytes: z.number().int().min(16 * 1024).default(4 * 1024 * 1024),

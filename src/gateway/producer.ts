@@ -1,8 +1,6 @@
-import { Kafka, Partitioners, logLevel, producerAcks, type KafkaAcks, type Producer } from '../store/index.js';
+import { Kafka, Partitioners, logLevel, producerAcks, type KafkaAcks, type MessageRecord, type Producer } from '../store/index.js';
 
-interface Pending {
-  key: string;
-  value: string;
+interface Pending extends MessageRecord {
   bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -53,7 +51,7 @@ export class BatchingProducer {
     private readonly onAcked: (n: number) => void,
     clientId = 'chatlab-gateway',
     limits: ProducerLimits = {},
-    sendBatch?: (messages: Array<{ key: string; value: string }>) => Promise<unknown>,
+    sendBatch?: (messages: MessageRecord[]) => Promise<unknown>,
   ) {
     const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 } });
     // an idempotent producer must wait for every in-sync replica; acks=1 gives it up (kafkajs refuses
@@ -66,7 +64,7 @@ export class BatchingProducer {
     this.sendBatch = sendBatch ?? ((messages) => this.producer.send({ topic: this.topic, acks, messages }));
   }
 
-  private readonly sendBatch: (messages: Array<{ key: string; value: string }>) => Promise<unknown>;
+  private readonly sendBatch: (messages: MessageRecord[]) => Promise<unknown>;
 
   connect(): Promise<void> {
     return this.producer.connect();
@@ -140,9 +138,9 @@ export function isTooLarge(err: unknown): boolean {
  * messages. Returns each message's error (undefined = Kafka has it), so a part that fails
  * does not fail the rest.
  */
-export async function sendSplitting<T extends { key: string; value: string }>(
+export async function sendSplitting<T extends MessageRecord>(
   batch: readonly T[],
-  send: (messages: Array<{ key: string; value: string }>) => Promise<unknown>,
+  send: (messages: MessageRecord[]) => Promise<unknown>,
 ): Promise<Array<Error | undefined>> {
   try {
     await send(batch.map((p) => ({ key: p.key, value: p.value })));

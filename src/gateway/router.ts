@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { compareIds } from '../core/index.js';
-import { decodeRoutedBuffer, isEcho, messageIdOfFrame, type ControlMessage, type RedisKeys } from '../store/index.js';
+import { decodeRoutedBuffer, idOfFrame, isEcho, type ControlMessage, type RedisKeys } from '../store/index.js';
 import { FrameMemo } from './frame-memo.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -282,11 +282,4 @@ export class Router {
     if (channel.startsWith(this.keys.groupPrefix)) return this.byGroup.get(channel.slice(this.keys.groupPrefix.length));
     return undefined;
   }
-}
-
-const ANY_ID = /"messageId":"(\d+)"/;
-
-/** The id of a message frame, or of a member frame (whose change id is its `messageId` too). */
-export function idOfFrame(frame: Buffer): string | undefined {
-  return messageIdOfFrame(frame) ?? ANY_ID.exec(frame.toString('latin1'))?.[1];
 }

@@ -1,5 +1,5 @@
 import { ChatlabError, ErrorCodes, errorMessage, parseSnowflake, type AckFrame, type Clock, type ErrorFrameCode, type Message, type SendFrame } from '../core/index.js';
-import { conversationChannels, publishMessage, type PublishedMessage } from '../store/index.js';
+import { conversationChannels, messageRecord, publishMessage, type PublishedMessage } from '../store/index.js';
 import type { GatewayContext } from './context.js';
 
 /** The socket a send came from, as the send path needs it. */
@@ -70,7 +70,8 @@ export async function handleSend(ctx: GatewayContext, sender: Sender, frame: Sen
     ctx.metrics.publishes.inc({ channel: kind }, channels.length);
   }
   const { messageId } = result;
-  const reply = ctx.producer.send(frame.conversationId, result.messageJson).then(
+  const record = messageRecord(frame.conversationId, result.messageJson);
+  const reply = ctx.producer.send(record.key, record.value).then(
     (): SendReply => ({ ok: true, ack: { type: 'ack', clientMsgId: frame.clientMsgId, conversationId: frame.conversationId, messageId } }),
     (err: unknown): SendReply => ({ ok: false, code: 'unavailable', message: `not durable, send again with the same clientMsgId: ${errorMessage(err)}`, ref: frame.clientMsgId }),
   );

@@ -2,41 +2,9 @@
  * The little of the search engine's REST API that the infra layer needs (readiness, status,
  * single-node defaults). Plain fetch: OpenSearch and Elasticsearch answer the same here.
  */
+import { searchRequest } from '../store/index.js';
 
-export interface SearchResponse<T> {
-  status: number;
-  body: T;
-}
-
-/** One JSON request with a deadline; a refused connection says so instead of "fetch failed". */
-export async function searchRequest<T = unknown>(
-  url: string,
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
-  path: string,
-  options: { body?: unknown; timeoutMs?: number } = {},
-): Promise<SearchResponse<T>> {
-  let res: Response;
-  try {
-    res = await fetch(`${url}${path}`, {
-      method,
-      headers: options.body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new Error(`${method} ${url}${path}: ${why}`);
-  }
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON (a proxy's error page): kept as text for the message
-  }
-  return { status: res.status, body: body as T };
-}
+export { searchRequest, type SearchResponse } from '../store/index.js';
 
 /**
  * Ready = cluster health at least yellow (waiting up to waitMs inside the engine), then the
@@ -53,7 +21,7 @@ export async function searchClusterHealth(url: string, waitMs = 1000): Promise<s
   if (health.status !== 200 || health.body.timed_out || (status !== 'green' && status !== 'yellow')) {
     throw new Error(`cluster health is ${status ?? `HTTP ${health.status}`}${health.body?.timed_out ? ' (not yellow in time)' : ''}`);
   }
-  const root = await searchRequest<{ version?: { number?: string; distribution?: string } }>(url, 'GET', '/');
+  const root = await searchRequest<{ version?: { number?: string; distribution?: string } }>(url, 'GET', '/', { timeoutMs: 5000 });
   return root.body?.version?.number ?? 'unknown';
 }
 

@@ -4,9 +4,8 @@
  * applies them through the lazy Lua scripts, sweeps zombies after the TTL, and fans status
  * changes out to online friends. Nothing here runs on a gateway's chat path.
  */
-import { Redis } from 'ioredis';
-import { ChatlabError, ErrorCodes, errorMessage, gauge, systemClock, type Clock, type Registry, type ServiceConfig } from '../core/index.js';
-import { ConversationStore, PresenceScripts, createCassandraClient, redisKeys } from '../store/index.js';
+import { ChatlabError, ErrorCodes, errorMessage, gauge, type ServiceConfig, type ServiceDeps } from '../core/index.js';
+import { ConversationStore, PresenceScripts, serviceRedis, serviceStartup } from '../store/index.js';
 import { Announcer } from './announcer.js';
 import { decodePresenceEvent, type PresenceEvent } from './codec.js';
 import { PresenceEngine } from './engine.js';
@@ -27,17 +26,11 @@ export interface StartedPresenceServer {
   stop(): Promise<void>;
 }
 
-export async function startPresenceServer(config: ServiceConfig, deps: { registry: Registry; clock?: Clock; log?: (line: string) => void }): Promise<StartedPresenceServer> {
+export async function startPresenceServer(config: ServiceConfig, deps: ServiceDeps): Promise<StartedPresenceServer> {
   const options = parsePresenceOptions(config.options);
-  const clock = deps.clock ?? systemClock;
-  const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));
-  const keys = redisKeys(config.redisPrefix);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const { clock, log, keys, redis, cassandra } = serviceStartup(config, deps);
   // Blocking reads get their own connection, so they never delay the state writes.
-  const reader = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  redis.on('error', () => {});
-  reader.on('error', () => {});
-  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+  const reader = serviceRedis(config, { maxRetriesPerRequest: null });
   const metrics = createPresenceMetrics(deps.registry);
   const onlineUsers = gauge(deps.registry, 'chatlab_presence_online_users', 'users with at least one live socket');
   const scripts = new PresenceScripts(redis, keys, options.refreshMs);

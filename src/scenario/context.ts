@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
 import type { BackoffOptions, Transport } from '../client/index.js';
+import type { ComponentName } from '../infra/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
 import { checkDeliveries, type History, type MembershipHistory } from './checker/index.js';
@@ -243,11 +244,11 @@ export class VariantContext implements ScenarioContext {
     killGateway: (name: string) => stopService(this.stateDir, name, 'kill'),
     termGateway: (name: string) => stopService(this.stateDir, name, 'term'),
     startGateway: (name: string) => startService(this.stateDir, name),
-    restartRedis: () => restartComponent(this.stateDir, 'redis'),
-    pauseKafka: () => pauseComponent(this.stateDir, 'kafka'),
-    resumeKafka: () => resumeComponent(this.stateDir, 'kafka'),
-    stopCassandra: () => stopComponent(this.stateDir, 'cassandra'),
-    startCassandra: () => startComponent(this.stateDir, 'cassandra'),
+    stopInfra: (component: ComponentName) => stopComponent(this.stateDir, component),
+    startInfra: (component: ComponentName) => startComponent(this.stateDir, component),
+    restartInfra: (component: ComponentName) => restartComponent(this.stateDir, component),
+    pauseInfra: (component: ComponentName) => pauseComponent(this.stateDir, component),
+    resumeInfra: (component: ComponentName) => resumeComponent(this.stateDir, component),
     stopService: (name: string) => stopService(this.stateDir, name, 'term'),
     startService: (name: string) => startService(this.stateDir, name),
     skewClock: async (name: string, offsetMs: number) => skewServiceClock(this.stateDir, name, offsetMs),

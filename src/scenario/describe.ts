@@ -6,6 +6,8 @@ export interface ParamInfo {
   type: string;
   default: unknown;
   meaning: string;
+  /** What each value of an enum parameter means (from the definition's `choiceDocs`). */
+  choices?: Record<string, string>;
 }
 
 export interface ScenarioInfo {
@@ -59,6 +61,7 @@ export function describeParams(def: ScenarioDefinition): ParamInfo[] {
     type: typeOf(field.def),
     default: field.def.type === 'default' ? field.def.defaultValue : undefined,
     meaning: def.paramDocs?.[name] ?? '',
+    ...(def.choiceDocs?.[name] ? { choices: def.choiceDocs[name] } : {}),
   }));
 }
 

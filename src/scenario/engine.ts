@@ -48,6 +48,10 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
   }
   // validate every variant before running any (bad input fails fast, exit 2)
   const prepared = prepareRun(def, o.sets, o.thresholds);
+  for (const p of prepared) {
+    const why = def.cannotRun?.(p.params, state);
+    if (why) throw new ChatlabError(ErrorCodes.CONFIG, `${def.name} (variant ${p.spec.name}): ${why}`);
+  }
   const repeat = Math.max(1, o.repeat ?? 1);
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${def.name}`;

@@ -5,6 +5,8 @@ import type { FanoutRow, HeadlineChart, RunResult, TimelineEvent } from './resul
 import type { LoadPool, PoolOptions } from './pool.js';
 import type { WorkerCollected } from './load/protocol.js';
 import type { LatencySummary } from '../core/index.js';
+import type { ComponentName } from '../infra/index.js';
+import type { StackState } from '../stack/index.js';
 
 /** A scenario file (scenarios/*.ts): typed parameters with CI-sized defaults, and a run. */
 export interface ScenarioDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
@@ -22,6 +24,8 @@ export interface ScenarioDefinition<P extends Record<string, unknown> = Record<s
   better?: Record<string, 'lower' | 'higher'>;
   /** What each parameter means (shown by `chatlab scenarios` and `run --help`). */
   paramDocs?: Record<string, string>;
+  /** What each value of an enum parameter means, parameter → value → meaning (`chatlab scenarios <name>` lists them). */
+  choiceDocs?: Record<string, Record<string, string>>;
   /**
    * The measures the run returns, name → meaning; `@<n>` in a name stands for a number
    * (`publishesPerMsg@<size>`). When given, thresholds naming anything else are refused up front.
@@ -31,6 +35,8 @@ export interface ScenarioDefinition<P extends Record<string, unknown> = Record<s
   finding?: FindingHook;
   /** Whether the run needs native infra processes (restart/pause faults). */
   needsNativeInfra?: boolean;
+  /** Why the running stack cannot serve a variant (e.g. its fault); checked for every variant before any runs, refused with CHATLAB_E_CONFIG. */
+  cannotRun?(params: P, stack: StackState): string | undefined;
   run(ctx: ScenarioContext, params: P): Promise<ScenarioOutcome>;
 }
 
@@ -99,11 +105,12 @@ export interface ScenarioContext {
     killGateway(name: string): Promise<void>;
     termGateway(name: string): Promise<void>;
     startGateway(name: string): Promise<void>;
-    restartRedis(): Promise<void>;
-    pauseKafka(): void;
-    resumeKafka(): void;
-    stopCassandra(): Promise<void>;
-    startCassandra(): Promise<void>;
+    /** An infra process chatlab runs itself (`--infra native`): stopped, started, restarted, paused (SIGSTOP), resumed (SIGCONT). */
+    stopInfra(component: ComponentName): Promise<void>;
+    startInfra(component: ComponentName): Promise<void>;
+    restartInfra(component: ComponentName): Promise<void>;
+    pauseInfra(component: ComponentName): void;
+    resumeInfra(component: ComponentName): void;
     stopService(name: string): Promise<void>;
     startService(name: string): Promise<void>;
     /** Steps a gateway's clock `offsetMs` from true time while it runs (0: back to true time). */

@@ -209,3 +209,26 @@ describe('messageIdOfFrame', () => {
     expect(messageIdOfFrame(Buffer.from('{"type":"member","conversationId":"c1","messageId":"7"}'))).toBeUndefined();
   });
 });
+
+describe('idOfFrame', () => {
+  it('reads the id of a message or member frame from its bytes, and nothing where there is no numeric id', async () => {
+    const { idOfFrame, messageFrameJson } = await import('./fanout.js');
+    const json = JSON.stringify({ conversationId: 'c1', messageId: '385723443784355840', senderId: 'a', clientMsgId: 'm', body: 'hi', sentAt: 1 });
+    expect(idOfFrame(Buffer.from(messageFrameJson(json)))).toBe('385723443784355840');
+    expect(idOfFrame(Buffer.from('{"type":"member","conversationId":"c1","messageId":"7"}'))).toBe('7');
+    expect(idOfFrame(Buffer.from('{"type":"presence","userId":"b","status":"online"}'))).toBeUndefined();
+    expect(idOfFrame(Buffer.from('{"type":"member","messageId":"x7"}'))).toBeUndefined();
+  });
+});
+
+describe('routingPolicyOf', () => {
+  it('fills the defaults in and refuses what no gateway would accept', async () => {
+    const { DEFAULT_ROUTING_POLICY, routingPolicyOf, usesGroupChannel } = await import('./fanout.js');
+    expect(routingPolicyOf({})).toEqual(DEFAULT_ROUTING_POLICY);
+    expect(routingPolicyOf({ routing: 'inbox', groupThreshold: 7, createRatePerSec: 1000 })).toEqual({ routing: 'inbox', groupThreshold: 7 });
+    expect(routingPolicyOf({ groupThreshold: 0 })).toBeNull();
+    expect(routingPolicyOf({ routing: 'sideways' })).toBeNull();
+    expect(usesGroupChannel(DEFAULT_ROUTING_POLICY, 100)).toBe(false);
+    expect(usesGroupChannel(DEFAULT_ROUTING_POLICY, 101)).toBe(true);
+  });
+});

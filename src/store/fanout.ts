@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { CHATLAB_EPOCH_MS, type Message } from '../core/index.js';
+import { CHATLAB_EPOCH_MS, SNOWFLAKE_MS_DIVISOR, type Message } from '../core/index.js';
 import type { RedisKeys } from './keys.js';
 import { RECENT_MAXLEN } from './recent.js';
 
@@ -129,6 +129,17 @@ const ID_KEY = Buffer.from('"messageId":"');
 /** The messageId of a routed `message` frame (undefined for any other frame), read from its bytes. */
 export function messageIdOfFrame(frame: Buffer): string | undefined {
   if (frame.length < MESSAGE_PREFIX.length || MESSAGE_PREFIX.compare(frame, 0, MESSAGE_PREFIX.length) !== 0) return undefined;
+  return idField(frame);
+}
+
+/** The id of a message frame, or of a member frame (whose change id is its `messageId` too). */
+export function idOfFrame(frame: Buffer): string | undefined {
+  const id = idField(frame);
+  return id !== undefined && /^\d+$/.test(id) ? id : undefined;
+}
+
+/** The value of the frame's first `messageId` field, read from its bytes. */
+function idField(frame: Buffer): string | undefined {
   const at = frame.indexOf(ID_KEY);
   if (at < 0) return undefined;
   const end = frame.indexOf(0x22, at + ID_KEY.length);
@@ -138,12 +149,27 @@ export function messageIdOfFrame(frame: Buffer): string | undefined {
 // --- channel choice ---
 
 /** `hybrid` picks by size; `inbox` and `group` force one way (the large-group scenario compares them). */
-export type Routing = 'hybrid' | 'inbox' | 'group';
+export const ROUTINGS = ['hybrid', 'inbox', 'group'] as const;
+export type Routing = (typeof ROUTINGS)[number];
 
 export interface RoutingPolicy {
   routing: Routing;
   /** Conversations with more members than this publish once to `group:<conv>`. */
   groupThreshold: number;
+}
+
+/** The policy a gateway runs with unless its options say otherwise. */
+export const DEFAULT_ROUTING_POLICY: Readonly<RoutingPolicy> = { routing: 'hybrid', groupThreshold: 100 };
+
+/**
+ * The routing policy in a gateway's raw options (a run's recorded service options), defaults
+ * filled in; null when they hold a value no gateway would accept.
+ */
+export function routingPolicyOf(options: Record<string, unknown>): RoutingPolicy | null {
+  const { routing = DEFAULT_ROUTING_POLICY.routing, groupThreshold = DEFAULT_ROUTING_POLICY.groupThreshold } = options;
+  if (!ROUTINGS.includes(routing as Routing)) return null;
+  if (typeof groupThreshold !== 'number' || !Number.isInteger(groupThreshold) || groupThreshold < 1) return null;
+  return { routing: routing as Routing, groupThreshold };
 }
 
 /**
@@ -218,7 +244,7 @@ else
   -- A new (or lost) stream knows no last id: an id minted over a second ago may be a send
   -- replayed after a Redis restart, below ids published before it. Mint again.
   local t = redis.call('TIME')
-  local minted = math.floor(tonumber(ARGV[1]) / 4194304) + ${CHATLAB_EPOCH_MS}
+  local minted = math.floor(tonumber(ARGV[1]) / ${SNOWFLAKE_MS_DIVISOR}) + ${CHATLAB_EPOCH_MS}
   if minted < tonumber(t[1]) * 1000 - 1000 then return {'0', 2} end
   -- a conversation created on this Redis (not reloaded after a loss): nothing came before
   if redis.call('HGET', KEYS[3], 'fresh') == '1' then

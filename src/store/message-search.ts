@@ -2,7 +2,7 @@
  * One page of search results from the `messages` index, restricted to the given conversations
  * (the caller's memberships: the filter is applied by the server, never taken from the client).
  */
-import { engineRequest } from './search-http.js';
+import { searchRequest } from './search-http.js';
 import type { Message } from '../core/index.js';
 import { MESSAGES_INDEX } from './search-index.js';
 
@@ -42,7 +42,7 @@ export async function searchMessages(
     highlight: { fields: { body: { number_of_fragments: 3, fragment_size: 150 } }, pre_tags: ['<em>'], post_tags: ['</em>'] },
   };
   // ignore_unavailable: before the first message is indexed there is no index, and that is "no hits"
-  const res = await engineRequest<{ hits?: { hits?: EngineHit[] }; error?: unknown }>(url, 'POST', `/${index}/_search?ignore_unavailable=true`, body);
+  const res = await searchRequest<{ hits?: { hits?: EngineHit[] }; error?: unknown }>(url, 'POST', `/${index}/_search?ignore_unavailable=true`, { body });
   if (res.status !== 200) throw new Error(`search engine answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   const raw = res.body.hits?.hits ?? [];
   const page = raw.slice(0, input.limit);

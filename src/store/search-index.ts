@@ -2,7 +2,7 @@
  * The `messages` index of the search engine: its mapping, the documents the indexer writes and
  * the sort key search pages by. Shared by the indexer (writes) and the gateway (queries).
  */
-import { engineRequest } from './search-http.js';
+import { searchRequest } from './search-http.js';
 import type { Message } from '../core/index.js';
 
 export const MESSAGES_INDEX = 'messages';
@@ -49,9 +49,9 @@ export function sortKeyOf(messageId: string): string {
 
 /** Creates the index unless it exists (several indexers may race: "already exists" is success). */
 export async function ensureMessagesIndex(url: string, index = MESSAGES_INDEX): Promise<void> {
-  const head = await engineRequest(url, 'GET', `/${index}/_mapping`);
+  const head = await searchRequest(url, 'GET', `/${index}/_mapping`);
   if (head.status === 200) return;
-  const res = await engineRequest<{ error?: { type?: string } }>(url, 'PUT', `/${index}`, MESSAGES_INDEX_BODY, 60_000);
+  const res = await searchRequest<{ error?: { type?: string } }>(url, 'PUT', `/${index}`, { body: MESSAGES_INDEX_BODY, timeoutMs: 60_000 });
   if (res.status === 200) return;
   if (res.status === 400 && res.body?.error?.type === 'resource_already_exists_exception') return;
   throw new Error(`PUT /${index} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);

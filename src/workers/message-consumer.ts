@@ -6,8 +6,8 @@
  * partitions ours) and its offsets are held. The persist worker and the search indexer are two
  * such groups: Kafka is the pipeline to storage, not the router (docs/architecture.md#cold-path).
  */
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
-import { ChatlabError, ErrorCodes, createRegistry, describeIssue, errorMessage, messageSchema, systemClock } from '../core/index.js';
+import { Kafka, logLevel, parseMessageRecord, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
+import { ChatlabError, ErrorCodes, createRegistry, errorMessage, serviceLog, systemClock } from '../core/index.js';
 import type { Clock, Counter, Gauge, Histogram, Message, Registry, ServiceConfig } from '../core/index.js';
 import { WriteCoalescer } from './coalescer.js';
 
@@ -48,21 +48,6 @@ const SLEEP_SLICE_MS = 250;
 /** Capped exponential: 200, 400, 800, ... 5000 ms. No jitter: there is one writer per partition. */
 export function persistBackoffMs(attempt: number): number {
   return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
-}
-
-export type ParsedRecord = { ok: true; message: Message } | { ok: false; reason: string };
-
-/** Never throws: a malformed record must not stop the partition behind it. */
-export function parseRecord(value: Buffer | null): ParsedRecord {
-  if (value === null) return { ok: false, reason: 'empty value' };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'value is not valid JSON' };
-  }
-  const parsed = messageSchema.safeParse(raw);
-  return parsed.success ? { ok: true, message: parsed.data } : { ok: false, reason: describeIssue(parsed.error) };
 }
 
 export interface ConsumerStats {
@@ -124,10 +109,31 @@ export interface StartedConsumerWorker<Stats> {
   stop(): Promise<void>;
 }
 
+/**
+ * A started consumer as the worker it serves: its written count under the worker's own name
+ * (`persisted`, `indexed`), and a stop that also closes what the worker opened, once.
+ */
+export function consumerWorker<Name extends string>(
+  consumer: StartedMessageConsumer,
+  o: { registry: Registry; groupId: string; writtenAs: Name; close?: () => Promise<void> },
+): StartedConsumerWorker<Omit<ConsumerStats, 'written'> & Record<Name, number>> {
+  let stopping: Promise<void> | undefined;
+  return {
+    get stats() {
+      const { written, ...rest } = consumer.stats;
+      return { ...rest, [o.writtenAs]: written } as Omit<ConsumerStats, 'written'> & Record<Name, number>;
+    },
+    registry: o.registry,
+    groupId: o.groupId,
+    healthy: () => consumer.healthy(),
+    stop: () => (stopping ??= consumer.stop().then(o.close)),
+  };
+}
+
 /** What every such worker derives from its config and deps: where it logs and counts, and its group. */
 export function workerSetup(config: ServiceConfig, deps: ConsumerWorkerDeps, defaultGroupId: string): { log: (line: string) => void; registry: Registry; groupId: string } {
   return {
-    log: deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`)),
+    log: serviceLog(config.name, deps.log),
     registry: deps.registry ?? createRegistry(config.name),
     groupId: typeof config.options['groupId'] === 'string' ? config.options['groupId'] : defaultGroupId,
   };
@@ -194,7 +200,7 @@ export async function startMessageConsumer(o: MessageConsumerOptions): Promise<S
     const { batch } = p;
     const unique = new Map<string, Message>();
     for (const record of batch.messages) {
-      const r = parseRecord(record.value);
+      const r = parseMessageRecord(record.value);
       if (r.ok) unique.set(o.keyOf(r.message), r.message);
       else {
         stats.rejected++;

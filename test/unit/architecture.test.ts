@@ -60,22 +60,6 @@ describe('the tree', () => {
     expect(deep).toEqual([]);
   });
 
-  it('has no import cycle between files of src', () => {
-    const state = new Map<string, 'open' | 'done'>();
-    const cycles: string[] = [];
-    const visit = (file: string, trail: string[]): void => {
-      state.set(file, 'open');
-      for (const next of imports.get(file) ?? []) {
-        if (!next.startsWith(path.join(root, 'src'))) continue;
-        if (state.get(next) === 'open') cycles.push([...trail.slice(trail.indexOf(next)), next].map(rel).join(' -> '));
-        else if (!state.has(next)) visit(next, [...trail, next]);
-      }
-      state.set(file, 'done');
-    };
-    for (const f of files) if (f.startsWith(path.join(root, 'src')) && !state.has(f)) visit(f, [f]);
-    expect(cycles).toEqual([]);
-  });
-
   it('has no folder of src importing one above it or beside it', () => {
     const wrong = new Set<string>();
     for (const [from, targets] of imports) {
@@ -91,9 +75,59 @@ describe('the tree', () => {
     expect([...wrong]).toEqual([]);
   });
 
+  it('has no import cycle between files of src, scenarios and bench', () => {
+    const inTree = (f: string) => ['src', 'scenarios', 'bench'].some((d) => f.startsWith(path.join(root, d) + path.sep));
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (file: string, trail: string[]): void => {
+      state.set(file, 'open');
+      for (const next of imports.get(file) ?? []) {
+        if (!inTree(next)) continue;
+        if (state.get(next) === 'open') cycles.push([...trail.slice(trail.indexOf(next)), next].map(rel).join(' -> '));
+        else if (!state.has(next)) visit(next, [...trail, next]);
+      }
+      state.set(file, 'done');
+    };
+    for (const f of files) if (inTree(f) && !state.has(f)) visit(f, [f]);
+    expect(cycles).toEqual([]);
+  });
+
   it('knows every folder of src', () => {
     const folders = fs.readdirSync(path.join(root, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
     expect(folders.filter((f) => !layerOf.has(f))).toEqual([]);
+  });
+});
+
+/**
+ * scenarios/ (the scenario catalogue) and bench/ (benchmarks) stand beside src/ and drive the
+ * system from outside: they reach src only through each folder's index.ts (checked above for
+ * every file), talk to the services (gateway, presence, workers) over their wire rather than
+ * importing their code, and never import the CLI, the report or the dashboard, which sit above
+ * them. Only the CLI loads the scenario catalogue, through scenarios/index.ts; nothing loads bench/.
+ */
+const OUTSIDE_ONLY = ['gateway', 'presence', 'workers', 'report', 'cli', 'dashboard'];
+const under = (dir: string) => (f: string) => f.startsWith(path.join(root, dir) + path.sep);
+const isTest = (f: string) => /\.test\.tsx?$/.test(f) || under('test')(f);
+
+describe('scenarios and bench', () => {
+  it('import no service, report, dashboard or CLI code of src', () => {
+    const wrong = [...imports].flatMap(([from, targets]) =>
+      under('scenarios')(from) || under('bench')(from)
+        ? targets.filter((t) => under('src')(t) && OUTSIDE_ONLY.includes(folderOf(t))).map((t) => `${rel(from)} -> ${rel(t)}`)
+        : [],
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it('are loaded by src only where the CLI registers the scenarios, through scenarios/index.ts', () => {
+    const wrong = [...imports].flatMap(([from, targets]) =>
+      isTest(from)
+        ? []
+        : targets
+            .filter((t) => (under('bench')(t) && !under('bench')(from)) || (under('scenarios')(t) && !under('scenarios')(from) && !(folderOf(from) === 'cli' && t === path.join(root, 'scenarios/index.ts'))))
+            .map((t) => `${rel(from)} -> ${rel(t)}`),
+    );
+    expect(wrong).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@
 import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, gauge, histogram } from '../../core/index.js';
 import type { ServiceConfig } from '../../core/index.js';
 import { bulkIndex, ensureMessagesIndex, MESSAGES_INDEX } from '../../store/index.js';
-import { pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
+import { consumerWorker, pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
 export const INDEXER_GROUP_ID = 'chatlab-indexer';
 
@@ -86,15 +86,5 @@ export async function startIndexer(config: ServiceConfig, deps: IndexerDeps = {}
   } catch (err) {
     throw startFailure('indexer', err);
   }
-  const started = consumer;
-  return {
-    get stats(): IndexerStats {
-      const { written, ...rest } = started.stats;
-      return { ...rest, indexed: written };
-    },
-    registry,
-    groupId,
-    healthy: () => started.healthy(),
-    stop: () => started.stop(),
-  };
+  return consumerWorker(consumer, { registry, groupId, writtenAs: 'indexed' });
 }

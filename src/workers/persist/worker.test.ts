@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecord, persistBackoffMs } from './worker.js';
+import { parseMessageRecord as parseRecord } from '../../store/index.js';
+import { persistBackoffMs } from './worker.js';
 
 const good = { conversationId: 'c1', messageId: '123', senderId: 'u1', clientMsgId: 'm1', body: 'hi', sentAt: 5 };
 

@@ -7,9 +7,9 @@
 import { MetricNames, counter, errorMessage, gauge, histogram } from '../../core/index.js';
 import type { ServiceConfig } from '../../core/index.js';
 import { MessageStore, consistencyLevelSchema, createCassandraClient, type CassandraClient } from '../../store/index.js';
-import { pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
+import { consumerWorker, pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
-export { parseRecord, persistBackoffMs, type ParsedRecord } from '../message-consumer.js';
+export { persistBackoffMs } from '../message-consumer.js';
 
 export const PERSIST_GROUP_ID = 'chatlab-persist';
 
@@ -68,16 +68,5 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
     await shutdownClient();
     throw startFailure('persist worker', err);
   }
-  const started = consumer;
-  let stopping: Promise<void> | undefined;
-  return {
-    get stats(): PersistWorkerStats {
-      const { written, ...rest } = started.stats;
-      return { ...rest, persisted: written };
-    },
-    registry,
-    groupId,
-    healthy: () => started.healthy(),
-    stop: () => (stopping ??= started.stop().then(shutdownClient)),
-  };
+  return consumerWorker(consumer, { registry, groupId, writtenAs: 'persisted', close: shutdownClient });
 }

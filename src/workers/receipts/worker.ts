@@ -4,16 +4,14 @@
  * 500 reads of one conversation between two flushes cost one row), and tells the other
  * members of each conversation through `receipt` frames, throttled per conversation.
  */
-import { Redis } from 'ioredis';
-import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, systemClock, type Clock, type ReceiptFrame, type Registry, type ServiceConfig } from '../../core/index.js';
+import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, type ReceiptFrame, type ServiceConfig, type ServiceDeps } from '../../core/index.js';
 import {
   ConversationStore,
   ReceiptScripts,
   WatermarkStore,
-  createCassandraClient,
   encodeServiceFrame,
   publishBatched,
-  redisKeys,
+  serviceStartup,
   type Conversation,
   type ReceiptEntry,
   type WatermarkRow,
@@ -28,14 +26,9 @@ export interface StartedReceiptsWorker {
   stop(): Promise<void>;
 }
 
-export async function startReceiptsWorker(config: ServiceConfig, deps: { registry: Registry; clock?: Clock; log?: (line: string) => void }): Promise<StartedReceiptsWorker> {
+export async function startReceiptsWorker(config: ServiceConfig, deps: ServiceDeps): Promise<StartedReceiptsWorker> {
   const options = parseReceiptsOptions(config.options);
-  const clock = deps.clock ?? systemClock;
-  const log = deps.log ?? ((line: string) => void process.stderr.write(`[${config.name}] ${line}\n`));
-  const keys = redisKeys(config.redisPrefix);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  redis.on('error', () => {});
-  const cassandra = createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+  const { clock, log, keys, redis, cassandra } = serviceStartup(config, deps);
   const scripts = new ReceiptScripts(redis, keys);
   const watermarks = new WatermarkStore(cassandra, config.keyspace);
   const conversations = new ConversationStore(redis, cassandra, config.keyspace, keys);
