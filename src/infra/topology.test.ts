@@ -59,6 +59,9 @@ describe('node configuration', () => {
     expect(jvm(false)).toContain('-Dcassandra.initial_token=0');
     expect(jvm(true)).not.toContain('-Dcassandra.initial_token=0');
     expect(jvm(true)).toContain('-Dcassandra.ring_delay_ms=1000');
+    // a killed node of three must find its schema again: the system keyspaces keep their commit log
+    expect(jvm(false)).toContain('-Dcassandra.unsafesystem=true');
+    expect(jvm(true)).not.toContain('-Dcassandra.unsafesystem=true');
   });
 
   it('the keyspace: three replicas in the data centre on a cluster, one otherwise', () => {

@@ -9,3 +9,4 @@ export { ringPairs, seedStack, seedOptionsSchema } from './seed.js';
 export { monitoringFiles, readTargets, writeMonitoringFiles, fileSdTargets, type FileSdGroup, type MonitoringFiles } from './monitoring.js';
 export { measureIdleCost, idleCostLines, type IdleCost } from './idle-cost.js';
 export * from './nodes.js';
+export { strayProcesses } from './liveness.js';
