@@ -5,7 +5,10 @@ import { backoffOf, backoffParams, clientsFor, userIds } from './common.js';
 import { faultParams, faults, inject } from './faults.js';
 import { membershipFinding } from './findings/membership.js';
 import { COST_KINDS, probeCosts, type ProbeGroup } from './membership-churn/cost.js';
+import { Hunter, type HuntGroups } from './membership-churn/hunt.js';
 import { effectiveMs, leakChances, nextChange, routedBy } from './membership-churn/plan.js';
+import { readState } from '../src/stack/index.js';
+import { LEAK_MEASURES } from '../src/scenario/index.js';
 
 const params = z.object({
   users: z.coerce.number().int().min(12).max(5000).default(30),
@@ -19,6 +22,10 @@ const params = z.object({
   durationSec: z.coerce.number().min(2).default(10),
   /** Changes per kind in the cost probe (below, above and across the threshold); even, so each group ends as it began. */
   probeChanges: z.coerce.number().int().min(2).max(200).default(10),
+  /** Hunt the races while the churn runs (search after a join, a read across a removal, a reconnect across a removal, a large group created with sends at once). */
+  hunt: z.enum(['on', 'off']).default('on'),
+  /** Large groups the hunt creates at most (each adds a conversation to threshold + 2 users). */
+  huntCreates: z.coerce.number().int().min(0).max(100).default(6),
   ...faultParams,
   workers: z.coerce.number().int().min(1).max(16).default(2),
   ...backoffParams,
@@ -36,7 +43,7 @@ export const scenario: ScenarioDefinition<Params> = {
   name: 'membership-churn',
   description: 'Members join and leave groups (some crossing the routing threshold) while messages flow and a fault strikes: nothing lost, no leak, no duplicate; and what a member change costs for inbox vs group routing.',
   params,
-  thresholds: ['lost == 0', 'leaks == 0', 'duplicates == 0', 'memberChanges > 0', 'crossings > 0', 'leakChances > 0', 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
+  thresholds: (p) => ['lost == 0', 'leaks == 0', 'duplicates == 0', 'memberChanges > 0', 'crossings > 0', 'leakChances > 0', ...(p.hunt === 'on' ? ['searchProbes > 0', 'receiptProbes > 0'] : []), 'peakConnections > 0', 'acked > 0', 'delivered > 0'],
   finding: membershipFinding,
   // a change shares the per-user creation bucket (1/s, bursts of 20): lifted, so the churn measures the system, not the limit
   serviceOptions: (p) => ({ gateway: { groupThreshold: p.threshold, routing: 'hybrid', createRatePerSec: 1000, createRateBurst: 1000 } }),
@@ -48,6 +55,8 @@ export const scenario: ScenarioDefinition<Params> = {
     churnEveryMs: 'pause between two member changes',
     durationSec: 'how long messages flow and members churn',
     probeChanges: 'changes per kind in the cost probe (below, above, across the threshold)',
+    hunt: 'on: make the races happen while the churn runs (search and history right after a join, a read right after a removal, a reconnect raced against a removal, large groups created with sends at once from other gateways)',
+    huntCreates: 'large groups the hunt creates at most',
     fault: 'what goes wrong half-way (and is repaired)',
     skewMs: 'clock-skew: ms one gateway\'s clock is stepped (negative: back)',
     workers: 'load worker processes',
@@ -62,6 +71,17 @@ export const scenario: ScenarioDefinition<Params> = {
     crossings: 'of those, changes that moved a group across the threshold',
     leakChances: '(message × user) pairs where the user was a member of that group before or after, but not at the message',
     changeRetries: 'change requests tried again (429, 503, a gateway down)',
+    searchProbes: 'hunt: searches (and history reads) by a user right after joining, with a message from before the join indexed',
+    searchRefused: "hunt: the joiner's search refused (its gateway had not heard of the join yet) and asked again",
+    receiptProbes: 'hunt: reads by a member right after another was removed (whose receipts were primed before)',
+    reconnectProbes: "hunt: removals raced against the removed member's reconnect (group channel)",
+    createProbes: 'hunt: groups above the threshold created on one gateway with sends at once from the others',
+    [LEAK_MEASURES.live]: 'leaks pushed live (checker)',
+    [LEAK_MEASURES.sync]: 'leaks in sync pages (checker)',
+    [LEAK_MEASURES.history]: 'leaks in history pages (checker: the hunt reads history right after a join)',
+    [LEAK_MEASURES.search]: 'leaks in search hits (checker: the hunt searches right after a join)',
+    [LEAK_MEASURES.receipt]: 'receipts whose watermark the recipient was not a member at (checker)',
+    [LEAK_MEASURES.member]: 'member frames to someone a member neither before nor after the change (checker)',
     'redisOpsPerChange@inbox': 'Redis commands per change below the threshold (cost probe)',
     'redisOpsPerChange@group': 'Redis commands per change above the threshold',
     'redisOpsPerChange@crossing': 'Redis commands per change across the threshold',
@@ -86,11 +106,23 @@ export const scenario: ScenarioDefinition<Params> = {
     const probeLists = [take(T - 2, 0), take(T + 3, T - 2), take(T, 2 * T + 1)];
     // churn groups start on either side of the threshold, spread over the users so that everyone is in one
     const churnLists = Array.from({ length: p.groups }, (_, g) => take(g % 2 === 0 ? T - 1 : T + 1, Math.floor((g * users.length) / p.groups)));
-    const convs = await ctx.createConversations([...probeLists, ...churnLists]);
+    // the hunt's groups: search (4 founders and an outsider), receipts (4), reconnect (above the threshold)
+    const huntLists = p.hunt === 'on' ? [take(4, 0), take(4, 5), take(T + 2, 10)] : [];
+    const convs = await ctx.createConversations([...probeLists, ...churnLists, ...huntLists]);
     const probes: ProbeGroup[] = COST_KINDS.map((kind, i) => ({ kind, conversationId: convs[i]!.conversationId, members: convs[i]!.members, outsider: users.find((u) => !convs[i]!.members.includes(u))! }));
-    const churn = convs.slice(COST_KINDS.length).map((c) => ({ conversationId: c.conversationId, members: [...c.members] }));
+    const churn = convs.slice(COST_KINDS.length, COST_KINDS.length + churnLists.length).map((c) => ({ conversationId: c.conversationId, members: [...c.members] }));
+    const hunted = convs.slice(COST_KINDS.length + churnLists.length);
+    const huntGroups: HuntGroups | null =
+      hunted.length === 3
+        ? {
+            search: { conversationId: hunted[0]!.conversationId, members: hunted[0]!.members, outsider: users[4]! },
+            receipts: { conversationId: hunted[1]!.conversationId, members: hunted[1]!.members, reader: hunted[1]!.members[1]!, leaver: hunted[1]!.members[2]! },
+            reconnect: { conversationId: hunted[2]!.conversationId, members: hunted[2]!.members, mover: hunted[2]!.members.at(-1)! },
+          }
+        : null;
 
-    const pool = await ctx.startClients(clientsFor(users, convs), { workers: p.workers, backoff: backoffOf(p) });
+    // search bodies: every message carries the word the hunt searches for
+    const pool = await ctx.startClients(clientsFor(users, convs), { workers: p.workers, backoff: backoffOf(p), searchBodies: huntGroups !== null });
     ctx.phase(`connect ${users.length} clients`);
     await pool.all({ type: 'connect', perSecond: 500 });
     const costs = await probeCosts(ctx, probes, p.probeChanges + (p.probeChanges % 2));
@@ -119,6 +151,10 @@ export const scenario: ScenarioDefinition<Params> = {
     })().catch((err: unknown) => {
       churnFailed = err;
     });
+    const hunter = huntGroups ? new Hunter(ctx, pool, readState(ctx.stateDir)!.secret, huntGroups, { threshold: T, users, rng: rng.fork('hunt'), maxCreates: p.huntCreates }) : null;
+    const hunting = (hunter?.run(() => stop || churnFailed !== undefined) ?? Promise.resolve()).catch((err: unknown) => {
+      churnFailed = err;
+    });
     const half = (p.durationSec * 1000) / 2;
     try {
       await ctx.sleep(half);
@@ -128,14 +164,19 @@ export const scenario: ScenarioDefinition<Params> = {
     } finally {
       stop = true;
       await churning;
+      await hunting;
     }
     if (churnFailed !== undefined) throw churnFailed;
     ctx.phase(`quiesce: ${changes} member changes (${crossings} across the threshold); stop sending, let everyone reconnect and sync`);
     await ctx.quiesce(pool);
-    const { checker, collected, membership } = await ctx.check(pool);
+    const { checker, collected, membership } = await ctx.check(pool, undefined, { observations: hunter?.tally.observations ?? [] });
     const frames = collected.flatMap((w) => w.members ?? []);
     const acked = collected.flatMap((w) => w.sends).flatMap((s) => (s.id ? [{ conversationId: s.c, messageId: s.id, senderId: s.s }] : []));
     const measures: Record<string, number> = { memberChanges: changes, crossings, changeRetries: retries, leakChances: membership ? leakChances(membership, acked) : 0 };
+    if (hunter) {
+      const { observations: _, ...counts } = hunter.tally;
+      Object.assign(measures, counts);
+    }
     for (const kind of COST_KINDS) {
       const c = costs[kind];
       measures[`redisOpsPerChange@${kind}`] = c.redisOpsPerChange;
@@ -148,7 +189,8 @@ export const scenario: ScenarioDefinition<Params> = {
     }
     const during = summary(effectiveMs(churnRequests, frames));
     if (during) measures['effectiveP99Ms@churn'] = during.p99;
-    ctx.phase(`checked: lost ${checker.lost}, leaks ${checker.leaks}, duplicates ${checker.duplicates}`);
+    const byChannel = Object.values(LEAK_MEASURES).map((m) => `${m} ${checker[m]}`).join(', ');
+    ctx.phase(`checked: lost ${checker.lost}, leaks ${checker.leaks} (${byChannel}), duplicates ${checker.duplicates}`);
     return { checker, measures };
   },
 };

@@ -23,8 +23,15 @@ export const herdFinding: FindingHook = {
     const clients = vs[0]?.params['clients'];
     const accepted = (v: VariantResult) => (spreadOf(v, 'peakAcceptedPerSec') ? ` (${stated(v, 'peakAcceptedPerSec')} accepted)` : '');
     const shed = (v: VariantResult) => ((med(v, 'failedConnects') ?? 0) > 0 ? `, ${stated(v, 'failedConnects')} connects failed` : '');
+    // what saturated: a survivor whose open files reached its limit could take no one more
+    const full = (v: VariantResult) => {
+      const open = med(v, 'survivorOpenFilesPeak');
+      const limit = med(v, 'survivorFileLimit');
+      return open !== null && limit !== null && open >= limit - 1 ? ` (a surviving gateway at its open-files limit, ${fmtNum(open)} of ${fmtNum(limit)})` : '';
+    };
+    const out = (v: VariantResult) => (spreadOf(v, 'stillOut') ? `: ${stated(v, 'stillOut')} still out${full(v)}` : full(v));
     const each = vs.map(
-      (v) => `${v.name} peaks at ${stated(v, 'peakConnectsPerSec')} connect attempts/s${accepted(v)}${shed(v)} and ${med(v, 'recoveredAll') === 1 ? `has every client back after ${seconds(v)}` : `has not every client back after ${seconds(v)}`}`,
+      (v) => `${v.name} peaks at ${stated(v, 'peakConnectsPerSec')} connect attempts/s${accepted(v)}${shed(v)} and ${med(v, 'recoveredAll') === 1 ? `has every client back after ${seconds(v)}` : `has not every client back after ${seconds(v)}${out(v)}`}`,
     );
     const hows = [...new Set(vs.map(howOf))];
     const admit = Number(vs[0]?.params['admitPerSec'] ?? 0);
@@ -55,5 +62,12 @@ export const herdFinding: FindingHook = {
       markers: [{ x: 0, label: `${[...new Set(run.variants.map(howOf))].join(' / ')} gateway`, kind: 'fault' }],
     };
   },
-  caveats: (run: RunResult) => (run.variants.some((v) => v.series.length > 0) ? ['the chart counts per second; the peaks in the table are over 100 ms windows, scaled to a second'] : []),
+  caveats: (run: RunResult) => [
+    ...(run.variants.some((v) => v.series.length > 0) ? ['the chart counts per second; the peaks in the table are over 100 ms windows, scaled to a second'] : []),
+    ...run.variants.flatMap((v) => {
+      const room = med(v, 'survivorRoom');
+      const clients = Number(v.params['clients']);
+      return room !== null && room < clients ? [`${v.name}: the surviving gateways could hold ${fmtNum(room)} of ${fmtNum(clients)} clients under their open-files limits; the rest had to wait for the restart`] : [];
+    }),
+  ],
 };

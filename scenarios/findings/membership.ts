@@ -1,5 +1,5 @@
 import { fmtNum } from '../../src/core/index.js';
-import { deliverySentence, spreadOf, stated, type FindingHook, type HeadlineChart, type RunResult, type VariantResult } from '../../src/scenario/index.js';
+import { LEAK_MEASURES, deliverySentence, spreadOf, stated, type FindingHook, type HeadlineChart, type RunResult, type VariantResult } from '../../src/scenario/index.js';
 
 const KINDS = [
   ['inbox', 'below the threshold (inbox fan-out)'],
@@ -14,12 +14,17 @@ const costOf = (v: VariantResult, kind: string) =>
 export const membershipFinding: FindingHook = {
   measures: ['checker.lost', 'checker.leaks', 'checker.duplicates', 'memberChanges', 'crossings', ...KINDS.flatMap(([k]) => [`redisOpsPerChange@${k}`, `subChangesPerGateway@${k}`, `effectiveP99Ms@${k}`])],
   state(run: RunResult) {
+    // which channels leaked (live, sync, history, search, receipts, member frames), when any did
+    const byChannel = (x: RunResult['variants'][number]) => {
+      const parts = Object.values(LEAK_MEASURES).flatMap((m) => ((x.checker[m] ?? 0) > 0 ? [`${m} ${fmtNum(x.checker[m]!)}`] : []));
+      return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+    };
     const v = run.variants[0];
     if (!v) return 'No variant ran.';
     const cost = KINDS.map(([k, where]) => `${where}: ${costOf(v, k)}`).join('; ');
     const churn = run.variants.map((x) => {
       const p = x.params;
-      return `under ${String(p['fault'])}, ${stated(x, 'memberChanges')} changes (${stated(x, 'crossings')} across the threshold of ${fmtNum(Number(p['threshold']))}) while ${fmtNum(Number(p['ratePerSec']))} msg/s flowed: leaks ${fmtNum(x.checker.leaks ?? 0)} of ${stated(x, 'leakChances')} chances`;
+      return `under ${String(p['fault'])}, ${stated(x, 'memberChanges')} changes (${stated(x, 'crossings')} across the threshold of ${fmtNum(Number(p['threshold']))}) while ${fmtNum(Number(p['ratePerSec']))} msg/s flowed: leaks ${fmtNum(x.checker.leaks ?? 0)}${byChannel(x)} of ${stated(x, 'leakChances')} chances`;
     });
     return `One member change costs, ${cost}. ${churn.join('; ').replace(/^./, (c) => c.toUpperCase())}. ${deliverySentence(run.variants)}`;
   },

@@ -27,7 +27,7 @@ export function registerRun(program: Command): void {
     .option('--set <key=value[,value...]>', 'scenario parameter; a comma list runs each value as a variant (repeatable)', collect)
     .option('--threshold <expr>', `replace the scenario thresholds (repeatable): ${THRESHOLD_GRAMMAR}`, collect)
     .option('--repeat <n>', 'run each variant N times, interleaved (A B A B …); reports give the median and min–max, and name a winner only when the ranges are apart', '1')
-    .option('--baseline <run dir>', 'regression gate: exit 1 when a measure is worse than this run by more than --max-regress')
+    .option('--baseline <run dir>', 'regression gate: exit 1 when a measure is worse than this run by more than --max-regress and its noise floor (docs/thresholds.md)')
     .option('--max-regress <pct>', 'tolerance of the --baseline gate', '10%')
     .option('-f, --file <plan.json>', 'run a plan: {"runs":[{"scenario","set"?,"threshold"?,"repeat"?}]}')
     .option('--out <dir>', 'base folder for the run folder', 'reports')

@@ -13,6 +13,7 @@ import { printStatus } from './status.js';
 
 const upOptionsSchema = z.object({
   infra: z.string().optional(),
+  images: z.string().optional(),
   gateways: z.coerce.number({ error: 'expected a number' }).refine(Number.isFinite, 'expected a number').pipe(z.number().int('expected a whole number').min(1, 'at least 1').max(16, 'at most 16')).default(2),
   detach: z.boolean().default(false),
   topology: z.enum(['single', 'cluster'], { error: 'expected single or cluster' }).default('single'),
@@ -29,6 +30,7 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start Redis, Kafka, Cassandra, OpenSearch and the chat services')
     .option('--infra <provider>', 'auto | native | containers | external', 'auto')
+    .option('--images <set>', 'with --infra containers/auto: official (pulled) or local (built here, see scripts/build-images.sh); CHATLAB_IMAGES, CHATLAB_IMAGE_<PART> override')
     .option('--gateways <n>', 'number of gateway processes', '2')
     .option('--topology <kind>', 'single (one node per store) | cluster (three Cassandra nodes, three Kafka brokers; native or external)', 'single')
     .option('--detach', 'return once everything is healthy, leaving the stack running')
@@ -38,7 +40,7 @@ export function registerUp(program: Command): void {
     .option('--cassandra-contact-points <list>', 'with --infra external: host:port,... (or CHATLAB_CASSANDRA_CONTACT_POINTS)')
     .option('--cassandra-dc <name>', 'with --infra external: local data centre (default datacenter1)')
     .option('--search-url <url>', 'with --infra external: OpenSearch/Elasticsearch http://host:port (or CHATLAB_SEARCH_URL)')
-    .addHelpText('after', '\nExamples:\n  $ chatlab up                      # foreground with the live dashboard; Ctrl-C stops it\n  $ chatlab up --detach --gateways 3\n  $ chatlab --state-dir /tmp/lab up --detach --infra native\n  $ chatlab up --infra external --redis-url redis://10.0.0.5:6379 --kafka-brokers 10.0.0.6:9092 --cassandra-contact-points 10.0.0.7:9042 --search-url http://10.0.0.8:9200')
+    .addHelpText('after', '\nExamples:\n  $ chatlab up                      # foreground with the live dashboard; Ctrl-C stops it\n  $ chatlab up --detach --gateways 3\n  $ chatlab --state-dir /tmp/lab up --detach --infra native\n  $ chatlab up --detach --infra containers --images local   # builds missing local images first\n  $ chatlab up --infra external --redis-url redis://10.0.0.5:6379 --kafka-brokers 10.0.0.6:9092 --cassandra-contact-points 10.0.0.7:9042 --search-url http://10.0.0.8:9200')
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       process.exitCode = await up(raw, cmd.optsWithGlobals() as GlobalOptions);
     });
@@ -72,7 +74,7 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
 
   try {
     const infra = parseInfraChoice(opts.infra);
-    const flags = { redisUrl: opts.redisUrl, kafkaBrokers: opts.kafkaBrokers, cassandraContactPoints: opts.cassandraContactPoints, cassandraDc: opts.cassandraDc, searchUrl: opts.searchUrl };
+    const flags = { images: opts.images, redisUrl: opts.redisUrl, kafkaBrokers: opts.kafkaBrokers, cassandraContactPoints: opts.cassandraContactPoints, cassandraDc: opts.cassandraDc, searchUrl: opts.searchUrl };
     const t0 = Date.now();
     stack = await startStack({
       stateDir,

@@ -101,6 +101,22 @@ export function parseBackoffOptions(input: unknown): BackoffOptions {
   return { policy, minMs, maxMs };
 }
 
+const jitteredOf = new WeakMap<BackoffOptions, BackoffOptions>();
+
+/**
+ * The same bounds with full jitter whatever the policy (one object per options object, so
+ * createBackoff validates it once): for retries that must never come in step, such as a
+ * refused sync, even when the reconnect policy under test has no jitter.
+ */
+export function jittered(options: BackoffOptions): BackoffOptions {
+  let j = jitteredOf.get(options);
+  if (!j) {
+    const minMs = Math.max(1, options.minMs);
+    jitteredOf.set(options, (j = { policy: 'full-jitter', minMs, maxMs: Math.max(minMs, options.maxMs) }));
+  }
+  return j;
+}
+
 /** Options objects already validated: a load worker makes thousands of backoffs from one. */
 const validated = new WeakMap<BackoffOptions, BackoffOptions>();
 

@@ -1,12 +1,17 @@
 /**
  * The client side of RFC 6455, as little as a simulated phone needs: the handshake, text
  * frames (fragmented or not), ping → pong, the closing handshake, masking. No extensions.
+ * What the RFC forbids a server to send fails the connection (a close frame with the reason,
+ * then reported 1006, nothing after it read): a message over the limit, counted as its
+ * fragments arrive (1009); a control frame over 125 bytes or fragmented (1002); text that is
+ * not UTF-8 (1007).
  *
  * Why not `ws`'s client: a load worker holds 10,000 of these, and per connection `ws` keeps a
  * WebSocket, a Receiver (a Writable stream with its state) and a Sender beside the socket:
  * measured on Node 20 (5,000 held connections, one process), 3.06 KB of heap per connection
  * with `ws` vs 1.62 KB with a bare upgraded socket. The gateways keep `ws`.
  */
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -36,6 +41,10 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
+/** A protocol failure: nothing more is read, the TCP close is on its way (reported 1006). */
+const FAILED = 4;
+/** RFC 6455 5.5: a control frame carries at most this much, and is never fragmented. */
+const MAX_CONTROL_PAYLOAD = 125;
 /** How long a close we sent waits for the server's before the socket is destroyed (ws waits 30 s too). */
 const CLOSE_TIMEOUT_MS = 30_000;
 
@@ -48,8 +57,10 @@ export class LeanWebSocket {
   private partial: Buffer[] | null = null;
   private partialLength = 0;
   private need = 0;
-  /** A fragmented message's parts so far. */
+  /** A fragmented message's parts so far, their bytes, and its opcode (text or binary). */
   private fragments: Buffer[] | null = null;
+  private fragmentsLength = 0;
+  private fragmentsOpcode = 0;
   private closeCode = 1006;
   private readonly maxPayload: number;
 
@@ -142,6 +153,7 @@ export class LeanWebSocket {
 
   /** @internal parses every whole frame in the bytes read so far. */
   read(chunk: Buffer): void {
+    if (this.state === FAILED) return;
     if (this.partial) {
       this.partial.push(chunk);
       this.partialLength += chunk.length;
@@ -158,6 +170,8 @@ export class LeanWebSocket {
       }
       const b0 = chunk[off]!;
       const b1 = chunk[off + 1]!;
+      // a control frame is whole and small: refused before its length is even read
+      if (b0 & 0x08 && (!(b0 & 0x80) || (b1 & 0x7f) > MAX_CONTROL_PAYLOAD)) return this.fail(1002);
       let n = b1 & 0x7f;
       let h = 2;
       if (n === 126) {
@@ -185,7 +199,7 @@ export class LeanWebSocket {
       off += h + n;
       this.frame(b0, payload);
     }
-    if (off < chunk.length && this.state !== CLOSED) {
+    if (off < chunk.length && (this.state === OPEN || this.state === CLOSING)) {
       this.partial = [chunk.subarray(off)];
       this.partialLength = chunk.length - off;
     }
@@ -197,23 +211,28 @@ export class LeanWebSocket {
     switch (opcode) {
       case 0x0: // continuation
         if (!this.fragments) return this.fail(1002);
+        // the limit holds for the message so far: parts never pile up past it
+        this.fragmentsLength += payload.length;
+        if (this.fragmentsLength > this.maxPayload) return this.fail(1009);
         this.fragments.push(Buffer.from(payload));
         if (!fin) return;
-        payload = Buffer.concat(this.fragments);
+        payload = Buffer.concat(this.fragments, this.fragmentsLength);
         this.fragments = null;
-        if (payload.length > this.maxPayload) return this.fail(1009);
-        if (this.state === OPEN) this.events.onText(payload);
-        return;
+        this.fragmentsLength = 0;
+        return this.message(this.fragmentsOpcode, payload);
       case 0x1: // text
       case 0x2: // binary: the protocol has none; handed on as it came
         if (this.fragments) return this.fail(1002);
         if (!fin) {
           this.fragments = [Buffer.from(payload)];
+          this.fragmentsLength = payload.length;
+          this.fragmentsOpcode = opcode;
           return;
         }
-        if (this.state === OPEN) this.events.onText(payload);
-        return;
+        return this.message(opcode, payload);
       case 0x8: {
+        if (payload.length === 1) return this.fail(1002);
+        if (payload.length > 2 && !isUtf8(payload.subarray(2))) return this.fail(1007);
         this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
         if (this.state === OPEN) this.sendClose(this.closeCode === 1005 ? 1000 : this.closeCode);
         this.socket!.end();
@@ -228,6 +247,13 @@ export class LeanWebSocket {
     }
   }
 
+  /** A whole message: text must be UTF-8 (1007 otherwise). */
+  private message(opcode: number, payload: Buffer): void {
+    if (opcode === 0x1 && !isUtf8(payload)) return this.fail(1007);
+    if (this.state === OPEN) this.events.onText(payload);
+  }
+
+  /** A control frame (n <= 125: read() refuses bigger ones, so the 7-bit length always fits). */
   private control(opcode: number, payload: Buffer): void {
     const n = payload.length;
     const frame = Buffer.allocUnsafe(6 + n);
@@ -244,10 +270,12 @@ export class LeanWebSocket {
     this.control(0x8, body);
   }
 
-  /** A protocol error: say so and drop the connection. */
+  /** A protocol error: say so, read nothing more (a close frame behind it must not replace 1006), drop the connection. */
   private fail(code: number): void {
     if (this.state === OPEN) this.sendClose(code);
+    this.state = FAILED;
     this.closeCode = 1006;
+    this.partial = this.fragments = null;
     this.socket!.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import { MAX_SKIP_IDS, type Message, type Rng } from '../core/lean/index.js';
-import { createBackoff, type BackoffOptions } from './backoff.js';
+import { createBackoff, jittered, type Backoff, type BackoffOptions } from './backoff.js';
 import { openLink, type ClientLink, type Transport } from './link.js';
 import { LinkAttempt, type LinkOwner } from './link-attempt.js';
 import type { LocalStore } from './local-store.js';
@@ -95,6 +95,8 @@ export class SimClient implements LinkOwner {
   private stopped = false;
   /** Conversations with a sync page in flight, and the `after` each asked for. */
   private syncing: Map<string, string> = NONE;
+  /** Refused syncs wait on this (made at the first refusal): the client's bounds, jittered, reset by a served page. */
+  private syncBackoff: Backoff | undefined;
   private store: LocalStore | undefined;
   /** Conversations this user is a member of now (member changes move it; its mergers stay). */
   private readonly members: Memberships;
@@ -295,6 +297,7 @@ export class SimClient implements LinkOwner {
       case 'sync_result': {
         const merger = this.mergers.get(f['conversationId']);
         if (!merger) return;
+        this.syncBackoff?.reset();
         const messages = f['messages'] as SimMessage[];
         for (const m of messages) this.o.recorder.delivered(this, m, at, false, true);
         const nextAfter = (f['nextAfter'] as string | undefined) ?? messages.at(-1)?.messageId;
@@ -355,9 +358,11 @@ export class SimClient implements LinkOwner {
         if (failedSync && this.syncing.has(failedSync)) {
           const after = this.syncing.get(failedSync)!;
           const link = this.link;
+          // jittered and growing: a storage outage must not bring every client back in step
+          const delay = (this.syncBackoff ??= createBackoff(jittered(this.o.backoff), this.o.rng)).next();
           setTimeout(() => {
             if (this.link === link && this.syncing.get(failedSync) === after) this.requestSync(failedSync, after);
-          }, 1000);
+          }, delay);
           return;
         }
         // a send the gateway could not route or make durable: try again later, same clientMsgId

@@ -32,3 +32,34 @@ describe('CachedConversations is bounded by members held, not by entries', () =>
     expect(cache.heldMembers).toBeLessThanOrEqual(25_000);
   });
 });
+
+describe('CachedConversations follows member changes across races', () => {
+  function deferred<T>() {
+    let resolve!: (v: T) => void;
+    const promise = new Promise<T>((r) => (resolve = r));
+    return { promise, resolve };
+  }
+  const v = (members: string[], version: string): Conversation => ({ ...conv('g', 3), members, version });
+
+  it('a change heard while the conversation loads: the loaded copy (older) is read again, not kept', async () => {
+    const first = deferred<Conversation>();
+    const answers = [first.promise, Promise.resolve(v(['a', 'b'], '9'))];
+    const cache = new CachedConversations({ get: () => answers.shift()! } as unknown as ConversationStore);
+    const pending = cache.get('g');
+    cache.applyChange({ conversationId: 'g', change: 'left', userIds: ['c'], from: '0', to: '9' });
+    first.resolve(v(['a', 'b', 'c'], '0'));
+    expect((await pending)!.members).toEqual(['a', 'b']);
+    expect(cache.isMember('g', 'c')).toBe(false);
+  });
+
+  it('after the subscriber was away, nothing cached before is trusted', async () => {
+    const answers = [v(['a', 'b'], '0'), v(['a', 'b', 'x'], '5')];
+    const cache = new CachedConversations({ get: async () => answers.shift()! } as unknown as ConversationStore);
+    await cache.get('g');
+    // x was added while the subscriber was reconnecting: the change was never heard here
+    cache.invalidateAll();
+    await cache.get('g');
+    expect(cache.isMember('g', 'x')).toBe(true);
+    expect(cache.heldMembers).toBe(3);
+  });
+});

@@ -44,10 +44,15 @@ export function streamMayBeLost(ctx: Pick<GatewayContext, 'redisLostAt'>, now = 
   return ctx.redisLostAt > 0 && now - ctx.redisLostAt < STREAM_LOSS_GRACE_MS;
 }
 
+/** Reads of one conversation while member changes keep making the read stale. */
+const MAX_LOADS = 3;
+
 /**
  * Conversations change only by member changes, which every gateway hears on `members:changes`
  * (applied here in place, see src/gateway/membership-routing.ts); a send that still raced one is
- * refused by the publish script and reads the conversation again, so the cache is kept once loaded. The bound is
+ * refused by the publish script and reads the conversation again, so the cache is kept once loaded,
+ * until its subscriber connection drops (invalidateAll: changes published meanwhile went
+ * unheard). A read in flight when a change of its conversation is heard is read again. The bound is
  * on members held, not on entries: one 10,000-member group weighs what 5,000 direct
  * conversations do, so a burst of large groups cannot grow the heap past the bound.
  */
@@ -55,6 +60,8 @@ export class CachedConversations {
   private readonly cache = new Map<string, Conversation>();
   private readonly memberSets = new Map<string, Set<string>>();
   private held = 0;
+  /** Loads in flight, per conversation: a change heard meanwhile marks them stale (read again). */
+  private readonly loading = new Map<string, Set<{ stale: boolean }>>();
 
   constructor(
     private readonly store: ConversationStore,
@@ -71,11 +78,38 @@ export class CachedConversations {
   }
 
   async get(id: string): Promise<Conversation | null> {
-    const hit = this.cache.get(id);
-    if (hit) return hit;
-    const loaded = await this.store.get(id);
-    if (loaded) this.put(loaded);
-    return loaded;
+    for (let attempt = 1; ; attempt++) {
+      const hit = this.cache.get(id);
+      if (hit) return hit;
+      const token = { stale: false };
+      let pending = this.loading.get(id);
+      if (!pending) this.loading.set(id, (pending = new Set()));
+      pending.add(token);
+      let loaded: Conversation | null;
+      try {
+        loaded = await this.store.get(id);
+      } finally {
+        pending.delete(token);
+        if (pending.size === 0) this.loading.delete(id);
+      }
+      // a change heard (or the subscriber lost) while it loaded: the copy may predate it
+      if (!token.stale) {
+        if (loaded) this.put(loaded);
+        return loaded;
+      }
+      if (attempt >= MAX_LOADS) return loaded;
+    }
+  }
+
+  /**
+   * Forgets everything, loads in flight included: the subscriber was away, so member changes
+   * published meanwhile were never heard (a Redis restart, Redis closing a slow subscriber).
+   */
+  invalidateAll(): void {
+    this.cache.clear();
+    this.memberSets.clear();
+    this.held = 0;
+    for (const pending of this.loading.values()) for (const token of pending) token.stale = true;
   }
 
   put(c: Conversation): void {
@@ -96,6 +130,7 @@ export class CachedConversations {
    * version it started from, else forgotten (read again on next use).
    */
   applyChange(c: { conversationId: string; change: 'joined' | 'left'; userIds: readonly string[]; from: string; to: string }): void {
+    for (const token of this.loading.get(c.conversationId) ?? []) token.stale = true;
     const hit = this.cache.get(c.conversationId);
     if (!hit) return;
     if (hit.version !== c.from) return this.drop(c.conversationId);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { CloseCodes, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
+import { ChatlabError, CloseCodes, ConcurrencyLimit, ErrorCodes, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
 import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
@@ -15,6 +15,7 @@ import {
   serviceRedis,
   usesGroupChannel,
 } from '../store/index.js';
+import { admitUser } from './admission.js';
 import { tokenFromRequest } from './auth.js';
 import { Connection, TokenBucket } from './connection.js';
 import { CachedConversations, type GatewayContext, type GatewayEvents } from './context.js';
@@ -30,6 +31,10 @@ import { BatchingProducer } from './producer.js';
 import { Router } from './router.js';
 import { drainAndClose, reconnectDelayMs } from './shutdown.js';
 import { upgradeProblem } from './upgrade-check.js';
+
+/** History pages read from Cassandra at once per gateway, and how many may wait behind them. */
+export const STORAGE_READS_MAX = 16;
+export const STORAGE_READS_WAITING = 2000;
 
 export interface RunningGateway {
   port: number;
@@ -73,6 +78,10 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   });
   await Promise.all([cassandra.connect(), producer.connect()]);
 
+  // A gateway-wide bound on history pages read from Cassandra at once: a sync storm (every client
+  // of a restarted Redis or gateway syncing each conversation) waits here in order, and beyond
+  // the queue a sync is answered "unavailable, ask again" instead of piling onto Cassandra.
+  const storageReads = new ConcurrencyLimit(STORAGE_READS_MAX, STORAGE_READS_WAITING, () => new ChatlabError(ErrorCodes.UNAVAILABLE, `more than ${STORAGE_READS_WAITING} history reads waiting for storage on this gateway: ask again`));
   const conversations = new CachedConversations(new ConversationStore(redis, cassandra, config.keyspace, keys, config.secret));
   const router = new Router(sub, keys, metrics);
   const sink: GatewayEventSink | undefined = customEvents
@@ -85,7 +94,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     redis,
     keys,
     conversations,
-    messages: new MessageStore(cassandra, config.keyspace, { readConsistency: options.readConsistency }),
+    messages: new MessageStore(cassandra, config.keyspace, { readLimit: storageReads, readConsistency: options.readConsistency }),
     producer,
     minter,
     router,
@@ -95,6 +104,11 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     events,
     clock,
   };
+  gauge(metrics.registry, 'chatlab_gateway_storage_reads', `history pages read from Cassandra now (at most ${STORAGE_READS_MAX}), waiting for a turn, and the peak in flight`, ['state'], (g) => {
+    g.set({ state: 'active' }, storageReads.active);
+    g.set({ state: 'waiting' }, storageReads.waiting);
+    g.set({ state: 'peak' }, storageReads.peak);
+  });
   // the Snowflake clock guard's outcomes, read at scrape time
   gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
     g.set({ outcome: 'waited' }, minter.stats.backwardsWaits);
@@ -113,9 +127,6 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   });
   await sub.subscribe(keys.memberChanges);
   const friends = new FriendsCache({ conversationsOf: (u) => conversations.raw.conversationsOf(u), get: (id) => conversations.get(id) }, options.presenceFriendsCacheMs);
-  router.onControl = (userId, msg) => {
-    if (msg.op === 'joined' && usesGroupChannel(options, msg.size)) void router.joinGroup(userId, msg.conversationId);
-  };
 
   let draining = false;
   // Pub/Sub has no memory: while the subscriber was disconnected, messages published to our
@@ -135,6 +146,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     if (!subscriberLost || draining) return;
     subscriberLost = false;
     ctx.redisLostAt = Date.now();
+    // member changes published while it was away were never applied here
+    conversations.invalidateAll();
     const sockets = router.sockets() as Connection[];
     for (const conn of sockets) conn.detach();
     for (const conn of sockets) conn.sendFrame({ type: 'reconnect', afterMs: reconnectDelayMs(options.reconnectSpreadMs, random) });
@@ -168,18 +181,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
    * before it opens (so it is routable once the client sees it). A refusal status, or null once
    * reserved (then `opened` or `router.release` follows).
    */
-  async function admit(userId: string): Promise<number | null> {
-    if (router.countOf(userId) >= options.maxConnectionsPerUser) return 429;
-    try {
-      await router.reserve(userId, await largeGroupsOf(userId));
-    } catch {
-      return 503;
-    }
-    if (draining) {
-      router.release(userId);
-      return 503;
-    }
-    return null;
+  function admit(userId: string): Promise<number | null> {
+    return admitUser({ router, cap: options.maxConnectionsPerUser, largeGroupsOf, draining: () => draining, log }, userId);
   }
 
   /** The reserved connection is open: routed, announced; returns what undoes that once it ends. */

@@ -1,9 +1,10 @@
 import type http from 'node:http';
-import { ChatlabError, ErrorCodes, counter, gauge, sendJson, type RouteHandler } from '../core/index.js';
+import { ChatlabError, ErrorCodes, counter, gauge, sendJson, verifyToken, type RouteHandler } from '../core/index.js';
+import { tokenFromRequest } from './auth.js';
 import { Connection } from './connection.js';
 import type { GatewayContext } from './context.js';
 import { authenticate, methodNotAllowed, readBody, sendApiError } from './http-api.js';
-import { LONGPOLL, matchLongPollPath, parseFramesBody, parseWaitMs } from './longpoll-request.js';
+import { LONGPOLL, matchLongPollPath, parseAck, parseFramesBody, parseWaitMs } from './longpoll-request.js';
 import { LongPollSession, pollBody } from './longpoll-session.js';
 
 /** What the gateway lends the long-poll transport: the same admission and routing as an upgrade. */
@@ -21,6 +22,8 @@ export interface LongPollHost {
 interface Entry {
   session: LongPollSession;
   conn: Connection;
+  /** The token the session was opened with: each poll and POST checks it has not expired. */
+  token: string;
 }
 
 /**
@@ -39,6 +42,7 @@ export function longPollApi(host: LongPollHost): { handler: RouteHandler; sweep(
   async function open(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'POST') throw methodNotAllowed(res, 'POST');
     const userId = authenticate(req, host.secret);
+    const token = tokenFromRequest(req)!;
     if (host.draining()) return refuse(res, 503, ErrorCodes.UNAVAILABLE, 'the gateway is restarting: open a session on another');
     const refused = await host.admit(userId);
     if (refused === 429) throw new ChatlabError(ErrorCodes.RATE_LIMITED, `at most ${ctx.options.maxConnectionsPerUser} connections per user on one gateway`);
@@ -46,13 +50,13 @@ export function longPollApi(host: LongPollHost): { handler: RouteHandler; sweep(
     const session = new LongPollSession();
     const conn = new Connection(ctx, session, userId);
     session.onAlive = () => conn.alive();
-    sessions.set(session.id, { session, conn });
+    sessions.set(session.id, { session, conn, token });
     const ended = host.opened(conn);
     session.onEnd = ended;
     sendJson(res, 201, { sessionId: session.id, waitMs: LONGPOLL.defaultWaitMs, maxWaitMs: LONGPOLL.maxWaitMs });
   }
 
-  function poll(res: http.ServerResponse, entry: Entry, waitMs: number): void {
+  function poll(res: http.ServerResponse, entry: Entry, waitMs: number, ack: number | undefined): void {
     let answered = false;
     const accepted = entry.session.poll((a) => {
       answered = true;
@@ -61,7 +65,7 @@ export function longPollApi(host: LongPollHost): { handler: RouteHandler; sweep(
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-store' });
       res.end(body);
-    }, waitMs);
+    }, waitMs, Date.now(), ack);
     if (!accepted) return refuse(res, 409, ErrorCodes.CONFLICT, 'a poll is already waiting on this session');
     res.on('close', () => {
       if (!answered) entry.session.cancelPoll();
@@ -88,7 +92,14 @@ export function longPollApi(host: LongPollHost): { handler: RouteHandler; sweep(
       if (!kind) throw methodNotAllowed(res, 'GET, POST, DELETE');
       requests.inc({ kind });
       if (!entry || entry.session.finished) throw new ChatlabError(ErrorCodes.NOT_FOUND, 'no such long-poll session (it ended or expired): open a new one and sync');
-      if (kind === 'poll') return poll(res, entry, parseWaitMs(url.searchParams)), true;
+      if (kind !== 'close' && !verifyToken(entry.token, host.secret).ok) {
+        // as a WebSocket would be refused at its next upgrade: the session ends here
+        entry.conn.close(1008, 'token expired', 'token_expired');
+        entry.session.terminate();
+        sessions.delete(path.sessionId);
+        throw new ChatlabError(ErrorCodes.UNAUTHORIZED, 'the token this session was opened with has expired: open a new session with a fresh token, then sync');
+      }
+      if (kind === 'poll') return poll(res, entry, parseWaitMs(url.searchParams), parseAck(url.searchParams)), true;
       if (kind === 'close') {
         entry.conn.close(1000, 'closed by the client', 'client');
         // nobody will poll for that close

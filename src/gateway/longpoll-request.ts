@@ -36,6 +36,14 @@ export function parseWaitMs(params: URLSearchParams): number {
   return Number(raw);
 }
 
+/** `?ack=`: the sequence number of the last frame the client got (absent: frames go once answered). */
+export function parseAck(params: URLSearchParams): number | undefined {
+  const raw = params.get('ack');
+  if (raw === null) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'ack: must be the whole-number seq of the last frame received (0 before any)');
+  return Number(raw);
+}
+
 /**
  * A POST body: one client frame or an array of them, each checked as the WebSocket checks a
  * frame (size, JSON, schema). All or nothing: the first bad one makes the whole POST a 400 that

@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ABNORMAL_CLOSE, LongPollSession, pollBody, type PollAnswer } from './longpoll-session.js';
 import { textFrame } from './wire-frame.js';
 
-const text = (a: PollAnswer) => JSON.parse(pollBody(a).toString()) as { frames: unknown[]; closed?: { code: number } };
+/** The body as a client reads it, without `seq` (the acknowledged polls below check it). */
+const text = (a: PollAnswer) => {
+  const { seq: _seq, ...rest } = JSON.parse(pollBody(a).toString()) as { frames: unknown[]; seq: number; closed?: { code: number } };
+  return rest;
+};
 
 describe('LongPollSession', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -88,5 +92,36 @@ describe('LongPollSession', () => {
     expect(alive).toHaveBeenCalledTimes(1);
     s.ping();
     expect(alive).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('LongPollSession: acknowledged polls', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  const body = (a: PollAnswer) => JSON.parse(pollBody(a).toString()) as { frames: Array<{ n: number }>; seq: number };
+
+  it('an answer lost in transit is answered again: frames leave the buffer only once acknowledged', () => {
+    const s = new LongPollSession();
+    const got: PollAnswer[] = [];
+    s.sendText('{"n":1}');
+    s.sendText('{"n":2}');
+    s.poll((a) => got.push(a), 20_000, Date.now(), 0);
+    expect(body(got[0]!)).toEqual({ frames: [{ n: 1 }, { n: 2 }], seq: 2 });
+    // that response died on its way: the client polls again with what it last got (nothing)
+    s.sendText('{"n":3}');
+    s.poll((a) => got.push(a), 20_000, Date.now(), 0);
+    expect(body(got[1]!)).toEqual({ frames: [{ n: 1 }, { n: 2 }, { n: 3 }], seq: 3 });
+    // this one arrived
+    s.poll((a) => got.push(a), 1000, Date.now(), 3);
+    expect(s.bufferedAmount).toBe(0);
+    s.sendText('{"n":4}');
+    vi.advanceTimersByTime(0);
+    expect(body(got[2]!)).toEqual({ frames: [{ n: 4 }], seq: 4 });
+    // a poll without ack takes what is there, as before
+    s.poll((a) => got.push(a), 1000);
+    expect(body(got[3]!)).toEqual({ frames: [{ n: 4 }], seq: 4 });
+    s.poll((a) => got.push(a), 1000, Date.now(), 4);
+    vi.advanceTimersByTime(1000);
+    expect(body(got[4]!)).toEqual({ frames: [], seq: 4 });
   });
 });

@@ -10,23 +10,30 @@ import { MAX_MEMBERSHIP_RETRIES, MAX_REMINTS, MAX_REMINT_WAIT_MS } from './send.
  * read and tried again) or if its id is not above the conversation's last (minted again).
  */
 export async function changeMembers(ctx: GatewayContext, callerId: string, conversationId: string, change: 'joined' | 'left', userIds: readonly string[], log: (line: string) => void = () => {}): Promise<MembersResponse> {
+  const beyondCap = () => new ChatlabError(ErrorCodes.BAD_REQUEST, `userIds: at most ${ctx.options.maxMembers} members (the member cap)`);
+  // the ids are distinct (checked at the edge) and all members afterwards: more than the cap
+  // is refused before anything is read or compared
+  if (change === 'joined' && userIds.length > ctx.options.maxMembers) throw beyondCap();
   for (let attempt = 0; attempt <= MAX_MEMBERSHIP_RETRIES + MAX_REMINTS; attempt++) {
     const conversation = await ctx.conversations.raw.get(conversationId);
     if (!conversation) throw new ChatlabError(ErrorCodes.NOT_FOUND, `no conversation ${conversationId}`);
-    if (!conversation.members.includes(callerId)) throw new ChatlabError(ErrorCodes.FORBIDDEN, `${callerId} is not a member of ${conversationId}`);
+    // one Set, so a request of n ids against m members costs n + m, not n × m
+    const current = new Set(conversation.members);
+    if (!current.has(callerId)) throw new ChatlabError(ErrorCodes.FORBIDDEN, `${callerId} is not a member of ${conversationId}`);
     if (conversation.kind === 'direct') throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'a direct conversation stays two-member: create a group instead');
-    const users = change === 'joined' ? userIds.filter((u) => !conversation.members.includes(u)) : [...userIds];
+    const users = change === 'joined' ? userIds.filter((u) => !current.has(u)) : [...userIds];
     if (change === 'left') {
-      for (const u of users) if (!conversation.members.includes(u)) throw new ChatlabError(ErrorCodes.NOT_FOUND, `${u} is not a member of ${conversationId}`);
+      for (const u of users) if (!current.has(u)) throw new ChatlabError(ErrorCodes.NOT_FOUND, `${u} is not a member of ${conversationId}`);
       if (users.length >= conversation.members.length) throw new ChatlabError(ErrorCodes.BAD_REQUEST, 'the last member cannot leave');
     }
     const sizeAfter = conversation.members.length + (change === 'joined' ? users.length : -users.length);
-    if (sizeAfter > ctx.options.maxMembers) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `userIds: at most ${ctx.options.maxMembers} members (the member cap)`);
+    if (sizeAfter > ctx.options.maxMembers) throw beyondCap();
     if (users.length === 0) return { conversationId, members: conversation.members, changes: [] };
 
     const ids: string[] = [];
     for (let i = 0; i < users.length; i++) ids.push(await ctx.minter.next());
-    const after = change === 'joined' ? [...conversation.members, ...users] : conversation.members.filter((m) => !users.includes(m));
+    const leaving = new Set(change === 'left' ? users : []);
+    const after = change === 'joined' ? [...conversation.members, ...users] : conversation.members.filter((m) => !leaving.has(m));
     const control = controlOf(ctx, conversation, change, users, ids, after);
     const isGroup = usesGroupChannel(ctx.options, sizeAfter);
     const audience = change === 'joined' ? after : conversation.members;

@@ -108,3 +108,22 @@ describe('MembershipRouting: a conversation that crosses the threshold while mes
     expect(ids(got['v']!)).toEqual(['1', '3']);
   });
 });
+
+describe('MembershipRouting: a group created above the threshold', () => {
+  it('a message sent before this gateway subscribed (the notice held back) reaches the member from the stream', async () => {
+    const { sub, groupSubscribed, deliver } = fakeSub();
+    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
+    const wires: Buffer[] = [];
+    await router.reserve('u', []);
+    router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
+    // the creator sent 101 at once; the stream holds it, the channel will never bring it here
+    const redis = { xrange: async () => [['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']]] };
+    new MembershipRouting({ router, conversations: { applyChange() {} } as unknown as CachedConversations, redis: redis as unknown as Redis, keys, policy: { routing: 'hybrid', groupThreshold: 2 }, resync() {}, log() {} });
+    deliver(keys.inbox('u'), encodeControl({ op: 'joined', conversationId: 'c', size: 3 }));
+    groupSubscribed.resolve();
+    await tick();
+    await tick();
+    deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('102')), 1));
+    expect(ids(wires)).toEqual(['101', '102']);
+  });
+});

@@ -51,6 +51,7 @@ export class MembershipRouting {
     },
   ) {
     deps.router.onMemberChange = (msg) => this.onChange(msg);
+    deps.router.onControl = (userId, msg) => this.onInboxNotice(userId, msg);
     deps.router.groupTap = (conv, frame, origin) => {
       if (this.catching.has(conv)) this.tap(conv, frame, origin);
     };
@@ -64,17 +65,41 @@ export class MembershipRouting {
     const conv = msg.conversationId;
     const wasGroup = usesGroupChannel(policy, msg.sizeBefore);
     const isGroup = usesGroupChannel(policy, msg.sizeAfter);
+    // an admission reading the groups of a user concerned reads them again
+    router.noteChange(msg.userIds, wasGroup !== isGroup);
     if (msg.change === 'left') for (const u of msg.userIds) router.unrouteGroup(u, conv);
     if (wasGroup && !isGroup) router.dropGroup(conv);
     if (!isGroup) return;
     const concerned = wasGroup ? (msg.change === 'joined' ? msg.userIds : []) : (msg.members ?? []);
-    const local = concerned.filter((u) => router.socketsOfUser(u).length > 0);
+    // users still in their handshake too: their groups may have been read before this change
+    const local = concerned.filter((u) => router.hasUser(u));
     if (local.length === 0) return;
-    if (router.hasGroup(conv) && !this.catching.has(conv)) {
+    if (router.groupLive(conv) && !this.catching.has(conv)) {
       for (const u of local) router.routeGroup(u, conv);
       return;
     }
     void this.catchUp(conv, local, msg.ids[0]!);
+  }
+
+  /**
+   * "You are in a new large group" on the user's inbox (sent once it is created): route their
+   * sockets here to its channel, caught up from `recent:<conv>` as a member change is (the
+   * creator may send before this gateway's SUBSCRIBE takes effect). A refused SUBSCRIBE sends
+   * them away to reconnect and sync (catchUp); it never ends the process.
+   */
+  onInboxNotice(userId: string, msg: ControlMessage): void {
+    if (msg.op !== 'joined' || !usesGroupChannel(this.deps.policy, msg.size)) return;
+    const { router } = this.deps;
+    const conv = msg.conversationId;
+    if (!router.hasUser(userId)) return;
+    // Subscribed already: every frame of the channel published after the notice comes after it.
+    if (router.groupLive(conv) && !this.catching.has(conv)) {
+      router.routeGroup(userId, conv);
+      return;
+    }
+    // A new SUBSCRIBE: what the creator sent before it took effect never comes on the channel.
+    // The conversation is new, so its whole stream is what the user has missed.
+    void this.catchUp(conv, [userId], '0');
   }
 
   private tap(conv: string, frame: Buffer, origin: string): void {

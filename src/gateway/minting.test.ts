@@ -65,3 +65,19 @@ describe('Minter: ids only under a held lease, clock steps', () => {
     await expect(minter.next()).resolves.toMatch(/^\d+$/);
   });
 });
+
+describe('Minter: the lease is checked again after the generator waited', () => {
+  it('a lease lost while an id waited out a clock step back: that id is refused, not handed out', async () => {
+    const clock = new ManualClock();
+    const leases = fakeLeases([4]);
+    const minter = await Minter.start({ takeLease: leases.takeLease, clock });
+    await minter.next();
+    clock.set(clock.now() - 20); // within what the generator waits out
+    const pending = minter.next().catch((e: unknown) => e);
+    leases.taken[0]!.lose('worker id 4 is no longer leased');
+    await clock.tick(25);
+    await clock.tick(0);
+    expect(isChatlabError(await pending, ErrorCodes.UNAVAILABLE)).toBe(true);
+    await minter.stop();
+  });
+});

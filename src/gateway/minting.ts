@@ -60,7 +60,13 @@ export class Minter {
     const generator = this.#generator!;
     const before = generator.stats.backwardsWaits;
     try {
-      return generator.tryNextSync() ?? (await generator.next());
+      const sync = generator.tryNextSync();
+      if (sync !== null) return sync;
+      const id = await generator.next();
+      // the generator waited out the clock: the lease may have been lost meanwhile
+      const lost = this.#noLease();
+      if (lost || this.#generator !== generator) throw new ChatlabError(ErrorCodes.UNAVAILABLE, lost ?? 'the Snowflake worker lease changed while an id was being minted');
+      return id;
     } catch (err) {
       if (err instanceof ChatlabError && err.code === ErrorCodes.CLOCK_BACKWARDS) {
         this.stats.backwardsRefusals++;

@@ -25,6 +25,12 @@ export class Router {
   private readonly byGroup = new Map<string, Set<RoutedSocket>>();
   private readonly groupsOfUser = new Map<string, Set<string>>();
   private readonly reservations = new Map<string, number>();
+  /** SUBSCRIBEs in flight, by channel. */
+  private readonly pendingSubscribes = new Map<string, Promise<unknown>>();
+  /** Channels whose last SUBSCRIBE was refused: not routable until subscribed again. */
+  private readonly refused = new Set<string>();
+  private changesSeen = 0;
+  private readonly userChanges = new Map<string, number>();
   /**
    * Per group channel, sockets a routing switch caught up from `recent:<conv>` and the last id
    * they got that way (membership-routing.ts). The stream is read on another connection than the
@@ -61,18 +67,32 @@ export class Router {
   }
 
   /**
-   * Subscribes for a user about to connect, before the handshake completes, so that once the
-   * client sees the socket open it is routable. Each reserve is followed by add or release.
+   * Takes a place for a user about to connect, synchronously with the per-user cap check (no
+   * await between them, so concurrent upgrades cannot all pass the check): false beyond `cap`.
+   * Subscribes to the user's inbox if nobody here had it. Each reservation is followed by
+   * `add` or `release`.
    */
-  async reserve(userId: string, largeGroups: string[]): Promise<void> {
+  tryReserve(userId: string, cap: number): boolean {
+    if (this.countOf(userId) >= cap) return false;
     this.reservations.set(userId, (this.reservations.get(userId) ?? 0) + 1);
-    const subscribe: string[] = [];
+    const inbox = this.keys.inbox(userId);
     if (!this.byUser.has(userId)) {
       this.byUser.set(userId, new Set());
-      subscribe.push(this.keys.inbox(userId));
-    }
-    const groups = this.groupsOfUser.get(userId) ?? new Set<string>();
-    this.groupsOfUser.set(userId, groups);
+      this.subscribe(inbox);
+    } else if (this.refused.has(inbox)) this.subscribe(inbox);
+    if (!this.groupsOfUser.has(userId)) this.groupsOfUser.set(userId, new Set());
+    return true;
+  }
+
+  /**
+   * Routes a reserved user's large groups, and returns once every channel the new socket needs
+   * is subscribed (so that once the client sees the socket open it is routable); rejects if a
+   * SUBSCRIBE was refused (the caller releases the reservation).
+   */
+  async routeReserved(userId: string, largeGroups: readonly string[]): Promise<void> {
+    const groups = this.groupsOfUser.get(userId);
+    if (!groups) throw new Error(`no reservation for ${userId}`);
+    const subscribe: string[] = [];
     for (const conv of largeGroups) {
       groups.add(conv);
       if (!this.byGroup.has(conv)) {
@@ -80,15 +100,76 @@ export class Router {
         subscribe.push(this.keys.group(conv));
       }
     }
-    if (subscribe.length > 0) await this.subscribe(...subscribe);
+    if (subscribe.length > 0) this.subscribe(...subscribe);
+    await this.subscribed([this.keys.inbox(userId), ...[...groups].map((c) => this.keys.group(c))]);
+  }
+
+  /** Reserve and route at once (no cap). */
+  async reserve(userId: string, largeGroups: readonly string[]): Promise<void> {
+    this.tryReserve(userId, Infinity);
+    await this.routeReserved(userId, largeGroups);
+  }
+
+  /**
+   * Member changes that concern a user, counted while the user has a reservation: admission
+   * reads the user's groups across an await and reads them again if this moved meanwhile (a
+   * change handled in that gap would otherwise be undone by the older read).
+   */
+  changesOf(userId: string): number {
+    return this.changesSeen + (this.userChanges.get(userId) ?? 0);
+  }
+
+  /** A member change concerned these users (all reserved users when `everyone`). */
+  noteChange(userIds: readonly string[], everyone = false): void {
+    if (this.reservations.size === 0) return;
+    if (everyone) {
+      this.changesSeen++;
+      return;
+    }
+    for (const u of userIds) if (this.reservations.has(u)) this.userChanges.set(u, (this.userChanges.get(u) ?? 0) + 1);
+  }
+
+  /** Whether the user has a socket or a reservation here. */
+  hasUser(userId: string): boolean {
+    return this.byUser.has(userId);
   }
 
   private subscribe(...channels: string[]): Promise<unknown> {
     this.countChanges('subscribe', channels);
-    return this.sub.subscribe(...channels);
+    const p = this.sub.subscribe(...channels);
+    for (const c of channels) {
+      this.pendingSubscribes.set(c, p);
+      this.refused.delete(c);
+    }
+    const done = (ok: boolean) => {
+      for (const c of channels) {
+        if (this.pendingSubscribes.get(c) !== p) continue;
+        this.pendingSubscribes.delete(c);
+        if (!ok) this.refused.add(c);
+      }
+    };
+    // whoever needs the channel awaits p or sees it in `refused`; nothing here is left unhandled
+    p.then(
+      () => done(true),
+      () => done(false),
+    );
+    return p;
+  }
+
+  /** Resolves once none of these channels has a SUBSCRIBE in flight; rejects if one was refused. */
+  private async subscribed(channels: readonly string[]): Promise<void> {
+    const pending = new Set<Promise<unknown>>();
+    for (const c of channels) {
+      const p = this.pendingSubscribes.get(c);
+      if (p) pending.add(p);
+    }
+    if (pending.size > 0) await Promise.all(pending);
+    const refused = channels.find((c) => this.refused.has(c));
+    if (refused !== undefined) throw new Error(`SUBSCRIBE ${refused} was refused`);
   }
 
   private unsubscribe(...channels: string[]): void {
+    for (const c of channels) this.refused.delete(c);
     this.countChanges('unsubscribe', channels);
     void this.sub.unsubscribe(...channels).catch(() => {});
   }
@@ -119,18 +200,10 @@ export class Router {
 
   private unreserve(userId: string): void {
     const n = (this.reservations.get(userId) ?? 1) - 1;
-    if (n <= 0) this.reservations.delete(userId);
-    else this.reservations.set(userId, n);
-  }
-
-  /** A user joined a large conversation while connected here: route its sockets too. */
-  async joinGroup(userId: string, conv: string): Promise<void> {
-    const mine = this.byUser.get(userId);
-    if (!mine) return;
-    this.groupsOfUser.get(userId)?.add(conv);
-    let subscribe = false;
-    for (const socket of mine) subscribe = this.addToGroup(conv, socket) || subscribe;
-    if (subscribe) await this.subscribe(this.keys.group(conv));
+    if (n <= 0) {
+      this.reservations.delete(userId);
+      this.userChanges.delete(userId);
+    } else this.reservations.set(userId, n);
   }
 
   // --- member changes (membership-routing.ts): synchronous, so exact in publish order ---
@@ -145,11 +218,6 @@ export class Router {
     return [...this.byUser.keys()];
   }
 
-  /** Whether this gateway is subscribed to the group channel (or subscribing). */
-  hasGroup(conv: string): boolean {
-    return this.byGroup.has(conv);
-  }
-
   /** Routes the user's sockets here on the group channel from now on; true if a SUBSCRIBE is needed. */
   routeGroup(userId: string, conv: string): boolean {
     const mine = this.byUser.get(userId);
@@ -160,11 +228,23 @@ export class Router {
     return subscribe;
   }
 
-  /** Claims the group channel for sockets that are catching up: SUBSCRIBEs if nobody here had it. */
+  /** Whether the group channel is subscribed here, its SUBSCRIBE done (frames published from now on come). */
+  groupLive(conv: string): boolean {
+    const channel = this.keys.group(conv);
+    return this.byGroup.has(conv) && !this.pendingSubscribes.has(channel) && !this.refused.has(channel);
+  }
+
+  /**
+   * Claims the group channel for sockets that are catching up: SUBSCRIBEs if nobody here had it,
+   * and returns once the SUBSCRIBE (this one or one in flight) took effect.
+   */
   async subscribeGroup(conv: string): Promise<void> {
-    if (this.byGroup.has(conv)) return;
-    this.byGroup.set(conv, new Set());
-    await this.subscribe(this.keys.group(conv));
+    const channel = this.keys.group(conv);
+    if (!this.byGroup.has(conv)) {
+      this.byGroup.set(conv, new Set());
+      this.subscribe(channel);
+    } else if (this.refused.has(channel)) this.subscribe(channel);
+    await this.subscribed([channel]);
   }
 
   /** These sockets got every frame of the group channel up to `upTo` from the stream. */

@@ -1,7 +1,8 @@
 /**
  * `GET /v1/search` (docs/protocol.md, HTTP): full-text search over the caller's conversations.
- * Membership is the server's: the filter is the caller's conversation set, and a named
- * conversation they are not in is 403, as for history. The engine down is a plain error,
+ * Membership is the server's: the filter is the caller's conversation set, each cut to the
+ * stretches they were a member (their spans), and a named conversation they are not in is 403,
+ * as for history. The engine down is a plain error,
  * which the API's error mapping turns into 503 CHATLAB_E_UNAVAILABLE.
  */
 import type http from 'node:http';
@@ -30,6 +31,8 @@ export async function handleSearch(ctx: GatewayContext, searchUrl: string | unde
     conversationIds = await ctx.conversations.raw.conversationsOf(userId);
   }
   if (!searchUrl) throw new Error('no search engine configured');
-  const page = await searchMessages(searchUrl, { q: query.q, conversationIds, limit: query.limit, ...(query.after ? { after: query.after } : {}) });
+  // members only, over time: each conversation cut to the caller's spans, as history is
+  const spans = await ctx.conversations.raw.spansOfMany(conversationIds, userId);
+  const page = await searchMessages(searchUrl, { q: query.q, conversationIds, spans, limit: query.limit, ...(query.after ? { after: query.after } : {}) });
   sendJson(res, 200, page.nextAfter ? { hits: page.hits, nextCursor: encodeCursor(page.nextAfter) } : { hits: page.hits });
 }

@@ -1,7 +1,7 @@
 export * from './types.js';
 export * from './topology.js';
 export { NativeProvider, type NativeProviderOptions } from './native/provider.js';
-export { ContainersProvider, containerRuntimeAnswers, stopContainers } from './containers/provider.js';
+export { ContainersProvider, containerRuntimeAnswers, stackId, stopContainers } from './containers/provider.js';
 export { ExternalProvider } from './external/provider.js';
 export { selectProvider, type ProviderFactory } from './select.js';
 export { providerFactory, nativeOptionsFromEnv } from './factory.js';
@@ -11,6 +11,9 @@ export { pingRedis, kafkaMetadata, cassandraReleaseVersion, checkInfraHealth, se
 export { killAllSpawnedSync, spawnOwned, stopOwned, isOwnedAlive, signalGroup, tailFile, type RunningProcess } from './process.js';
 export { waitUntil } from './readiness.js';
 export { startAll } from './start-all.js';
-export { freePort, freePorts } from './ports.js';
+export { assertBindable, canBind, ephemeralPortRange, freePort, freePorts, listenPortRanges } from './ports.js';
 export { searchRequest, type SearchResponse } from './search-http.js';
 export { partitionTable, isolateAddress, healAddress, healAll, isolatedAddresses, partitionUnavailableReason } from './partition.js';
+export { buildLocalImages, BASE_IMAGE, type BuildResult } from './images/build.js';
+export { LOCAL_IMAGES, OFFICIAL_IMAGES, resolveImages, imageVariable, isLocalImage, type ImageChoice, type ImageSet } from './images/names.js';
+export { dockerode, imagesStatus, removeStackContainers, type ImageStatus } from './images/runtime.js';

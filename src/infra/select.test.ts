@@ -39,6 +39,16 @@ describe('selectProvider', () => {
     expect(asked).toEqual(['containers', 'native']);
   });
 
+  it('auto says in one line why it did not take containers (images that cannot be had), and nothing when it did', async () => {
+    const notes: string[] = [];
+    const reason = 'images missing and not pullable: redis:7.0-alpine (no such host); build local ones with scripts/build-images.sh and use --images local';
+    expect((await selectProvider('auto', factory({ containers: reason }, []), (l) => notes.push(l))).name).toBe('native');
+    expect(notes).toEqual([`--infra auto: native, because containers: ${reason}`]);
+    notes.length = 0;
+    await selectProvider('auto', factory({}, []), (l) => notes.push(l));
+    expect(notes).toEqual([]);
+  });
+
   it('auto fails naming what to install when neither can run', async () => {
     const err = await selectProvider('auto', factory({ containers: 'no runtime', native: 'the native provider needs: redis-server' }, [])).catch((e) => e);
     expect(err.code).toBe(ErrorCodes.INFRA_UNAVAILABLE);

@@ -10,10 +10,11 @@ function topologyProblem(provider: InfraProvider, topology: Topology): string | 
 export type ProviderFactory = Record<ProviderName, () => InfraProvider>;
 
 /**
- * `auto` takes containers when a runtime really answers, else native, else fails naming what to
+ * `auto` takes containers when a runtime really answers and every image is present or pullable
+ * (checked with time limits), else native (saying why through onNote), else fails naming what to
  * install. An explicit choice is used as asked, or fails with the reason it cannot be.
  */
-export async function selectProvider(choice: InfraChoice, factory: ProviderFactory, topology: Topology = 'single'): Promise<InfraProvider> {
+export async function selectProvider(choice: InfraChoice, factory: ProviderFactory, onNote?: (line: string) => void, topology: Topology = 'single'): Promise<InfraProvider> {
   if (choice !== 'auto') {
     const provider = factory[choice]();
     const reason = topologyProblem(provider, topology) ?? (await provider.unavailableReason());
@@ -24,7 +25,11 @@ export async function selectProvider(choice: InfraChoice, factory: ProviderFacto
   for (const name of ['containers', 'native'] as const) {
     const provider = factory[name]();
     const reason = topologyProblem(provider, topology) ?? (await provider.unavailableReason());
-    if (!reason) return provider;
+    if (!reason) {
+      // one line saying why auto did not take containers
+      if (reasons.length) onNote?.(`--infra auto: ${name}, because ${reasons.join('; ')}`);
+      return provider;
+    }
     reasons.push(`${name}: ${reason}`);
   }
   throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, 'no way to run Redis, Kafka and Cassandra here', {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterAddresses, evenTokens, parseTopology } from './topology.js';
-import { kafkaServerProperties } from './native/kafka.js';
+import { kafkaServerProperties } from './native/kafka-config.js';
 import { cassandraJvmArgs, cassandraYaml } from './native/cassandra-config.js';
 import { keyspaceDdl } from '../store/index.js';
 
@@ -48,7 +48,7 @@ describe('node configuration', () => {
 
   it('a Cassandra node of three: own address, all seeds, its token, no bootstrap; the single node keeps token 0 on 127.0.0.1', () => {
     const ports = { native: 9042, storage: 7000, jmx: 7199 };
-    const yaml = cassandraYaml('/d', ports, { address: '127.0.0.3', seeds: ['127.0.0.2:7000', '127.0.0.3:7000', '127.0.0.4:7000'], initialToken: '-3' });
+    const yaml = cassandraYaml('/d', ports, { listen: '127.0.0.3', rpc: '127.0.0.3' }, { address: '127.0.0.3', seeds: ['127.0.0.2:7000', '127.0.0.3:7000', '127.0.0.4:7000'], initialToken: '-3' });
     expect(yaml).toMatch(/listen_address: 127\.0\.0\.3\nrpc_address: 127\.0\.0\.3/);
     expect(yaml).toContain('seeds: "127.0.0.2:7000,127.0.0.3:7000,127.0.0.4:7000"');
     expect(yaml).toContain('initial_token: -3\nauto_bootstrap: false');

@@ -11,6 +11,7 @@ export function describeExample(e: CheckerExample): string {
   const parts = [`conversation ${e.conversationId}`, `clientMsgId ${e.clientMsgId}`];
   if (e.messageId) parts.push(`messageId ${e.messageId}`);
   if (e.recipientId) parts.push(`recipient ${e.recipientId}`);
+  if (e.channel) parts.push(`by ${e.channel}`);
   if (e.count !== undefined) parts.push(`seen ${e.count}×`);
   if (e.delayMs !== undefined) parts.push(`after ${e.delayMs} ms`);
   return parts.join(', ');

@@ -27,6 +27,13 @@ const checker = z.looseObject({
   deliveredUnacked: num.default(0),
   unexpected: num.default(0),
   leaks: num.default(0),
+  // per-channel leak counts: absent from reports written before them (see report/measures.ts)
+  leaksLive: num.optional(),
+  leaksSync: num.optional(),
+  leaksHistory: num.optional(),
+  leaksSearch: num.optional(),
+  leaksReceipts: num.optional(),
+  leaksMembers: num.optional(),
   hot: z.looseObject({ ackedNotStored: num, storedNotPushed: num }).default({ ackedNotStored: 0, storedNotPushed: 0 }),
   examples: z
     .looseObject({ lost: examples, duplicates: examples, reordered: examples, late: examples, unexpected: examples, leaks: examples.default([]), ackedNotStored: examples, storedNotPushed: examples })

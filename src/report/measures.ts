@@ -1,4 +1,4 @@
-import { judge, judgementText, spreadOf, winnersOf, type RunResult, type Spread, type VariantResult } from '../scenario/index.js';
+import { LEAK_MEASURES, judge, judgementText, spreadOf, winnersOf, type RunResult, type Spread, type VariantResult } from '../scenario/index.js';
 import { ratioOf } from './format.js';
 
 /**
@@ -29,6 +29,7 @@ const CHECKER_KEYS = [
   ['deliveredUnacked', 'lower'],
   ['unexpected', 'lower'],
   ['leaks', 'lower'],
+  ...Object.values(LEAK_MEASURES).map((k) => [k, 'lower'] as const),
 ] as const;
 
 const LATENCY_KEYS = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
@@ -38,6 +39,8 @@ export function variantMeasures(v: VariantResult): Measure[] {
   const out: Measure[] = [];
   for (const [key, better] of CHECKER_KEYS) {
     const value = (v.checker as unknown as Record<string, unknown>)[key];
+    // reports written before leaks were counted per channel have no such rows
+    if (value === undefined && key !== 'leaks' && key.startsWith('leaks')) continue;
     out.push({ key: `checker.${key}`, group: 'checker', label: key, value: typeof value === 'number' ? value : null, better });
   }
   out.push({ key: 'checker.ackedNotStored', group: 'checker', label: 'ackedNotStored', value: v.checker.hot?.ackedNotStored ?? null, better: 'lower' });

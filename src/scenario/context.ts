@@ -6,8 +6,8 @@ import type { ComponentName } from '../infra/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { healNode, isolateNode, kafkaLeader, killNode, pauseNode, restartNode, resumeNode } from '../stack/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
-import { checkDeliveries, type History, type MembershipHistory } from './checker/index.js';
-import { requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
+import { checkDeliveries, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
+import { requestCreate, requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
 import type { WorkerCollected } from './load/protocol.js';
 import { LoadPool, type PoolSecond } from './pool.js';
 import type { SeriesPoint, TimelineEvent } from './result.js';
@@ -92,6 +92,14 @@ export class VariantContext implements ScenarioContext {
     });
   }
 
+  async createConversationVia(gatewayIndex: number, by: string, members: string[]): Promise<Conversation> {
+    const token = signToken(by, this.secret, { ttlSec: LOAD_TOKEN_TTL_SEC });
+    const { conversationId, requestedAt } = await requestCreate(this.gateways.map((g) => g.url), gatewayIndex, token, members, members.length > 2 ? 'hunt' : undefined);
+    const c: Conversation = { conversationId, kind: members.length > 2 ? 'group' : 'direct', name: null, members, createdAt: requestedAt, version: '0' };
+    this.members.set(conversationId, c);
+    return c;
+  }
+
   async changeMembers(conversationId: string, by: string, change: 'joined' | 'left', userIds: string[]): Promise<MemberChangeDone> {
     const token = signToken(by, this.secret, { ttlSec: LOAD_TOKEN_TTL_SEC });
     const done = await requestMemberChange(this.gateways.map((g) => g.url), this.nextGateway++, token, conversationId, change, userIds);
@@ -172,7 +180,7 @@ export class VariantContext implements ScenarioContext {
     return false;
   }
 
-  async check(pool: LoadPool, collected?: WorkerCollected[]) {
+  async check(pool: LoadPool, collected?: WorkerCollected[], extra: { observations?: readonly ObservationRecord[] } = {}) {
     const got = collected ?? (await pool.collect());
     const sends = got.flatMap((w) => w.sends);
     const acked = new Set(sends.filter((s) => s.id).map((s) => s.id!));
@@ -196,6 +204,7 @@ export class VariantContext implements ScenarioContext {
       })),
       stored: stored.ids.map((messageId) => ({ messageId })),
       historyVisibleAt: stored.at,
+      observations: [...observationsOf(got), ...(extra.observations ?? [])],
     };
     // A debugging aid: the whole record the verdict came from, to re-judge or dig into offline.
     const dump = process.env['CHATLAB_DEBUG_HISTORY'];
@@ -306,4 +315,12 @@ export class VariantContext implements ScenarioContext {
     this.redis?.disconnect();
     await this.cassandra?.shutdown().catch(() => {});
   }
+}
+
+/** What the clients got besides messages, for the leak check: receipts (at their watermark) and member frames. */
+function observationsOf(collected: readonly WorkerCollected[]): ObservationRecord[] {
+  return collected.flatMap((w) => [
+    ...w.receipts.map((r): ObservationRecord => ({ channel: 'receipt', recipientId: r.to, conversationId: r.conv, messageId: r.id, receivedAt: r.at })),
+    ...(w.members ?? []).map((m): ObservationRecord => ({ channel: 'member', recipientId: m.r, conversationId: m.c, messageId: m.id, receivedAt: m.t })),
+  ]);
 }

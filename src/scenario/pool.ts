@@ -42,14 +42,16 @@ const COUNT_KEYS = [
  */
 export class LoadPool {
   private readonly children: ChildProcess[] = [];
-  private readonly pendingTicks = new Map<number, WorkerTick>();
+  private readonly ticks: TickJoiner;
   private readonly waiters = new Map<string, Array<(m: WorkerToEngine) => void>>();
   readonly seconds: PoolSecond[] = [];
   onSecond: (s: PoolSecond) => void = () => {};
   /** Which worker holds each user. */
   private readonly home = new Map<string, number>();
 
-  private constructor(private readonly n: number) {}
+  private constructor(private readonly n: number) {
+    this.ticks = new TickJoiner(n);
+  }
 
   /** Worker processes: a `rate` or `connect` command's perSecond applies to each. */
   get workerCount(): number {
@@ -112,19 +114,17 @@ export class LoadPool {
   }
 
   private onTick(t: WorkerTick): void {
-    this.pendingTicks.set(t.workerId, t);
-    if (this.pendingTicks.size < this.n) return;
-    const ticks = [...this.pendingTicks.values()];
-    this.pendingTicks.clear();
-    const totals = Object.fromEntries(COUNT_KEYS.map((k) => [k, ticks.reduce((s, x) => s + x[k], 0)])) as PoolSecond['totals'];
-    const latency = createLatencyHistogram();
-    for (const x of ticks) latency.merge(x.histogram);
-    const second = {
-      at: Math.max(...ticks.map((x) => x.at)), totals, latency,
-      connectTimes: ticks.flatMap((x) => x.connectTimes), acceptTimes: ticks.flatMap((x) => x.acceptTimes), syncTimes: ticks.flatMap((x) => x.syncTimes),
-    };
-    this.seconds.push(second);
-    this.onSecond(second);
+    for (const ticks of this.ticks.add(t)) {
+      const totals = Object.fromEntries(COUNT_KEYS.map((k) => [k, ticks.reduce((s, x) => s + x[k], 0)])) as PoolSecond['totals'];
+      const latency = createLatencyHistogram();
+      for (const x of ticks) latency.merge(x.histogram);
+      const second = {
+        at: Math.max(...ticks.map((x) => x.at)), totals, latency,
+        connectTimes: ticks.flatMap((x) => x.connectTimes), acceptTimes: ticks.flatMap((x) => x.acceptTimes), syncTimes: ticks.flatMap((x) => x.syncTimes),
+      };
+      this.seconds.push(second);
+      this.onSecond(second);
+    }
   }
 
   /** Sends a command to every worker and waits until each has done it. */
@@ -237,5 +237,27 @@ export class LoadPool {
   /** The latest second's gauges (connected etc.). */
   latest(): PoolSecond | undefined {
     return this.seconds.at(-1);
+  }
+}
+
+/**
+ * The workers' ticks, one a second each, joined into seconds: a second is whole once every
+ * worker's next tick is in. A worker that reports twice before another reports once (a starved
+ * process) keeps both in order: its counts (connects, disconnects) are never overwritten, so sums
+ * over seconds stay exact however late a worker is.
+ */
+export class TickJoiner {
+  private readonly queues = new Map<number, WorkerTick[]>();
+
+  constructor(private readonly workers: number) {}
+
+  /** Adds one tick; returns the seconds it completed (each one tick per worker), oldest first. */
+  add(t: WorkerTick): WorkerTick[][] {
+    const q = this.queues.get(t.workerId) ?? [];
+    q.push(t);
+    this.queues.set(t.workerId, q);
+    const out: WorkerTick[][] = [];
+    while (this.queues.size >= this.workers && [...this.queues.values()].every((x) => x.length > 0)) out.push([...this.queues.values()].map((x) => x.shift()!));
+    return out;
   }
 }

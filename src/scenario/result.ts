@@ -79,11 +79,31 @@ export interface VariantResult {
   repeats?: Array<Pick<VariantResult, 'checker' | 'latency' | 'measures' | 'thresholds' | 'errors' | 'durationMs'>>;
 }
 
+/**
+ * Which rule decided a baseline row: `regressed` (worse beyond the tolerance, the noise floor,
+ * with enough samples, and outside the repeats' spread), or the first rule that let it pass.
+ */
+export type BaselineRule = 'regressed' | 'not worse' | 'within tolerance' | 'below floor' | 'few samples' | 'within spread' | 'missing';
+
 /** `--baseline`: each measure against a blessed run, in its better direction. */
 export interface BaselineComparison {
   baseline: string;
   maxRegressPct: number;
-  rows: Array<{ variant: string; measure: string; baseline: number | null; value: number | null; better: 'lower' | 'higher'; regressPct: number | null; ok: boolean }>;
+  rows: Array<{
+    variant: string;
+    measure: string;
+    baseline: number | null;
+    value: number | null;
+    better: 'lower' | 'higher';
+    regressPct: number | null;
+    ok: boolean;
+    /** How much worse, in the measure's unit (negative: better); absent in reports written before the noise floor. */
+    worse?: number | null;
+    /** The measure's noise floor and its unit. */
+    floor?: number;
+    unit?: string;
+    rule?: BaselineRule;
+  }>;
   ok: boolean;
 }
 

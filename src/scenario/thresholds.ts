@@ -1,5 +1,6 @@
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import type { ThresholdResult, VariantResult } from './result.js';
+import { LEAK_MEASURES } from './checker/index.js';
 
 const OPS = ['<=', '>=', '==', '!=', '<', '>'] as const;
 type Op = (typeof OPS)[number];
@@ -12,7 +13,7 @@ export interface Threshold {
 }
 
 /** Checker counts and latency fields every variant has (docs/thresholds.md lists them). */
-export const CHECKER_MEASURES = ['sent', 'acked', 'expectedDeliveries', 'delivered', 'lost', 'duplicates', 'duplicatesRaw', 'reassigned', 'reordered', 'late', 'deliveredUnacked', 'unexpected', 'leaks', 'hot.ackedNotStored', 'hot.storedNotPushed'] as const;
+export const CHECKER_MEASURES = ['sent', 'acked', 'expectedDeliveries', 'delivered', 'lost', 'duplicates', 'duplicatesRaw', 'reassigned', 'reordered', 'late', 'deliveredUnacked', 'unexpected', 'leaks', ...Object.values(LEAK_MEASURES), 'hot.ackedNotStored', 'hot.storedNotPushed'] as const;
 export const LATENCY_MEASURES = ['count', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
 /** Measures the engine adds to every variant. */
 export const ENGINE_MEASURES = ['peakConnections'] as const;

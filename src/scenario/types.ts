@@ -88,6 +88,12 @@ export interface ScenarioContext {
   /** Creates conversations (direct when 2 members) through the store, as `chatlab seed` does. */
   createConversations(memberLists: string[][]): Promise<Conversation[]>;
   /**
+   * Creates a conversation through a gateway's HTTP API (`POST /v1/conversations` on gateway
+   * `gatewayIndex`, then the others if it is down) as user `by`, as an app does: the gateways
+   * learn it from the stack, not from a seed. The checker expects its sends at its members.
+   */
+  createConversationVia(gatewayIndex: number, by: string, members: string[]): Promise<Conversation>;
+  /**
    * Adds (`joined`) or removes (`left`) members through a gateway's HTTP API as user `by`
    * (retrying 429/503 and gateways that are down), then tells the clients concerned. The
    * checker then judges those conversations by membership over time (leaks, lost).
@@ -97,8 +103,12 @@ export interface ScenarioContext {
   startClients(clients: ClientSpec[], o?: Partial<Pick<PoolOptions, 'workers' | 'backoff' | 'recordHistory' | 'bodyBytes' | 'autoRead' | 'searchBodies' | 'localStoreDir' | 'transport'>>): Promise<LoadPool>;
   /** Waits until every client is connected, synced and has no unacked send (or the timeout). */
   quiesce(pool: LoadPool, timeoutMs?: number): Promise<boolean>;
-  /** Collects the pool's history and runs the delivery checker on it (with stored history). */
-  check(pool: LoadPool, collected?: WorkerCollected[]): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
+  /**
+   * Collects the pool's history and runs the delivery checker on it (with stored history). The
+   * clients' receipts and member frames are judged for leaks; `observations` adds what the
+   * scenario itself saw as users (history pages, search hits).
+   */
+  check(pool: LoadPool, collected?: WorkerCollected[], extra?: { observations?: readonly import('./checker/index.js').ObservationRecord[] }): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
   /** Sum of a Prometheus counter over every service (optionally only one kind). */
   scrape(metric: string, labels?: Record<string, string>, kind?: string): Promise<number>;
   /** Faults on one node of the cluster topology (`cassandra-2`, `kafka-1`); each repaired by the variant's end at the latest. */

@@ -1,5 +1,5 @@
-import { ChatlabError, ErrorCodes, clockOffsetFile, writeClockOffsetMs } from '../core/index.js';
-import { cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth, isOwnedAlive, signalGroup, spawnOwned, stopOwned, waitUntil, type ComponentName } from '../infra/index.js';
+import { ChatlabError, ErrorCodes, clockOffsetFile, errorMessage, writeClockOffsetMs } from '../core/index.js';
+import { assertBindable, cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth, isOwnedAlive, signalGroup, spawnOwned, stopOwned, waitUntil, type ComponentName } from '../infra/index.js';
 import { launchService, serviceConfigFile } from './services.js';
 import { restartNode } from './nodes.js';
 import { readState, writeState, type StackState } from './state.js';
@@ -47,6 +47,15 @@ export async function startComponent(stateDir: string, component: ComponentName)
   if (isOwnedAlive(proc)) return;
   // a node of a cluster: ready when it answers on its own address (the others always do)
   if (proc.name !== component) return restartNode(stateDir, proc.name);
+  // its port recorded in the endpoints: one line naming it if something else holds it now
+  const e0 = state.endpoints!;
+  const address = { redis: e0.redis.url, kafka: e0.kafka.brokers[0], cassandra: e0.cassandra.contactPoints[0], search: e0.search.url }[component];
+  const hostPort = address ? /^(?:\w+:\/\/)?([^:/]+):(\d+)/.exec(address) : null;
+  if (hostPort) {
+    await assertBindable(component, hostPort[1]!, Number(hostPort[2])).catch((err: unknown) => {
+      throw new ChatlabError(ErrorCodes.INFRA_START, errorMessage(err));
+    });
+  }
   const spawn = proc.spawn!;
   const started = spawnOwned({ name: proc.name, command: spawn.command, args: spawn.args, cwd: spawn.cwd, logFile: spawn.logFile, extraEnv: spawn.env, marker: proc.marker });
   const e = state.endpoints!;

@@ -43,7 +43,7 @@ export async function stopStack(stateDir: string, onStep: (line: string) => void
     );
     if (state.containerIds.length > 0) {
       onStep(`removing ${state.containerIds.length} containers`);
-      await stopContainers(state.containerIds);
+      await stopContainers(state.containerIds, stateDir);
       stopped.push(...state.containerIds.map((id) => `container ${id.slice(0, 12)}`));
     }
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChatlabError, ErrorCodes, clockOffsetFile, errorMessage, packageRoot, type ServiceConfig } from '../core/index.js';
-import { freePort } from '../infra/index.js';
+import { assertBindable, freePort } from '../infra/index.js';
 import { spawnOwned, tailFile, type RunningProcess } from '../infra/index.js';
 import { waitUntil } from '../infra/index.js';
 import type { InfraEndpoints } from '../infra/index.js';
@@ -71,6 +71,10 @@ export async function launchService(stateDir: string, name: string, kind: Servic
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as ServiceConfig;
   const url = `http://127.0.0.1:${config.port}`;
   const logFile = path.join(stateDir, 'services', `${name}.log`);
+  // a restart on its recorded port: say so in one line if something else holds it
+  await assertBindable(name, '127.0.0.1', config.port).catch((err: unknown) => {
+    throw new ChatlabError(ErrorCodes.INFRA_START, errorMessage(err));
+  });
   const proc = spawnOwned({
     name,
     command: process.execPath,

@@ -77,7 +77,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
   let infra: StartedInfra | undefined;
   let services: StartedServices | undefined;
   try {
-    const provider = await selectProvider(options.infra, options.factory, state.topology);
+    const provider = await selectProvider(options.infra, options.factory, (line) => options.onProgress?.({ component: 'infra', phase: 'preparing', detail: line }), state.topology);
     state.provider = provider.name;
     writeState(state);
     infra = await provider.start({ stateDir: options.stateDir, signal: options.signal, onProgress: options.onProgress, detached: options.detached, topology: state.topology });

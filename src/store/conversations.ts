@@ -46,6 +46,9 @@ export interface Conversation {
  * restart (a Redis without persistence comes back empty).
  */
 export class ConversationStore {
+  /** Loads from Cassandra in flight, by conversation: concurrent readers share one. */
+  private readonly loading = new Map<string, Promise<Conversation | null>>();
+
   constructor(
     private readonly redis: Redis,
     private readonly cassandra: CassandraClient,
@@ -110,6 +113,18 @@ export class ConversationStore {
         version: meta['ver'] || '0',
       };
     }
+    if (!rereadIfRaced) return this.load(conversationId, false);
+    // single flight: a sync storm after a Redis restart asks for the same conversations at once
+    let pending = this.loading.get(conversationId);
+    if (!pending) {
+      pending = this.load(conversationId, true).finally(() => this.loading.delete(conversationId));
+      this.loading.set(conversationId, pending);
+    }
+    return pending;
+  }
+
+  /** From Cassandra (Redis lacks it), filled into Redis unless another process did first. */
+  private async load(conversationId: string, rereadIfRaced: boolean): Promise<Conversation | null> {
     const rs = await this.cassandra.execute(`SELECT kind, name, members, created_at FROM ${this.keyspace}.conversations WHERE conversation_id = ?`, [conversationId]);
     const row = rs.first();
     if (!row) return null;
@@ -138,6 +153,30 @@ export class ConversationStore {
     if (exists) return parseSpans(raw);
     if (!(await this.get(conversationId))) return null;
     return parseSpans(await this.redis.hget(this.keys.spans(conversationId), userId));
+  }
+
+  /**
+   * A member's spans in each of these conversations, one round trip for all that Redis holds
+   * (search asks for every conversation of the caller); a conversation Redis lost is reloaded as
+   * spansOf does. Unknown conversations are left out.
+   */
+  async spansOfMany(conversationIds: readonly string[], userId: string): Promise<Map<string, Span[]>> {
+    const pipeline = this.redis.pipeline();
+    for (const id of conversationIds) pipeline.exists(this.keys.meta(id)).hget(this.keys.spans(id), userId);
+    const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
+    const out = new Map<string, Span[]>();
+    const reload: string[] = [];
+    conversationIds.forEach((id, i) => {
+      const [[existsErr, exists], [rawErr, raw]] = [replies[2 * i]!, replies[2 * i + 1]!];
+      if (existsErr || rawErr) throw existsErr ?? rawErr;
+      if (exists) out.set(id, parseSpans(raw as string | null));
+      else reload.push(id);
+    });
+    await mapLimited(reload, 16, async (id) => {
+      const spans = await this.spansOf(id, userId);
+      if (spans) out.set(id, spans);
+    });
+    return out;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../core/index.js';
-import { historyHasHole, mergeHistory } from './history.js';
+import { historyHasHole, mergeHistory, pageFromStream } from './history.js';
 
 const msg = (id: string, body = `b${id}`): Message => ({
   conversationId: 'c1',
@@ -82,5 +82,20 @@ describe('historyHasHole', () => {
 
   it('a full Cassandra page has no hole (the next page asks again)', () => {
     expect(historyHasHole('10', page(['20', '30'], true), first('50', '40'))).toBe(false);
+  });
+});
+
+describe('pageFromStream (a sync the stream can answer alone reads no Cassandra)', () => {
+  const ms = (...ids: number[]) => ids.map((i) => msg(String(i)));
+  it('the stream reaches back to `after`: served from it, with hasMore from its overflow', () => {
+    expect(pageFromStream('5', { messages: ms(6, 7), first: { id: '3', prev: '2' } }, 10)).toEqual({ messages: ms(6, 7), hasMore: false });
+    expect(pageFromStream('5', { messages: ms(6, 7, 8), first: { id: '6', prev: '5' }, full: true }, 2)).toEqual({ messages: ms(6, 7), hasMore: true });
+    expect(pageFromStream('0', { messages: ms(1), first: { id: '1', prev: '0' } }, 10)).toEqual({ messages: ms(1), hasMore: false });
+  });
+  it('Cassandra is read when the stream may not hold everything after `after`', () => {
+    expect(pageFromStream('5', { messages: ms(9), first: { id: '9', prev: '8' } }, 10)).toBeNull(); // trimmed above 5
+    expect(pageFromStream('5', { messages: ms(9), first: { id: '9', prev: null } }, 10)).toBeNull(); // began anew
+    expect(pageFromStream('5', { messages: [], first: null }, 10)).toBeNull(); // no stream
+    expect(pageFromStream('5', { messages: ms(6), first: { id: '3', prev: '2' }, full: true }, 2)).toBeNull(); // member changes filled the read
   });
 });

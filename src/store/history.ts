@@ -57,11 +57,27 @@ export function historyHasHole(after: string, stored: MessagePage, first: Recent
   return compareIds(storedTop, first.prev ?? first.id) < 0;
 }
 
+/**
+ * The page from the stream alone, when the stream holds every message after `after`: it reaches
+ * back to `after` (its first entry is at or below it, or the message published just before its
+ * first entry is), and the read either overflowed the page or reached the stream's end. Null
+ * when Cassandra must be read (a sync storm after a gateway restart is mostly served here).
+ */
+export function pageFromStream(after: string, recent: RecentPage, limit: number): MessagePage | null {
+  const first = recent.first;
+  if (!first) return null;
+  const covers = compareIds(after, first.id) >= 0 || (first.prev !== null && compareIds(first.prev, after) <= 0);
+  if (!covers) return null;
+  if (recent.messages.length > limit) return { messages: recent.messages.slice(0, limit), hasMore: true };
+  if (recent.full) return null; // member changes filled the read: whether more follow is unknown
+  return { messages: recent.messages, hasMore: false };
+}
+
 export async function readHistory(p: ReadHistoryParams): Promise<MessagePage> {
-  const [stored, recent] = await Promise.all([
-    p.store.after(p.conversationId, p.after, p.limit, p.fromMs === undefined ? {} : { fromMs: p.fromMs }),
-    readRecentAfter(p.redis, p.recentKey, p.after, p.limit + 1),
-  ]);
+  const recent = await readRecentAfter(p.redis, p.recentKey, p.after, p.limit + 1);
+  const fromStream = pageFromStream(p.after, recent, p.limit);
+  if (fromStream) return fromStream;
+  const stored = await p.store.after(p.conversationId, p.after, p.limit, p.fromMs === undefined ? {} : { fromMs: p.fromMs });
   if (historyHasHole(p.after, stored, recent.first, p.streamMayBeLost)) {
     throw new ChatlabError(ErrorCodes.UNAVAILABLE, `history of ${p.conversationId} after ${p.after} is not persisted yet and no longer in the recent stream: retry`);
   }

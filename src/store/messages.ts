@@ -3,7 +3,7 @@
  * id. Day buckets keep partitions bounded for long-lived conversations; the price is that a
  * read "after id X" has to walk buckets forward until it has a page.
  */
-import { CHATLAB_EPOCH_MS, parseSnowflake, systemClock, type Clock, type Message } from '../core/index.js';
+import { CHATLAB_EPOCH_MS, parseSnowflake, systemClock, type Clock, type ConcurrencyLimit, type Message } from '../core/index.js';
 import { Long, type CassandraClient } from './cassandra.js';
 import { MESSAGE_BUCKET_MS } from './schema.js';
 import { driverConsistency, type ConsistencyLevel } from './consistency.js';
@@ -60,6 +60,8 @@ export interface MessageStoreOptions {
   mixPartitions?: boolean;
   /** History and sync reads' level (consistency.ts); unset: the client's. */
   readConsistency?: ConsistencyLevel;
+  /** Bounds page reads (`after`) in flight at once across the process (a sync storm queues here). */
+  readLimit?: ConcurrencyLimit;
 }
 
 export class MessageStore {
@@ -67,6 +69,7 @@ export class MessageStore {
   readonly #clock: Clock;
   readonly #writeConcurrency: number;
   readonly #mixPartitions: boolean;
+  readonly #readLimit: ConcurrencyLimit | undefined;
   readonly #insertCql: string;
   readonly #selectCql: string;
   readonly #readOptions: { prepare: true; consistency?: number };
@@ -77,6 +80,7 @@ export class MessageStore {
     this.#writeConcurrency = Math.max(1, options.writeConcurrency ?? 8);
     this.#mixPartitions = options.mixPartitions ?? false;
     this.#readOptions = options.readConsistency ? { prepare: true, consistency: driverConsistency(options.readConsistency) } : { prepare: true };
+    this.#readLimit = options.readLimit;
     this.#insertCql = `INSERT INTO ${keyspace}.messages (conversation_id, bucket, message_id, sender_id, client_msg_id, body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
     this.#selectCql = `SELECT message_id, sender_id, client_msg_id, body, sent_at FROM ${keyspace}.messages WHERE conversation_id = ? AND bucket = ? AND message_id > ? LIMIT ?`;
   }
@@ -102,6 +106,10 @@ export class MessageStore {
 
   /** Messages with id > afterId, oldest first; hasMore when at least one more exists. */
   async after(conversationId: string, afterId: string, limit: number, opts: { fromMs?: number } = {}): Promise<MessagePage> {
+    return this.#readLimit ? this.#readLimit.run(() => this.#after(conversationId, afterId, limit, opts)) : this.#after(conversationId, afterId, limit, opts);
+  }
+
+  async #after(conversationId: string, afterId: string, limit: number, opts: { fromMs?: number }): Promise<MessagePage> {
     const want = limit + 1;
     const { first, last } = scanBuckets(afterId, this.#clock.now(), opts.fromMs);
     const afterLong = Long.fromString(afterId);

@@ -18,6 +18,8 @@ export interface RecentPage {
    * are only in Cassandra, so a page that needs them while Cassandra lacks them has a hole.
    */
   first: { id: string; prev: string | null } | null;
+  /** The read stopped at its COUNT (member changes count too): the stream may hold more after these. */
+  full?: boolean;
 }
 
 export async function readRecentAfter(redis: Redis, key: string, afterId: string, limit: number): Promise<RecentPage> {
@@ -34,7 +36,7 @@ export async function readRecentAfter(redis: Redis, key: string, afterId: string
     if (json) messages.push(JSON.parse(json) as Message);
   }
   const head = firsts?.[0];
-  return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null };
+  return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null, full: (entries?.length ?? 0) >= limit };
 }
 
 function field(fields: string[], name: string): string | undefined {

@@ -70,11 +70,29 @@ export async function leaseWorkerId(redis: Redis, options: WorkerLeaseOptions): 
   return new Lease(redis, workerId, workerLeaseKey(prefix, workerId), owner, ttlMs, clock, onLost);
 }
 
+/**
+ * The share of the TTL a holder gives up at its end: it stops minting that much before Redis
+ * would let the key expire (a renewal's reply comes after the TTL it set started, and clocks
+ * and timers drift), so another process can never take the id while this one still mints.
+ */
+export const LEASE_MARGIN = 0.2;
+
 class Lease implements WorkerLease {
   #timer: NodeJS.Timeout | undefined;
   #lastRenewedAt: number;
   #lost = false;
   #stopped = false;
+  /**
+   * The connection to Redis closed since the last renewal: a Redis that restarted has lost the
+   * key, and another process can take the id with SET NX as soon as it is back, long before
+   * this one's next renewal would notice. Not held until a renewal on the new connection says
+   * the key is still ours.
+   */
+  #suspended = false;
+  readonly #onClose = () => {
+    this.#suspended = true;
+  };
+  readonly #onReady = () => void this.#tick();
 
   constructor(
     private readonly redis: Redis,
@@ -90,10 +108,13 @@ class Lease implements WorkerLease {
     this.#timer = setInterval(() => void this.#tick(), Math.floor(ttlMs / 3));
     // Renewal alone must not keep a process alive that has otherwise finished.
     this.#timer.unref();
+    redis.on('close', this.#onClose);
+    // back on a new connection: ask at once whether the key survived
+    redis.on('ready', this.#onReady);
   }
 
   get held(): boolean {
-    return !this.#lost && !this.#stopped && this.clock.now() - this.#lastRenewedAt < this.ttlMs;
+    return !this.#lost && !this.#stopped && !this.#suspended && this.clock.now() - this.#lastRenewedAt < this.ttlMs * (1 - LEASE_MARGIN);
   }
 
   async renew(): Promise<boolean> {
@@ -102,6 +123,8 @@ class Lease implements WorkerLease {
     if (Number(res) === 1) {
       // The TTL was set relative to when the script ran, which is no earlier than startedAt.
       this.#lastRenewedAt = startedAt;
+      // answered on the connection as it is now (a reply never comes after its socket closed)
+      this.#suspended = false;
       return true;
     }
     return false;
@@ -146,5 +169,7 @@ class Lease implements WorkerLease {
   #stopTimer(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.redis.off('close', this.#onClose);
+    this.redis.off('ready', this.#onReady);
   }
 }

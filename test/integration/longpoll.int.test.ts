@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { describe, expect, inject, it } from 'vitest';
+import { signToken } from '../../src/core/index.js';
 import { createConversation, gateways, socketsPerTest, token, users } from './support.js';
 
 const as = socketsPerTest();
@@ -119,5 +121,46 @@ describe('long polling: the same routing as WebSocket, and bad requests refused 
     const got = await pollFor(g1, sid, (f) => f.type === 'message', seen);
     expect(got).toMatchObject({ clientMsgId: 'after', body: 'still here' });
     expect(seen.filter((f) => f.type === 'ack')).toEqual([]);
+  });
+});
+
+describe('long polling: acknowledged polls and token expiry', () => {
+  it('a poll response cut off in transit loses nothing: the next poll, acknowledging what the client got, gets it again', async () => {
+    const [g1] = gateways() as [string];
+    const [w, l] = users('lpack', 2) as [string, string];
+    const conv = (await createConversation(g1, w, [w, l])).body.conversationId as string;
+    const sid = await openSession(g1, l);
+    const ws = await as(w, g1);
+    ws.send({ type: 'send', clientMsgId: 'm1', conversationId: conv, body: 'do not lose me' });
+    await ws.waitFor((f) => f.type === 'ack' && f.clientMsgId === 'm1');
+    // the answer carrying it dies on its way: the connection is cut once its head arrived
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.get(`${g1}/v1/lp/${sid}?wait=5000&ack=0`, (res) => {
+        res.socket.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    expect(status).toBe(200);
+    const again = (await (await fetch(`${g1}/v1/lp/${sid}?wait=2000&ack=0`)).json()) as { frames: Frame[]; seq: number };
+    expect(again.frames.filter((f) => f.type === 'message').map((f) => f['clientMsgId'])).toEqual(['m1']);
+    // acknowledged: not again
+    const next = (await (await fetch(`${g1}/v1/lp/${sid}?wait=0&ack=${again.seq}`)).json()) as { frames: Frame[]; seq: number };
+    expect(next.frames).toEqual([]);
+    expect(next.seq).toBe(again.seq);
+  });
+
+  it('a poll after the token it was opened with expired: 401, and the session is over', async () => {
+    const [g1] = gateways() as [string];
+    const [l] = users('lpexp', 1) as [string];
+    const res = await fetch(`${g1}/v1/lp`, { method: 'POST', headers: { authorization: `Bearer ${signToken(l, inject('secret'), { ttlSec: 1 })}` } });
+    expect(res.status).toBe(201);
+    const sid = ((await res.json()) as { sessionId: string }).sessionId;
+    expect((await fetch(`${g1}/v1/lp/${sid}?wait=0`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2100));
+    const expired = await fetch(`${g1}/v1/lp/${sid}?wait=0`);
+    expect(expired.status).toBe(401);
+    expect((await errorCode(expired)).code).toBe('CHATLAB_E_UNAUTHORIZED');
+    expect((await fetch(`${g1}/v1/lp/${sid}?wait=0`)).status).toBe(404);
   });
 });

@@ -28,7 +28,9 @@ afterAll(async () => {
 describe.skipIf(!hasChromium)(`every scenario's report opens with its finding and its chart${hasChromium ? '' : ` (skipped: ${CHROMIUM} not installed)`}`, () => {
   it('suite ci passes, and each report.html leads with the sentence and the chart of that run', async () => {
     const res = await runCli(['--state-dir', inject('stateDir'), 'suite', 'ci', '--out', out], {}, 20 * 60_000);
-    expect(res.code, res.stderr.slice(-3000)).toBe(0);
+    // a failing suite names its scenario and broken thresholds early in a long stderr: show those lines, then the tail
+    const verdicts = res.stderr.split('\n').filter((l) => /^\u2716 |done: .*\u2716|^ci: /.test(l)).join('\n');
+    expect(res.code, `${verdicts}\n…\n${res.stderr.slice(-1500)}`).toBe(0);
     const [suiteDir] = fs.readdirSync(out).filter((d) => d.startsWith('suite-ci-'));
     const reportDirs = fs.readdirSync(path.join(out, suiteDir!)).map((d) => path.join(out, suiteDir!, d)).filter((d) => fs.existsSync(path.join(d, 'report.json')));
     const runs = reportDirs.map((d) => ({ dir: d, run: JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8')) as RunResult }));

@@ -1,34 +1,28 @@
-import { errorMessage } from '../../core/index.js';
-import { SEARCH_DEFAULT_HEAP } from '../native/opensearch-config.js';
+import crypto from 'node:crypto';
+import type { WaitStrategy } from 'testcontainers';
+import os from 'node:os';
+import path from 'node:path';
+import { ChatlabError, ErrorCodes, defaultCacheDir, errorMessage } from '../../core/index.js';
+import { cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth } from '../checks.js';
+import { buildLocalImages } from '../images/build.js';
+import { OFFICIAL_IMAGES, type ImageChoice } from '../images/names.js';
+import { dockerode, imageInfo, imagesStatus, LABEL, removeStackContainers, STACK_LABEL, type ImageStatus } from '../images/runtime.js';
+import { freePort } from '../ports.js';
+import { waitUntil } from '../readiness.js';
 import { applySingleNodeDefaults } from '../search-http.js';
 import { startAll } from '../start-all.js';
-import type { InfraProvider, StartOptions, StartedInfra } from '../types.js';
+import { COMPONENTS, type ComponentName, type InfraProvider, type StartOptions, type StartedInfra } from '../types.js';
+import { cassandraSpec, kafkaSpec, redisSpec, searchSpec, type Heaps, type PartSpec } from './parts.js';
 
-/** Same versions as docker-compose.yml and the native provider. */
-export const CONTAINER_IMAGES = {
-  redis: 'redis:7.0-alpine',
-  kafka: 'confluentinc/cp-kafka:8.1.0', // Kafka 4.1
-  cassandra: 'cassandra:5.0',
-  search: 'opensearchproject/opensearch:2.19.6', // the native jars' version (3.x needs Java 21)
-} as const;
-
-const SEARCH_HTTP_PORT = 9200;
-
-/**
- * The settings the native node has (single node, no disk watermarks, small heap); the image's
- * security plugin is switched off, so plain HTTP without credentials, like the native node.
- */
-export function searchContainerEnvironment(heap: string = SEARCH_DEFAULT_HEAP): Record<string, string> {
-  return {
-    'discovery.type': 'single-node',
-    DISABLE_SECURITY_PLUGIN: 'true',
-    DISABLE_INSTALL_DEMO_CONFIG: 'true',
-    'cluster.routing.allocation.disk.threshold_enabled': 'false',
-    'indices.breaker.total.use_real_memory': 'false',
-    OPENSEARCH_JAVA_OPTS: `-Xms${heap} -Xmx${heap}`,
-  };
+/** Done once the container runs: the part's own readiness check follows. */
+class StartedOnly implements WaitStrategy {
+  waitUntilReady = async () => {};
+  withStartupTimeout = () => this;
+  isStartupTimeoutSet = () => true;
+  getStartupTimeout = () => 0;
 }
 
+/** SimpleSnitch puts the node in this data centre; clients must name it. */
 const DATA_CENTER = 'datacenter1';
 
 /** Asks testcontainers whether a container runtime answers, within a time limit. */
@@ -49,90 +43,173 @@ export async function containerRuntimeAnswers(timeoutMs = 5000): Promise<string 
   }
 }
 
-/** Redis, Kafka, Cassandra and OpenSearch on testcontainers 11, for machines where a runtime answers. */
+/** The label value that ties containers to one state dir (so `down` and the next `up` find them). */
+export function stackId(stateDir: string): string {
+  return crypto.createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
+}
+
+/** One line on what is missing and how to fix it, or null when every image is there or can be had. */
+export function imagesProblem(status: ImageStatus[], canBuild: boolean): string | null {
+  const missing = status.filter((s) => s.state === 'missing' || (s.state === 'buildable' && !canBuild));
+  if (missing.length === 0) return null;
+  const what = missing.map((s) => `${s.image}${s.reason ? ` (${s.reason})` : ''}`).join(', ');
+  return `images missing and not pullable: ${what}; build local ones with scripts/build-images.sh and use --images local`;
+}
+
+export interface ContainersProviderOptions extends Heaps {
+  images?: ImageChoice;
+  cacheDir?: string;
+}
+
+/**
+ * Redis, Kafka, Cassandra and OpenSearch in containers through testcontainers 11. Images from
+ * options (official, or local ones built here); testcontainers' reaper (Ryuk, a pulled image)
+ * is off: every container carries the labels `chatlab` and `chatlab.stack=<state dir>`, and
+ * stop, `down` and the next `up` on that state dir remove them (with their anonymous volumes).
+ */
 export class ContainersProvider implements InfraProvider {
   readonly name = 'containers' as const;
+  private readonly images: ImageChoice;
+  private readonly cacheDir: string;
 
-  unavailableReason(): Promise<string | null> {
-    return containerRuntimeAnswers();
+  constructor(readonly options: ContainersProviderOptions = {}) {
+    this.images = options.images ?? { set: 'official', images: { ...OFFICIAL_IMAGES } };
+    this.cacheDir = options.cacheDir ?? defaultCacheDir();
+  }
+
+  async unavailableReason(): Promise<string | null> {
+    const runtime = await containerRuntimeAnswers();
+    if (runtime) return runtime;
+    return imagesProblem(await imagesStatus(await dockerode(), this.images.images), this.images.set === 'local');
   }
 
   async start(options: StartOptions): Promise<StartedInfra> {
-    // A detached stack must outlive this process: the reaper would remove it when we exit.
-    if (options.detached) process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
-    const [{ RedisContainer }, { KafkaContainer }, { CassandraContainer }, { GenericContainer, Wait }] = await Promise.all([
-      import('@testcontainers/redis'),
-      import('@testcontainers/kafka'),
-      import('@testcontainers/cassandra'),
-      import('testcontainers'),
-    ]);
+    process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
     const progress = options.onProgress;
-    const wrap = <T extends { stop(): Promise<unknown>; getId(): string }>(c: T) => ({ c, stop: async () => void (await c.stop()) });
-    const started = await startAll(
-      {
-        redis: async () => {
-          progress?.({ component: 'redis', phase: 'starting', detail: CONTAINER_IMAGES.redis });
-          return wrap(await new RedisContainer(CONTAINER_IMAGES.redis).start());
-        },
-        kafka: async () => {
-          progress?.({ component: 'kafka', phase: 'starting', detail: CONTAINER_IMAGES.kafka });
-          return wrap(await new KafkaContainer(CONTAINER_IMAGES.kafka).withKraft().start());
-        },
-        cassandra: async () => {
-          progress?.({ component: 'cassandra', phase: 'starting', detail: CONTAINER_IMAGES.cassandra });
-          return wrap(await new CassandraContainer(CONTAINER_IMAGES.cassandra).withDatacenter(DATA_CENTER).start());
-        },
-        search: async () => {
-          progress?.({ component: 'search', phase: 'starting', detail: CONTAINER_IMAGES.search });
-          const container = await new GenericContainer(CONTAINER_IMAGES.search)
-            .withEnvironment(searchContainerEnvironment(process.env['CHATLAB_SEARCH_HEAP']))
-            .withExposedPorts(SEARCH_HTTP_PORT)
-            .withUlimits({ nofile: { soft: 65536, hard: 65536 } })
-            .withWaitStrategy(
-              Wait.forHttp('/_cluster/health?wait_for_status=yellow&timeout=1s', SEARCH_HTTP_PORT).forStatusCode(200).withStartupTimeout(180_000),
-            )
-            .start();
-          const started = wrap(container);
-          try {
-            await applySingleNodeDefaults(`http://${container.getHost()}:${container.getMappedPort(SEARCH_HTTP_PORT)}`);
-          } catch (err) {
-            await started.stop().catch(() => {});
+    const docker = await dockerode();
+    const id = stackId(options.stateDir);
+    // a previous up on this state dir that died without stopping its containers
+    const leftovers = await removeStackContainers(docker, id);
+    if (leftovers.length) progress?.({ component: 'containers', phase: 'preparing', detail: `removed ${leftovers.length} containers left by an earlier run` });
+    const images = this.images.images;
+    const status = await imagesStatus(docker, images);
+    const toBuild = status.filter((s) => s.state === 'buildable').map((s) => s.part);
+    if (toBuild.length) {
+      await buildLocalImages({
+        cacheDir: this.cacheDir,
+        parts: toBuild,
+        onProgress: (part, line) => progress?.({ component: part === 'base' ? 'images' : part, phase: 'preparing', detail: line }),
+      });
+    }
+    const problem = imagesProblem(await imagesStatus(docker, images), false);
+    if (problem) throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `--infra containers: ${problem}`);
+
+    const { getContainerRuntimeClient, GenericContainer, Wait } = await import('testcontainers');
+
+    const runtimeHost = (await getContainerRuntimeClient()).info.containerRuntime.host;
+    const host = runtimeHost === 'localhost' ? '127.0.0.1' : runtimeHost;
+    const searchLayout = (await imageInfo(docker, images.search))?.labels['chatlab'] === 'true' ? 'launcher' : 'distribution';
+    const processors = Math.max(1, Math.min(2, os.availableParallelism()));
+    const specs: Record<ComponentName, PartSpec> = {
+      redis: redisSpec(images.redis),
+      kafka: kafkaSpec(images.kafka, await freePort(), host, this.options),
+      cassandra: cassandraSpec(images.cassandra, this.options),
+      search: searchSpec(images.search, searchLayout, processors, this.options),
+    };
+    const ready: Record<ComponentName, (port: number) => { what: string; check: () => Promise<string> }> = {
+      redis: (port) => ({ what: `Redis PING on ${host}:${port}`, check: () => pingRedis(`redis://${host}:${port}`) }),
+      kafka: (port) => ({ what: `a Kafka metadata response from ${host}:${port}`, check: async () => `${await kafkaMetadata([`${host}:${port}`])} broker` }),
+      cassandra: (port) => ({ what: `SELECT release_version FROM system.local on ${host}:${port}`, check: () => cassandraReleaseVersion([`${host}:${port}`], DATA_CENTER) }),
+      search: (port) => ({ what: `OpenSearch cluster health yellow on ${host}:${port}`, check: () => searchClusterHealth(`http://${host}:${port}`, 2000) }),
+    };
+
+    const startPart = async (spec: PartSpec, signal: AbortSignal) => {
+      progress?.({ component: spec.part, phase: 'starting', detail: spec.image });
+      let container = new GenericContainer(spec.image)
+        .withEnvironment(spec.env)
+        .withLabels({ [LABEL]: 'true', [STACK_LABEL]: id, 'chatlab.part': spec.part })
+        .withExposedPorts(spec.hostPort ? { container: spec.port, host: spec.hostPort } : spec.port)
+        // readiness is chatlab's own check below, the native provider's; testcontainers' port
+        // check execs into the container again and again (minutes of a loaded 2-core machine)
+        .withWaitStrategy(spec.logReady ? Wait.forLogMessage(spec.logReady).withStartupTimeout(180_000) : new StartedOnly());
+      if (spec.command) container = container.withCommand(spec.command);
+      if (spec.files.length) container = container.withCopyContentToContainer(spec.files);
+      const started = await container.start();
+      const stop = async () => void (await started.stop({ remove: true, removeVolumes: true, timeout: 10_000 }).catch(() => {}));
+      try {
+        const port = started.getMappedPort(spec.port);
+        const r = ready[spec.part](port);
+        progress?.({ component: spec.part, phase: 'waiting', detail: r.what });
+        let exited: string | null = null;
+        const check = () =>
+          r.check().catch(async (err) => {
+            const state = await docker.getContainer(started.getId()).inspect().then((i) => i.State, () => null);
+            if (state && !state.Running) exited = `the container exited (code ${state.ExitCode})`;
             throw err;
-          }
-          return started;
-        },
+          });
+        const version = await waitUntil(check, { what: r.what, timeoutMs: 180_000, intervalMs: 500, signal, fatal: () => exited });
+        if (spec.part === 'search') await applySingleNodeDefaults(`http://${host}:${port}`);
+        return { id: started.getId(), port, version, stop };
+      } catch (err) {
+        const logs = await started.logs({ tail: 20 }).then(
+          (stream) =>
+            new Promise<string>((resolve) => {
+              let text = '';
+              stream.on('data', (d: Buffer) => (text += d.toString()));
+              stream.on('end', () => resolve(text));
+              setTimeout(() => resolve(text), 2000);
+            }),
+          () => '',
+        );
+        await stop();
+        throw new ChatlabError(ErrorCodes.INFRA_START, `${spec.part} (${spec.image}) failed to start: ${errorMessage(err)}`, { details: `last lines of its log:\n${logs}`, cause: err });
+      }
+    };
+    const started = await startAll(
+      Object.fromEntries(COMPONENTS.map((part) => [part, (signal: AbortSignal) => startPart(specs[part], signal)])) as {
+        [K in ComponentName]: (signal: AbortSignal) => ReturnType<typeof startPart>;
       },
       { signal: options.signal, onProgress: progress },
-    );
+    ).catch(async (err) => {
+      await removeStackContainers(docker, id).catch(() => {});
+      throw err;
+    });
     const { redis, kafka, cassandra, search } = started;
     return {
       provider: 'containers',
       endpoints: {
-        redis: { url: redis.c.getConnectionUrl() },
-        kafka: { brokers: [`${kafka.c.getHost()}:${kafka.c.getMappedPort(9093)}`] },
-        cassandra: { contactPoints: [cassandra.c.getContactPoint()], localDataCenter: DATA_CENTER },
-        search: { url: `http://${search.c.getHost()}:${search.c.getMappedPort(SEARCH_HTTP_PORT)}` },
+        redis: { url: `redis://${host}:${redis.port}` },
+        kafka: { brokers: [`${host}:${kafka.port}`] },
+        cassandra: { contactPoints: [`${host}:${cassandra.port}`], localDataCenter: DATA_CENTER },
+        search: { url: `http://${host}:${search.port}` },
       },
       processes: [],
-      containerIds: [redis.c.getId(), kafka.c.getId(), cassandra.c.getId(), search.c.getId()],
-      versions: { redis: CONTAINER_IMAGES.redis, kafka: CONTAINER_IMAGES.kafka, cassandra: CONTAINER_IMAGES.cassandra, search: CONTAINER_IMAGES.search },
+      containerIds: [redis.id, kafka.id, cassandra.id, search.id],
+      versions: {
+        redis: `${redis.version} (${images.redis})`,
+        kafka: images.kafka,
+        cassandra: `${cassandra.version} (${images.cassandra})`,
+        search: `opensearch ${search.version} (${images.search})`,
+      },
       stop: async () => {
         await Promise.allSettled([redis.stop(), kafka.stop(), cassandra.stop(), search.stop()]);
+        await removeStackContainers(docker, id).catch(() => {});
       },
     };
   }
 }
 
-/** Stops containers recorded by a detached `up` (another process started them). */
-export async function stopContainers(ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const { getContainerRuntimeClient } = await import('testcontainers');
-  const client = await getContainerRuntimeClient();
+/** Stops the containers a detached `up` recorded, then any other container labelled with that state dir. */
+export async function stopContainers(ids: string[], stateDir?: string): Promise<void> {
+  const docker = await dockerode();
   await Promise.allSettled(
-    ids.map(async (id) => {
-      const container = client.container.getById(id);
-      await client.container.stop(container, { timeout: 10 });
-      await client.container.remove(container, { removeVolumes: true });
+    ids.map(async (cid) => {
+      const container = docker.getContainer(cid);
+      await container.stop({ t: 10 }).catch(() => {});
+      await container.remove({ v: true, force: true });
     }),
   );
+  if (stateDir) await removeStackContainers(docker, stackId(stateDir));
 }
+
+

@@ -7,6 +7,16 @@ export interface CassandraPorts {
   jmx: number;
 }
 
+/** Where the node listens: loopback natively; in a container clients come through a port mapping. */
+export interface CassandraAddresses {
+  listen: string;
+  rpc: string;
+  /** Required by Cassandra when rpc is 0.0.0.0: the address it tells clients. */
+  broadcastRpc?: string;
+}
+
+const LOOPBACK: CassandraAddresses = { listen: '127.0.0.1', rpc: '127.0.0.1' };
+
 /** A node of the cluster topology: its own address, every node a seed, its own evenly spaced token. */
 export interface CassandraClusterNode {
   address: string;
@@ -14,11 +24,11 @@ export interface CassandraClusterNode {
   seeds: string[];
   initialToken: string;
 }
+export const CASSANDRA_DEFAULT_HEAP = '1g';
 
-/** Only keys valid for 5.0: it refuses to start on an unknown key. Without `node`, the single node on 127.0.0.1. */
-export function cassandraYaml(dir: string, ports: CassandraPorts, node?: CassandraClusterNode): string {
-  const address = node?.address ?? '127.0.0.1';
-  const seeds = node ? node.seeds.join(',') : `127.0.0.1:${ports.storage}`;
+/** Only keys valid for 5.0: it refuses to start on an unknown key. */
+export function cassandraYaml(dir: string, ports: CassandraPorts, at: CassandraAddresses = LOOPBACK, node?: CassandraClusterNode): string {
+  const seeds = node ? node.seeds.join(',') : `${at.listen}:${ports.storage}`;
   // nodes start together with their tokens given: nothing to stream, no bootstrap to wait for
   const cluster = node ? `initial_token: ${node.initialToken}\nauto_bootstrap: false\n` : '';
   return `cluster_name: chatlab
@@ -36,9 +46,9 @@ seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
       - seeds: "${seeds}"
-listen_address: ${address}
-rpc_address: ${address}
-storage_port: ${ports.storage}
+listen_address: ${at.listen}
+rpc_address: ${at.rpc}
+${at.broadcastRpc ? `broadcast_rpc_address: ${at.broadcastRpc}\n` : ''}storage_port: ${ports.storage}
 native_transport_port: ${ports.native}
 start_native_transport: true
 endpoint_snitch: SimpleSnitch
@@ -114,7 +124,8 @@ const CLUSTER_NODE_PROPERTIES = ['-Dcassandra.ring_delay_ms=1000', '-Djava.net.p
  */
 const SINGLE_NODE_PROPERTIES = ['-Dcassandra.initial_token=0', '-Dcassandra.unsafesystem=true'];
 
-export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: string; heap: string; jmxPort: number; clustered?: boolean }): string[] {
+/** Without jammJar the caller adds the -javaagent flag itself (a container resolves the jar's name in its shell). */
+export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar?: string; heap: string; jmxPort: number; clustered?: boolean }): string[] {
   return [
     `-Xms${p.heap}`,
     `-Xmx${p.heap}`,
@@ -122,7 +133,7 @@ export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar: stri
     ...SMALL_MACHINE_JVM_FLAGS,
     ...JVM17_FLAGS,
     '-Dio.netty.tryReflectionSetAccessible=true',
-    `-javaagent:${p.jammJar}`,
+    ...(p.jammJar ? [`-javaagent:${p.jammJar}`] : []),
     `-Dcassandra.config=file://${p.dir}/cassandra.yaml`,
     `-Dlogback.configurationFile=${p.dir}/logback.xml`,
     `-Dcassandra.storagedir=${p.dir}`,

@@ -7,7 +7,7 @@ import { waitUntil } from '../readiness.js';
 import { findJar } from './jars.js';
 import { launch } from './launch.js';
 import { boundEnv } from './bind-shim.js';
-import { cassandraJvmArgs, cassandraYaml, LOGBACK_XML, type CassandraClusterNode } from './cassandra-config.js';
+import { CASSANDRA_DEFAULT_HEAP, cassandraJvmArgs, cassandraYaml, LOGBACK_XML, type CassandraClusterNode } from './cassandra-config.js';
 import type { StartedComponent, ProgressFn } from '../types.js';
 import type { RunningProcess } from '../process.js';
 
@@ -42,7 +42,7 @@ interface NodeSpec {
 async function startNode(options: NativeCassandraOptions, spec: NodeSpec, heap: string): Promise<{ proc: RunningProcess; version: string }> {
   const dir = spec.dir;
   for (const sub of ['data', 'commitlog', 'saved_caches', 'hints', 'cdc_raw']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'cassandra.yaml'), cassandraYaml(dir, spec.ports, spec.node));
+  fs.writeFileSync(path.join(dir, 'cassandra.yaml'), cassandraYaml(dir, spec.ports, spec.node ? { listen: spec.node.address, rpc: spec.node.address } : undefined, spec.node));
   fs.writeFileSync(path.join(dir, 'logback.xml'), LOGBACK_XML);
   const contactPoint = `${spec.node?.address ?? '127.0.0.1'}:${spec.ports.native}`;
   const { proc, result } = await launch({
@@ -65,7 +65,7 @@ async function startNode(options: NativeCassandraOptions, spec: NodeSpec, heap: 
 
 export async function startNativeCassandra(options: NativeCassandraOptions): Promise<StartedNativeCassandra> {
   const [native, storage, jmx] = (await freePorts(3)) as [number, number, number];
-  const { proc, version } = await startNode(options, { dir: options.dir, name: 'cassandra', ports: { native, storage, jmx } }, options.heap ?? '1g');
+  const { proc, version } = await startNode(options, { dir: options.dir, name: 'cassandra', ports: { native, storage, jmx } }, options.heap ?? CASSANDRA_DEFAULT_HEAP);
   return {
     name: 'cassandra',
     contactPoints: [`127.0.0.1:${native}`],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchContainerEnvironment } from '../containers/provider.js';
+import { searchSpec } from '../containers/parts.js';
 import { LOG4J2_PROPERTIES, opensearchClasspath, opensearchJvmArgs, opensearchYml } from './opensearch-config.js';
 
 /** Parses the flat `key: value` lines the node reads (comments and blanks skipped). */
@@ -55,13 +55,13 @@ describe('the native search engine configuration', () => {
     expect(opensearchJvmArgs({ dir: '/s/search', classpath, heap: '384m' }).some((a) => a.includes('SharedArchive') || a.includes('cds'))).toBe(false);
   });
 
-  it('gives the container the same single-node, no-security, small-heap settings', () => {
-    expect(searchContainerEnvironment('256m')).toMatchObject({
-      'discovery.type': 'single-node',
-      DISABLE_SECURITY_PLUGIN: 'true',
-      DISABLE_INSTALL_DEMO_CONFIG: 'true',
-      'cluster.routing.allocation.disk.threshold_enabled': 'false',
-      OPENSEARCH_JAVA_OPTS: '-Xms256m -Xmx256m',
-    });
+  it('gives a container the same settings file, bound to every interface, and a small heap', () => {
+    for (const layout of ['launcher', 'distribution'] as const) {
+      const spec = searchSpec('img', layout, 2, { searchHeap: '256m' });
+      const inContainer = settings(spec.files.find((f) => f.target.endsWith('/opensearch.yml'))!.content);
+      expect(inContainer).toMatchObject({ ...yml, 'network.host': '0.0.0.0', 'http.port': '9200', 'path.data': '/usr/share/opensearch/data', 'path.logs': '/usr/share/opensearch/logs', 'transport.port': '9300' });
+      if (layout === 'distribution') expect(spec.env).toMatchObject({ DISABLE_SECURITY_PLUGIN: 'true', OPENSEARCH_JAVA_OPTS: '-Xms256m -Xmx256m' });
+      else expect(spec.command).toEqual(expect.arrayContaining(['-Xmx256m', 'Launcher', '/usr/share/opensearch']));
+    }
   });
 });

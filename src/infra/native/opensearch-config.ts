@@ -20,12 +20,12 @@ export function launcherSource(): string {
  * refused in node settings; the replica count's cluster-wide default (0 on one node) is a
  * persistent cluster setting, applied over HTTP once the node is up (applySingleNodeDefaults).
  */
-export function opensearchYml(dir: string, ports: OpenSearchPorts, processors: number): string {
+export function opensearchYml(dir: string, ports: OpenSearchPorts, processors: number, host = '127.0.0.1'): string {
   return `cluster.name: chatlab
 node.name: chatlab-search
 path.data: ${path.join(dir, 'data')}
 path.logs: ${path.join(dir, 'logs')}
-network.host: 127.0.0.1
+network.host: ${host}
 http.port: ${ports.http}
 transport.port: ${ports.transport}
 discovery.type: single-node

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { freePort } from '../ports.js';
 import { pingRedis } from '../checks.js';
 import { launch } from './launch.js';
+import { redisConfLines, redisSettings } from './redis-config.js';
 import type { StartedComponent, ProgressFn } from '../types.js';
 
 export interface NativeRedisOptions {
@@ -26,8 +27,7 @@ export async function startNativeRedis(options: NativeRedisOptions): Promise<Sta
   const config = path.join(options.dir, 'redis.conf');
   fs.writeFileSync(
     config,
-    [`port ${port}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', `dir ${options.dir}`, 'daemonize no',
-     'proc-title-template "{title} {listen-addr} {config-file}"', ''].join('\n'),
+    [...redisConfLines(redisSettings({ port, bind: '127.0.0.1', dir: options.dir })), 'daemonize no', 'proc-title-template "{title} {listen-addr} {config-file}"', ''].join('\n'),
   );
   const { proc, result } = await launch({
     component: 'redis',

@@ -5,9 +5,12 @@ import type {
   CheckerResult,
   DeliveryRecord,
   History,
+  LeakChannel,
+  ObservationRecord,
   RecipientCounts,
   SendRecord,
 } from './types.js';
+import { LEAK_MEASURES } from './types.js';
 import { MembershipTimeline } from './membership.js';
 
 /** One logical message: all send records sharing conversation + clientMsgId. */
@@ -101,6 +104,12 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     deliveredUnacked: 0,
     unexpected: 0,
     leaks: 0,
+    leaksLive: 0,
+    leaksSync: 0,
+    leaksHistory: 0,
+    leaksSearch: 0,
+    leaksReceipts: 0,
+    leaksMembers: 0,
     hot: { ackedNotStored: 0, storedNotPushed: 0 },
     examples: { lost: [], duplicates: [], reordered: [], late: [], unexpected: [], leaks: [], ackedNotStored: [], storedNotPushed: [] },
   };
@@ -195,17 +204,25 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
   }
   result.reassigned = reassigned.size;
 
-  // Leaks: anything that reached a non-member's socket, whether the client showed it or not.
+  // Leaks: anything about a conversation that reached a user outside their spans, once per channel.
   const leaked = new Set<string>();
+  const leak = (channel: LeakChannel, recipientId: string, conversationId: string, messageId: string, clientMsgId: string): void => {
+    const k = key(channel, recipientId, conversationId, messageId);
+    if (leaked.has(k)) return;
+    leaked.add(k);
+    result[LEAK_MEASURES[channel]]++;
+    result.leaks++;
+    example('leaks', { recipientId, conversationId, messageId, clientMsgId, channel });
+  };
   for (const d of history.deliveries) {
     if (!timeline.has(d.conversationId) || timeline.isMember(d.conversationId, d.recipientId, d.messageId)) continue;
     const l = resolve(d);
     if (l && d.recipientId === l.senderId) continue;
-    const k = key(d.recipientId, d.conversationId, d.messageId);
-    if (leaked.has(k)) continue;
-    leaked.add(k);
-    result.leaks++;
-    example('leaks', describe(d));
+    leak(d.viaSync ? 'sync' : 'live', d.recipientId, d.conversationId, d.messageId, d.clientMsgId);
+  }
+  const outside = observationJudge(timeline, logicals);
+  for (const o of history.observations ?? []) {
+    if (outside(o)) leak(o.channel, o.recipientId, o.conversationId, o.messageId, byId.get(o.messageId)?.clientMsgId ?? '');
   }
 
   const stored = history.stored ? new Set(history.stored.map((s) => s.messageId)) : undefined;
@@ -241,4 +258,33 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
 
   if (options.perRecipient) result.perRecipient = Object.fromEntries([...per.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return result;
+}
+
+/**
+ * Whether an observation reached its user outside their membership. A conversation with a
+ * membership history is judged by its spans (a member frame: a member just before or just after
+ * the change); one without, by everyone its sends named (senders and recipients), when it has
+ * sends at all; anything else is not judged.
+ */
+function observationJudge(timeline: MembershipTimeline, logicals: readonly Logical[]): (o: ObservationRecord) => boolean {
+  let fixed: Map<string, Set<string>> | undefined;
+  const fixedMembers = (conversationId: string): Set<string> | undefined => {
+    if (!fixed) {
+      fixed = new Map();
+      for (const l of logicals) {
+        const set = fixed.get(l.conversationId) ?? new Set<string>();
+        set.add(l.senderId);
+        for (const r of l.recipients) set.add(r);
+        fixed.set(l.conversationId, set);
+      }
+    }
+    return fixed.get(conversationId);
+  };
+  return (o) => {
+    if (timeline.has(o.conversationId)) {
+      return o.channel === 'member' ? !timeline.mayHearChange(o.conversationId, o.recipientId, o.messageId) : !timeline.isMember(o.conversationId, o.recipientId, o.messageId);
+    }
+    const members = fixedMembers(o.conversationId);
+    return members !== undefined && !members.has(o.recipientId);
+  };
 }

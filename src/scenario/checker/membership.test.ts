@@ -42,7 +42,7 @@ describe('checkDeliveries with membership over time', () => {
 
     const leaky = checkDeliveries(history(ids, [...clean, to('bob', 1004)], [change('bob', 'left', 1003)]));
     expect(leaky).toMatchObject({ leaks: 1, lost: 0, delivered: 6 });
-    expect(leaky.examples.leaks).toEqual([{ recipientId: 'bob', conversationId: 'c1', messageId: '1004', clientMsgId: 'alice-1004' }]);
+    expect(leaky.examples.leaks).toEqual([{ recipientId: 'bob', conversationId: 'c1', messageId: '1004', clientMsgId: 'alice-1004', channel: 'live' }]);
   });
 
   it('expects an added member to get everything from their join on, and counts what came before as a leak', () => {
@@ -64,12 +64,13 @@ describe('checkDeliveries with membership over time', () => {
     expect(wrong).toMatchObject({ leaks: 1, lost: 0 });
   });
 
-  it('counts a leak that reached only the socket (the client dropped it), once however often it came', () => {
+  it('counts a leak that reached only the socket (the client dropped it), once per channel however often it came', () => {
     const ids = [1001, 1004];
     const base = ids.map((id) => to('carol', id));
-    const raw = [to('bob', 1001, { raw: true }), to('bob', 1001), to('bob', 1004, { raw: true }), to('bob', 1004, { raw: true, viaSync: true })];
+    const raw = [to('bob', 1001, { raw: true }), to('bob', 1001), to('bob', 1004, { raw: true }), to('bob', 1004, { raw: true }), to('bob', 1004, { raw: true, viaSync: true })];
     const r = checkDeliveries(history(ids, [...base, ...raw], [change('bob', 'left', 1002)]));
-    expect(r).toMatchObject({ leaks: 1, lost: 0, delivered: 3 });
+    expect(r).toMatchObject({ leaks: 2, leaksLive: 1, leaksSync: 1, lost: 0, delivered: 3 });
+    expect(r.examples.leaks.map((e) => e.channel)).toEqual(['live', 'sync']);
   });
 
   it('judges the changes in id order whatever order they were recorded in', () => {

@@ -35,6 +35,16 @@ export class MembershipTimeline {
     return this.founders.get(conversationId)?.has(userId) ?? false;
   }
 
+  /**
+   * Whether a user may hear of this change of the conversation: a member just before it or just
+   * after it (its own join or leave included), as member frames go to the members before and after.
+   */
+  mayHearChange(conversationId: string, userId: string, changeId: string): boolean {
+    const spans = this.spans.get(conversationId)?.get(userId);
+    if (spans) return visibleTo(spans, changeId) || spans.some((s) => s.join === changeId || s.leave === changeId);
+    return this.founders.get(conversationId)?.has(userId) ?? false;
+  }
+
   /** Everyone who was a member when this id was published. */
   membersAt(conversationId: string, messageId: string): string[] {
     const users = new Set([...(this.founders.get(conversationId) ?? []), ...(this.spans.get(conversationId)?.keys() ?? [])]);

@@ -68,11 +68,33 @@ export interface MemberChangeRecord {
  */
 export type MembershipHistory = Record<string, { founders: readonly string[]; changes: readonly MemberChangeRecord[] }>;
 
+/**
+ * The ways something about a conversation reaches a user besides message frames (those are
+ * `deliveries`: live, or by sync): each is judged against the user's membership spans.
+ */
+export const OBSERVATION_CHANNELS = ['history', 'search', 'receipt', 'member'] as const;
+export type ObservationChannel = (typeof OBSERVATION_CHANNELS)[number];
+
+/** One thing about a conversation that reached a user, by a channel other than a message frame. */
+export interface ObservationRecord {
+  channel: ObservationChannel;
+  recipientId: string;
+  conversationId: string;
+  /**
+   * The id it is judged at. history and search: the message returned; receipt: the watermark it
+   * carries (a reader's position in the conversation); member: the change's own id.
+   */
+  messageId: string;
+  receivedAt?: number;
+}
+
 export interface History {
   sends: readonly SendRecord[];
   /** Membership over time (see MembershipHistory); omitted: members never changed. */
   membership?: MembershipHistory;
   deliveries: readonly DeliveryRecord[];
+  /** History pages, search hits, receipts and member frames the users got; omitted: none recorded. */
+  observations?: readonly ObservationRecord[];
   /** Omit when history was not read: the `hot` counts are then 0. */
   stored?: readonly StoredRecord[];
   /**
@@ -97,6 +119,8 @@ export interface CheckerExample {
   messageId?: string;
   /** Absent for per-message findings (acked but not stored). */
   recipientId?: string;
+  /** Leaks: the channel it came by (live, sync, history, search, receipt, member). */
+  channel?: LeakChannel;
   /** Duplicates: how many times the application saw it. */
   count?: number;
   /** Late: ms from sentAt to receivedAt. */
@@ -111,6 +135,12 @@ export interface RecipientCounts {
   reordered: number;
   late: number;
 }
+
+/** Where a leak came by: a message frame (live or in a sync page), or an observation's channel. */
+export type LeakChannel = 'live' | 'sync' | ObservationChannel;
+
+/** The per-channel leak counts, named as thresholds name them; `leaks` is their sum. */
+export const LEAK_MEASURES = { live: 'leaksLive', sync: 'leaksSync', history: 'leaksHistory', search: 'leaksSearch', receipt: 'leaksReceipts', member: 'leaksMembers' } as const satisfies Record<LeakChannel, string>;
 
 export interface CheckerResult {
   /** Logical messages (retries of one clientMsgId count once). */
@@ -138,10 +168,25 @@ export interface CheckerResult {
   /** Deliveries of no known send, or to someone not a member at send time (conversations without a membership history). */
   unexpected: number;
   /**
-   * (recipient × message) that reached a socket (raw or shown, live or by sync) although the
-   * recipient was not a member at the message's id, in a conversation with a membership history.
+   * Anything about a conversation that reached a user outside their membership spans: the sum
+   * of the six channels below, each counting distinct (recipient × id) once.
    */
   leaks: number;
+  /**
+   * (recipient × message) pushed live (raw or shown) although the recipient was not a member at
+   * the message's id, in a conversation with a membership history.
+   */
+  leaksLive: number;
+  /** The same, in a `sync_result` page. */
+  leaksSync: number;
+  /** Messages an HTTP history page returned to a user who was not a member at their id. */
+  leaksHistory: number;
+  /** Search hits of messages the searcher was not a member at. */
+  leaksSearch: number;
+  /** Receipts whose watermark the recipient was not a member at (a reader's progress they may not see). */
+  leaksReceipts: number;
+  /** Member frames to a user who was a member neither just before nor just after the change. */
+  leaksMembers: number;
   hot: {
     /** Acked (durable in Kafka) but missing from history. */
     ackedNotStored: number;

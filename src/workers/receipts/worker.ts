@@ -9,15 +9,19 @@ import {
   ConversationStore,
   ReceiptScripts,
   WatermarkStore,
+  decodeRouted,
   encodeServiceFrame,
+  parseSpans,
   publishBatched,
+  serviceRedis,
   serviceStartup,
-  type Conversation,
   type ReceiptEntry,
+  type Span,
   type WatermarkRow,
 } from '../../store/index.js';
 import { parseReceiptsOptions } from './options.js';
 import { ConversationThrottle } from './throttle.js';
+import { MemberLists, receiptRecipients } from './member-lists.js';
 
 export interface StartedReceiptsWorker {
   healthy(): boolean;
@@ -32,7 +36,28 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: ServiceDe
   const scripts = new ReceiptScripts(redis, keys);
   const watermarks = new WatermarkStore(cassandra, config.keyspace);
   const conversations = new ConversationStore(redis, cassandra, config.keyspace, keys);
-  const members = new Map<string, string[]>();
+  // Member lists follow member changes: a removed member gets no receipt after their removal.
+  const sub = serviceRedis(config, { maxRetriesPerRequest: null });
+  const members = new MemberLists(async (conversationId) => {
+    const c = await conversations.get(conversationId);
+    if (!c) return null;
+    const raw = await redis.hgetall(keys.spans(conversationId));
+    return { members: c.members, spans: new Map<string, Span[]>(Object.entries(raw).map(([u, v]) => [u, parseSpans(v)])) };
+  });
+  sub.on('message', (_channel: string, payload: string) => {
+    const routed = decodeRouted(payload);
+    if (routed?.kind === 'control' && routed.control.op === 'member') members.changed(routed.control.conversationId);
+  });
+  sub.on('close', () => members.lost());
+  // ioredis subscribes again before 'ready'; the ping returns once Redis has taken the SUBSCRIBE
+  let subscribed = false;
+  sub.on('ready', () => {
+    if (!subscribed) return; // the first subscribe resumes the lists itself
+    void sub
+      .ping()
+      .then(() => sub.status === 'ready' && members.resumed())
+      .catch(() => {});
+  });
   const throttle = new ConversationThrottle(options.throttleMs);
 
   const dbWrites = counter(deps.registry, MetricNames.receiptDbWrites, 'watermark rows written to Cassandra');
@@ -96,16 +121,6 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: ServiceDe
     }, options.flushIntervalMs);
   }
 
-  async function membersOf(conversationId: string): Promise<string[]> {
-    const hit = members.get(conversationId);
-    if (hit) return hit;
-    const c: Conversation | null = await conversations.get(conversationId);
-    if (!c) return [];
-    if (members.size >= 100_000) members.delete(members.keys().next().value as string);
-    members.set(conversationId, c.members);
-    return c.members;
-  }
-
   async function notify(): Promise<void> {
     if (notifying || stopping) return;
     notifying = true;
@@ -115,15 +130,15 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: ServiceDe
       const messages: Array<[string, string]> = [];
       await Promise.all(
         ready.map(async ({ conversationId, userIds }) => {
-          const all = await membersOf(conversationId);
-          if (all.length > options.notifyMaxMembers) return;
+          const list = await members.get(conversationId);
+          if (!list || list.members.length > options.notifyMaxMembers) return;
           const values = await scripts.watermarks(conversationId, userIds);
           userIds.forEach((userId, i) => {
             const messageId = values[i];
             if (!messageId) return;
             const frame: ReceiptFrame = { type: 'receipt', conversationId, userId, messageId };
             const payload = encodeServiceFrame('receipts', JSON.stringify(frame));
-            for (const m of all) if (m !== userId) messages.push([keys.inbox(m), payload]);
+            for (const m of receiptRecipients(list, userId, messageId)) messages.push([keys.inbox(m), payload]);
           });
         }),
       );
@@ -140,11 +155,15 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: ServiceDe
   try {
     await cassandra.connect();
     await redis.ping();
+    await sub.subscribe(keys.memberChanges);
+    subscribed = true;
+    members.resumed();
     // Leftovers of a crashed run (its processing set) go first, before anything new.
     const leftovers = await flush();
     if (leftovers > 0) log(`flushed ${leftovers} watermark(s) left by a previous run`);
   } catch (err) {
     redis.disconnect();
+    sub.disconnect();
     await cassandra.shutdown().catch(() => {});
     throw new ChatlabError(ErrorCodes.INFRA_UNAVAILABLE, `receipts worker could not start: ${errorMessage(err)}`, { cause: err });
   }
@@ -163,6 +182,7 @@ export async function startReceiptsWorker(config: ServiceConfig, deps: ServiceDe
       // A last round, so a graceful stop leaves nothing dirty behind.
       await flush().catch((err: unknown) => log(`final flush failed (kept in Redis): ${errorMessage(err)}`));
       redis.disconnect();
+      sub.disconnect();
       await cassandra.shutdown().catch(() => {});
     },
   };
