@@ -29,7 +29,7 @@ function stack(o: { provider: 'native' | 'containers'; gateways: number; process
   const proc = (name: string) => ({ name, pid: 1, marker: name, spawn: { command: name, args: [], logFile: `/tmp/${name}.log` } });
   const svc = (kind: string, i: number) => ({ name: `${kind}-${i + 1}`, pid: 1, marker: kind, kind, url: `http://127.0.0.1:${4000 + i}` });
   return {
-    version: 1, phase: 'running', stateDir: '/tmp/none', provider: o.provider, cliPid: 1, detached: true, startedAt: '', secret: 's', versions: {}, containerIds: [],
+    version: 1, phase: 'running', stateDir: '/tmp/none', provider: o.provider, topology: 'single', cliPid: 1, detached: true, startedAt: '', secret: 's', versions: {}, containerIds: [],
     processes: (o.processes ?? []).map(proc),
     services: [...Array.from({ length: o.gateways }, (_, i) => svc('gateway', i)), ...(o.services ?? []).map(svc)],
   } as StackState;
@@ -39,8 +39,9 @@ const containers = stack({ provider: 'containers', gateways: 2, services: ['pers
 
 describe('the fault registry', () => {
   it('keeps every fault each scenario offered, by name', () => {
-    expect(faults.names('chat')).toEqual(['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'restart-redis', 'pause-kafka', 'restart-cassandra', 'stop-persist', 'clock-skew']);
-    expect(faults.names('search')).toEqual(['none', 'stop-engine', 'stop-indexer']);
+    const nodeFaults = ['kill-cassandra-node', 'pause-cassandra-node', 'isolate-cassandra-node', 'kill-kafka-leader', 'pause-kafka-leader', 'isolate-kafka-leader'];
+    expect(faults.names('chat')).toEqual(['none', 'kill-gateway', 'term-gateway', 'drop-connections', 'restart-redis', 'pause-kafka', 'restart-cassandra', 'stop-persist', 'clock-skew', ...nodeFaults]);
+    expect(faults.names('search')).toEqual(['none', 'stop-engine', 'stop-indexer', ...nodeFaults]);
   });
 
   it('accepts a registered entry in the params schema, and lists it in `chatlab scenarios` and the README table', () => {
@@ -84,8 +85,28 @@ describe('the fault registry', () => {
     expect(registry.unmet('pause-redis', containers)).toMatch(/^fault pause-redis stops, pauses or restarts redis, which only a stack chatlab runs itself can do \(chatlab up --infra native; this stack: containers\)$/);
     expect(faults.unmet('kill-gateway', stack({ provider: 'native', gateways: 0 }))).toBe('fault kill-gateway needs 1 gateway(s); this stack runs 0');
     expect(faults.unmet('stop-indexer', stack({ provider: 'native', gateways: 1 }))).toBe('fault stop-indexer needs a running indexer; this stack has none');
-    for (const name of faults.names('chat')) expect(faults.unmet(name, native)).toBeUndefined();
+    for (const name of faults.names('chat').filter((n) => !faults.kinds.find((k) => k.name === n)?.needs.topology)) expect(faults.unmet(name, native)).toBeUndefined();
     expect(faults.unmet('drop-connections', containers)).toBeUndefined();
+  });
+
+  it('serves node faults only on a cluster chatlab runs itself, and the single-node faults there too (on the first node)', () => {
+    const cluster = { ...stack({ provider: 'native', gateways: 2, processes: ['redis', 'search', 'kafka-1', 'kafka-2', 'kafka-3', 'cassandra-1', 'cassandra-2', 'cassandra-3'], services: ['persist-worker', 'indexer'] }), topology: 'cluster' as const };
+    expect(faults.unmet('isolate-cassandra-node', native)).toBe('fault isolate-cassandra-node strikes one node of three: it needs the cluster topology (chatlab up --topology cluster)');
+    expect(faults.unmet('kill-kafka-leader', { ...containers, topology: 'cluster' })).toMatch(/^fault kill-kafka-leader needs nodes chatlab runs itself/);
+    for (const name of faults.names('chat')) expect(faults.unmet(name, cluster)).toBeUndefined();
+    expect(faults.markdown()).toContain('| `isolate-cassandra-node` | cut a Cassandra node off from its peers and clients (nftables on its loopback address), heal at the repair | cluster topology (native) |');
+  });
+
+  it('strikes the node that leads chat.messages when the fault strikes, and repairs that one', async () => {
+    const seen: string[] = [];
+    const ctx = {
+      gateways: [],
+      fault: (label: string) => seen.push(label),
+      nodes: { kafkaLeader: async () => 'kafka-2', isolate: async (id: string) => void seen.push(`cut ${id}`), heal: async (id: string) => void seen.push(`heal ${id}`) },
+    } as unknown as ScenarioContext;
+    const repair = await faults.inject(ctx, 'isolate-kafka-leader');
+    await repair();
+    expect(seen).toEqual(['isolate kafka-2 (nftables: no packet from or to its address)', 'cut kafka-2', "heal kafka-2's partition", 'heal kafka-2']);
   });
 
   it('refuses a run whose fault the stack cannot serve before any variant starts (CHATLAB_E_CONFIG)', async () => {

@@ -27,6 +27,8 @@ export interface FaultNeeds {
   processes?: ComponentName[];
   /** Kinds of service running (persist-worker, indexer, …). */
   services?: ServiceKind[];
+  /** Node faults: three nodes per store that chatlab runs itself (`chatlab up --topology cluster --infra native`). */
+  topology?: 'cluster';
 }
 
 /** What a scenario hands the fault: the gateway it strikes, how to drop half its clients, the clock step. */
@@ -142,6 +144,52 @@ const BUILT_IN: FaultKind[] = [
   },
 ];
 
+/** The Cassandra node the node faults strike (any of the three would do: all hold every row at RF 3). */
+export const STRUCK_CASSANDRA_NODE = 'cassandra-3';
+
+/** kill -9 / SIGSTOP / a partition of one node; the node is found when the fault strikes (the Kafka leader moves). */
+function nodeFault(store: 'cassandra' | 'kafka', how: 'kill' | 'pause' | 'isolate'): FaultKind {
+  const what = store === 'cassandra' ? 'a Cassandra node' : 'the Kafka broker leading chat.messages';
+  const descriptions = {
+    kill: `kill -9 ${what}, restart it at the repair`,
+    pause: `pause ${what} (SIGSTOP), resume it (SIGCONT) at the repair`,
+    isolate: `cut ${what} off from its peers and clients (nftables on its loopback address), heal at the repair`,
+  };
+  return {
+    name: `${how}-${store === 'cassandra' ? 'cassandra-node' : 'kafka-leader'}`,
+    description: descriptions[how],
+    scope: 'any',
+    needs: { topology: 'cluster' },
+    async inject(ctx) {
+      const id = store === 'cassandra' ? STRUCK_CASSANDRA_NODE : await ctx.nodes.kafkaLeader();
+      if (how === 'kill') {
+        ctx.fault(`kill -9 ${id}`);
+        await ctx.nodes.kill(id);
+        return async () => {
+          ctx.fault(`restart ${id}`);
+          await ctx.nodes.restart(id);
+        };
+      }
+      if (how === 'pause') {
+        ctx.fault(`pause ${id} (SIGSTOP)`);
+        ctx.nodes.pause(id);
+        return async () => {
+          ctx.fault(`resume ${id} (SIGCONT)`);
+          ctx.nodes.resume(id);
+        };
+      }
+      ctx.fault(`isolate ${id} (nftables: no packet from or to its address)`);
+      await ctx.nodes.isolate(id);
+      return async () => {
+        ctx.fault(`heal ${id}'s partition`);
+        await ctx.nodes.heal(id);
+      };
+    },
+  };
+}
+
+const NODE_FAULTS: FaultKind[] = (['cassandra', 'kafka'] as const).flatMap((store) => (['kill', 'pause', 'isolate'] as const).map((how) => nodeFault(store, how)));
+
 function restartGateway(ctx: ScenarioContext, gateway: string): Repair {
   return async () => {
     ctx.fault(`restart ${gateway}`);
@@ -174,10 +222,15 @@ export function faultRegistry(kinds: readonly FaultKind[]) {
     docs: (scope: 'chat' | 'search'): Record<string, string> => Object.fromEntries(inScope(scope).map((k) => [k.name, k.description])),
     /** Why this stack cannot serve the fault (undefined: it can). */
     unmet(name: string, stack: StackState): string | undefined {
-      const { gateways = 0, processes = [], services = [] } = kindOf(name).needs;
+      const { gateways = 0, processes = [], services = [], topology } = kindOf(name).needs;
+      if (topology === 'cluster') {
+        if (stack.topology !== 'cluster') return `fault ${name} strikes one node of three: it needs the cluster topology (chatlab up --topology cluster)`;
+        if (!stack.processes.some((q) => q.name.startsWith('cassandra-') && q.spawn)) return `fault ${name} needs nodes chatlab runs itself (chatlab up --topology cluster --infra native; this stack: ${stack.provider ?? 'unknown'})`;
+      }
       const running = stack.services.filter((s) => s.kind === 'gateway').length;
       if (running < gateways) return `fault ${name} needs ${gateways} gateway(s); this stack runs ${running}`;
-      const missing = processes.filter((p) => !stack.processes.some((q) => q.name === p && q.spawn));
+      // on a cluster, a fault on `kafka` or `cassandra` strikes its first node
+      const missing = processes.filter((p) => !stack.processes.some((q) => (q.name === p || q.name === `${p}-1`) && q.spawn));
       if (missing.length > 0) return `fault ${name} stops, pauses or restarts ${missing.join(', ')}, which only a stack chatlab runs itself can do (chatlab up --infra native; this stack: ${stack.provider ?? 'unknown'})`;
       const absent = services.filter((s) => !stack.services.some((q) => q.kind === s));
       if (absent.length > 0) return `fault ${name} needs a running ${absent.join(', ')}; this stack has none`;
@@ -193,7 +246,7 @@ export function faultRegistry(kinds: readonly FaultKind[]) {
     /** The README's fault table (Markdown). */
     markdown(): string {
       const needs = (n: FaultNeeds) =>
-        [n.gateways ? `${n.gateways} gateway${n.gateways > 1 ? 's' : ''}` : '', ...(n.processes ?? []).map((p) => `${p} (native)`), ...(n.services ?? [])].filter(Boolean).join(', ') || '—';
+        [n.gateways ? `${n.gateways} gateway${n.gateways > 1 ? 's' : ''}` : '', ...(n.processes ?? []).map((p) => `${p} (native)`), ...(n.services ?? []), n.topology ? 'cluster topology (native)' : ''].filter(Boolean).join(', ') || '—';
       const scenarios = { chat: '`reconnect-race`, `membership-churn`', search: '`search`', any: 'all three' };
       const rows = kinds.map((k) => `| \`${k.name}\` | ${k.description.replace(/\|/g, '\\|')} | ${needs(k.needs)} | ${scenarios[k.scope]} |`);
       return ['| fault | what goes wrong | needs | scenarios |', '| --- | --- | --- | --- |', ...rows].join('\n');
@@ -201,7 +254,7 @@ export function faultRegistry(kinds: readonly FaultKind[]) {
   };
 }
 
-export const faults = faultRegistry(BUILT_IN);
+export const faults = faultRegistry([...BUILT_IN, ...NODE_FAULTS]);
 
 /** The chat scenarios' faults (reconnect-race, membership-churn). */
 export const FAULTS = faults.names('chat');

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { MetricsPoller, emptyDashboardState, mergeDashboardState, pushHistory, renderDashboard, type DashboardMetric, type DashboardState } from '../dashboard/index.js';
 import type { EngineEvents } from '../scenario/index.js';
 import { checkInfraHealth } from '../infra/index.js';
-import { readState } from '../stack/index.js';
+import { nodeHealth, readState } from '../stack/index.js';
 
 export interface LiveViewOptions {
   stateDir: string;
@@ -34,13 +34,21 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
     { name: 'search', ok: true },
   ];
   const checkInfra = async () => {
-    const e = readState(o.stateDir)?.endpoints;
+    const current = readState(o.stateDir);
+    const e = current?.endpoints;
     if (!e) return;
-    const h = await checkInfraHealth(e);
+    // on a cluster, every node asked alone too: the panel shows which is down
+    const [h, cassandraNodes, kafkaNodes] = await Promise.all([
+      checkInfraHealth(e),
+      current.nodes ? nodeHealth('cassandra', current.nodes.cassandra, e.cassandra.localDataCenter) : [],
+      current.nodes ? nodeHealth('kafka', current.nodes.kafka, e.cassandra.localDataCenter) : [],
+    ]);
     infraHealth = [
       { name: 'redis', ok: h.redis },
       { name: 'kafka', ok: h.kafka },
+      ...kafkaNodes.map((n) => ({ name: n.id, ok: n.healthy })),
       { name: 'cassandra', ok: h.cassandra },
+      ...cassandraNodes.map((n) => ({ name: n.id, ok: n.healthy })),
       { name: 'search', ok: h.search },
     ];
   };
@@ -49,7 +57,7 @@ export function startLiveView(o: LiveViewOptions): { stop(): void } {
   const infra = () => infraHealth;
   const poller = new MetricsPoller({
     services: () => readState(o.stateDir)?.services ?? [],
-    coldProcesses: () => (readState(o.stateDir)?.processes ?? []).filter((p) => p.name === 'kafka' || p.name === 'cassandra'),
+    coldProcesses: () => (readState(o.stateDir)?.processes ?? []).filter((p) => /^(kafka|cassandra)(-\d+)?$/.test(p.name)),
   });
   poller.start(1000, (update) => {
     // during a run the clients' own numbers are the honest ones for connections and latency

@@ -36,12 +36,13 @@ export function registerStatus(program: Command): void {
 
 export function printStatus(s: StackStatus, c: ChalkInstance): void {
   const mark = (ok: boolean) => (ok ? c.green('healthy  ') : c.red('unhealthy'));
-  out(`${c.bold('chatlab')} · ${s.provider ?? '?'} · ${s.phase} since ${s.startedAt}${s.detached ? ' · detached' : ''}`);
+  out(`${c.bold('chatlab')} · ${s.provider ?? '?'} · ${s.topology} · ${s.phase} since ${s.startedAt}${s.detached ? ' · detached' : ''}`);
   out(`  ${'redis'.padEnd(16)} ${mark(s.infra.redis.healthy)} ${s.infra.redis.url}  ${c.dim(s.versions['redis'] ?? '')}`);
   out(`  ${'kafka'.padEnd(16)} ${mark(s.infra.kafka.healthy)} ${s.infra.kafka.brokers.join(',')}  ${c.dim(s.versions['kafka'] ?? '')}`);
   out(
     `  ${'cassandra'.padEnd(16)} ${mark(s.infra.cassandra.healthy)} ${s.infra.cassandra.contactPoints.join(',')} (${s.infra.cassandra.localDataCenter})  ${c.dim(s.versions['cassandra'] ?? '')}`,
   );
+  for (const n of [...(s.infra.cassandra.nodes ?? []), ...(s.infra.kafka.nodes ?? [])]) out(`    ${n.id.padEnd(14)} ${mark(n.healthy)} ${n.address}`);
   out(`  ${'search'.padEnd(16)} ${mark(s.infra.search.healthy)} ${s.infra.search.url}  ${c.dim(s.versions['search'] ?? '')}`);
   for (const svc of s.services) {
     const options = svc.options && Object.keys(svc.options).length ? `  ${c.dim(optionsText(svc.options))}` : '';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { killAllSpawnedSync, parseInfraChoice, providerFactory } from '../infra/index.js';
-import { startStack, collectStatus, type RunningStack } from '../stack/index.js';
+import { startStack, collectStatus, idleCostLines, measureIdleCost, type RunningStack } from '../stack/index.js';
 import { hint, stateDirFrom, type GlobalOptions } from './context.js';
 import { configError, Exit, exitCodeFor } from './exit-codes.js';
 import { err, makeChalk, out, printJson, reportError } from './output.js';
@@ -16,6 +16,7 @@ const upOptionsSchema = z.object({
   images: z.string().optional(),
   gateways: z.coerce.number({ error: 'expected a number' }).refine(Number.isFinite, 'expected a number').pipe(z.number().int('expected a whole number').min(1, 'at least 1').max(16, 'at most 16')).default(2),
   detach: z.boolean().default(false),
+  topology: z.enum(['single', 'cluster'], { error: 'expected single or cluster' }).default('single'),
   json: z.boolean().default(false),
   redisUrl: z.string().optional(),
   kafkaBrokers: z.string().optional(),
@@ -31,6 +32,7 @@ export function registerUp(program: Command): void {
     .option('--infra <provider>', 'auto | native | containers | external', 'auto')
     .option('--images <set>', 'with --infra containers/auto: official (pulled) or local (built here, see scripts/build-images.sh); CHATLAB_IMAGES, CHATLAB_IMAGE_<PART> override')
     .option('--gateways <n>', 'number of gateway processes', '2')
+    .option('--topology <kind>', 'single (one node per store) | cluster (three Cassandra nodes, three Kafka brokers; native or external)', 'single')
     .option('--detach', 'return once everything is healthy, leaving the stack running')
     .option('--json', 'print the resulting status as JSON')
     .option('--redis-url <url>', 'with --infra external (or CHATLAB_REDIS_URL)')
@@ -79,6 +81,7 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
       infra,
       factory: providerFactory(flags),
       detached: opts.detach,
+      topology: opts.topology,
       services: { gateways: opts.gateways },
       signal: controller.signal,
       onProgress: progressPrinter(c, err, Boolean(process.stderr.isTTY)),
@@ -87,6 +90,11 @@ async function up(raw: Record<string, unknown>, globals: GlobalOptions): Promise
     err(c.green(`✔ chatlab is up (${stack.state.provider}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`));
     if (opts.json) printJson(status);
     else if (status) printStatus(status, makeChalk());
+    if (stack.state.topology === 'cluster' && stack.state.processes.length > 0) {
+      // what the three-node stores cost doing nothing, per node (stderr: --json keeps stdout to the status object)
+      err(c.dim('measuring the idle cost of each backing process for 5 s…'));
+      for (const line of idleCostLines(await measureIdleCost(stack.state.processes))) err(`  ${line}`);
+    }
     if (opts.detach) {
       handedOff = true;
       err(c.dim(`detached: \`${hint(globals, 'status')}\` shows it, \`${hint(globals, 'down')}\` stops it`));

@@ -57,7 +57,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   const leaseRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   definePublishScript(redis);
   defineMemberChangeScript(redis);
-  const cassandra = serviceCassandra(config);
+  const cassandra = serviceCassandra(config, options.readConsistency);
   const metrics = createGatewayMetrics(config.name);
   const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} [${config.name}] ${line}\n`);
   const producer = new BatchingProducer(
@@ -69,7 +69,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
       metrics.produceRequests.inc();
     },
     config.name,
-    { maxBatchBytes: options.kafkaBatchMaxBytes, maxQueued: options.kafkaQueueMax, lingerMs: options.kafkaLingerMs },
+    { maxBatchBytes: options.kafkaBatchMaxBytes, maxQueued: options.kafkaQueueMax, lingerMs: options.kafkaLingerMs, acks: options.kafkaAcks },
   );
   const minter = await Minter.start({
     takeLease: (onLost) => leaseWorkerId(leaseRedis, { prefix: keys.workerPrefix, ttlMs: options.workerLeaseTtlMs, owner: `${config.name}:${process.pid}`, onLost }),
@@ -94,7 +94,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     redis,
     keys,
     conversations,
-    messages: new MessageStore(cassandra, config.keyspace, { readLimit: storageReads }),
+    messages: new MessageStore(cassandra, config.keyspace, { readLimit: storageReads, readConsistency: options.readConsistency }),
     producer,
     minter,
     router,

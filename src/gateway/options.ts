@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { consistencyLevelSchema, kafkaAcksSchema } from '../store/index.js';
 import { FRAME_LIMIT_DEFAULT_BYTES, FRAME_LIMIT_MAX_BYTES, MEMBERS_CAP_DEFAULT, MEMBERS_MAX, parseOptions } from '../core/index.js';
 import { DEFAULT_ROUTING_POLICY, ROUTINGS } from '../store/index.js';
 
@@ -53,6 +54,12 @@ export const gatewayOptionsSchema = z.object({
    * doubles the ack's latency. Figures: bench/README.md, cold-path.
    */
   kafkaLingerMs: z.number().int().min(0).max(1000).default(50),
+  /** The producer's acks on chat.messages (store/consistency.ts): all (every in-sync replica, the default) or 1 (the leader alone). */
+  kafkaAcks: kafkaAcksSchema.default('all'),
+  /** History and sync reads' Cassandra level; unset: LOCAL_ONE (one node). */
+  readConsistency: consistencyLevelSchema.optional(),
+  /** The gateway's own Cassandra writes (delete); unset: as reads. */
+  writeConsistency: consistencyLevelSchema.optional(),
   /** Bytes per produce request (under Kafka's 1 MiB default max.message.bytes). */
   kafkaBatchMaxBytes: z.number().int().min(16 * 1024).default(900 * 1024),
   /** Messages waiting for Kafka at most; beyond it sends are refused `unavailable` before publishing. */

@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type MessageRecord, type Producer } from '../store/index.js';
+import { Kafka, Partitioners, logLevel, producerAcks, type KafkaAcks, type MessageRecord, type Producer } from '../store/index.js';
 
 interface Pending extends MessageRecord {
   bytes: number;
@@ -16,6 +16,8 @@ export interface ProducerLimits {
   maxQueued?: number;
   /** Kafka's linger.ms: how long the first message of a request waits for company (bench/cold-path.ts). */
   lingerMs?: number;
+  /** all (default) or 1 (store/consistency.ts). */
+  acks?: KafkaAcks;
 }
 
 /** Headroom under Kafka's 1 MiB default for record and batch overhead. */
@@ -52,11 +54,14 @@ export class BatchingProducer {
     sendBatch?: (messages: MessageRecord[]) => Promise<unknown>,
   ) {
     const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 } });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    // an idempotent producer must wait for every in-sync replica; acks=1 gives it up (kafkajs refuses
+    // the mix), and one request in flight still keeps each partition in order
+    const acks = producerAcks(limits.acks);
+    this.producer = kafka.producer({ idempotent: acks === -1, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     this.maxBatchBytes = limits.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.maxQueued = limits.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.lingerMs = limits.lingerMs ?? 0;
-    this.sendBatch = sendBatch ?? ((messages) => this.producer.send({ topic: this.topic, acks: -1, messages }));
+    this.sendBatch = sendBatch ?? ((messages) => this.producer.send({ topic: this.topic, acks, messages }));
   }
 
   private readonly sendBatch: (messages: MessageRecord[]) => Promise<unknown>;
@@ -65,7 +70,7 @@ export class BatchingProducer {
     return this.producer.connect();
   }
 
-  /** Resolves once Kafka has the message (acks=all). */
+  /** Resolves once Kafka has the message (acks=all: every in-sync replica; acks=1: the leader). */
   send(key: string, value: string): Promise<void> {
     this.waiting++;
     const done = new Promise<void>((resolve, reject) => {

@@ -52,6 +52,38 @@ export async function cassandraReleaseVersion(contactPoints: string[], localData
   }
 }
 
+/** A client whose every request goes to one node (no failover to another). */
+function oneNodeClient(contactPoint: string, localDataCenter: string, readTimeout = 5000): cassandra.Client {
+  const lb = cassandra.policies.loadBalancing;
+  return new cassandra.Client({
+    contactPoints: [contactPoint],
+    localDataCenter,
+    socketOptions: { connectTimeout: 2000, readTimeout },
+    pooling: { warmup: false },
+    policies: { loadBalancing: new lb.AllowListPolicy(new lb.DCAwareRoundRobinPolicy(localDataCenter), [contactPoint]) },
+  });
+}
+
+/** Runs one CQL statement on exactly that node. */
+export async function onCassandraNode<T>(contactPoint: string, localDataCenter: string, fn: (client: cassandra.Client) => Promise<T>, readTimeout?: number): Promise<T> {
+  const client = oneNodeClient(contactPoint, localDataCenter, readTimeout);
+  try {
+    await client.connect();
+    return await fn(client);
+  } finally {
+    await client.shutdown().catch(() => {});
+  }
+}
+
+/** Resolves when every node answers CQL and lists the others among its peers; throws saying which did not. */
+export async function cassandraPeersUp(contactPoints: string[], localDataCenter: string, expected: number): Promise<void> {
+  const counts = await Promise.all(
+    contactPoints.map((cp) => onCassandraNode(cp, localDataCenter, async (c) => (await c.execute('SELECT peer FROM system.peers_v2')).rowLength).catch(() => -1)),
+  );
+  const short = contactPoints.filter((_, i) => counts[i] !== expected - 1);
+  if (short.length > 0) throw new Error(`${short.join(', ')} not yet seeing ${expected - 1} peers (${counts.join('/')})`);
+}
+
 export interface InfraHealth {
   redis: boolean;
   kafka: boolean;

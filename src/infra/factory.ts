@@ -7,7 +7,7 @@ import type { ProviderFactory } from './select.js';
 
 /** The heaps from the environment (README: "Heaps"), for the native and the containers provider alike. */
 export function nativeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NativeProviderOptions {
-  return { kafkaHeap: env['CHATLAB_KAFKA_HEAP'], cassandraHeap: env['CHATLAB_CASSANDRA_HEAP'], searchHeap: env['CHATLAB_SEARCH_HEAP'] };
+  return { kafkaHeap: env['CHATLAB_KAFKA_HEAP'], cassandraHeap: env['CHATLAB_CASSANDRA_HEAP'], searchHeap: env['CHATLAB_SEARCH_HEAP'], clusterNet: env['CHATLAB_CLUSTER_NET'] };
 }
 
 /**

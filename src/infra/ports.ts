@@ -76,3 +76,15 @@ export async function assertBindable(component: string, host: string, port: numb
   if (await canBind(port, host)) return;
   throw new Error(`${component} cannot listen on ${host}:${port}: the address is in use (EADDRINUSE)`);
 }
+
+/** Distinct ports each free on every one of `hosts` (the nodes of a cluster use the same ports, each on its own address). */
+export async function freePortsOnAll(count: number, hosts: string[]): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = await freePort(hosts[0]);
+    if (ports.has(port)) continue;
+    const everywhere = await Promise.all(hosts.slice(1).map((h) => canBind(port, h)));
+    if (everywhere.every(Boolean)) ports.add(port);
+  }
+  return [...ports];
+}

@@ -9,6 +9,8 @@ export interface SpawnSpec {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Variables set on top of `env` (or ours), recorded so a restart sets them again. */
+  extraEnv?: Record<string, string>;
   logFile: string;
   /** Must appear in the command line (used to recognise our process later, see OwnedProcess). */
   marker: string;
@@ -47,7 +49,7 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
   const out = fs.openSync(spec.logFile, 'a');
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
-    env: spec.env ?? process.env,
+    env: spec.extraEnv ? { ...(spec.env ?? process.env), ...spec.extraEnv } : (spec.env ?? process.env),
     detached: true,
     stdio: ['ignore', out, out],
   });
@@ -72,7 +74,7 @@ export function spawnOwned(spec: SpawnSpec): RunningProcess {
     marker: spec.marker,
     logFile: spec.logFile,
     ...(spec.stopGraceMs === undefined ? {} : { stopGraceMs: spec.stopGraceMs }),
-    spawn: { command: spec.command, args: spec.args, cwd: spec.cwd, logFile: spec.logFile },
+    spawn: { command: spec.command, args: spec.args, cwd: spec.cwd, logFile: spec.logFile, ...(spec.extraEnv ? { env: spec.extraEnv } : {}) },
   };
   if (pid > 0) live.set(pid, owned);
   return {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import type { ProgressFn } from './types.js';
 
@@ -16,6 +17,8 @@ export async function startAll<M extends Record<string, Stoppable>>(
 ): Promise<M> {
   type K = keyof M & string;
   const inner = new AbortController();
+  // each component's processes and readiness waits listen on it: a cluster's six nodes pass Node's default of 10
+  setMaxListeners(64, inner.signal);
   const onOuterAbort = () => inner.abort();
   if (options.signal?.aborted) inner.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });

@@ -1,3 +1,5 @@
+import type { ClusterNodes, Topology } from './topology.js';
+
 /** What every provider hands back: endpoints of the four backing systems. */
 export interface InfraEndpoints {
   redis: { url: string };
@@ -22,7 +24,7 @@ export interface OwnedProcess {
   /** How long a graceful stop may take before SIGKILL, when not the default (a JVM recording its class-data archive at exit needs longer). */
   stopGraceMs?: number;
   /** How to start it again with the same ports and data (restart faults). */
-  spawn?: { command: string; args: string[]; cwd?: string; logFile: string };
+  spawn?: { command: string; args: string[]; cwd?: string; logFile: string; env?: Record<string, string> };
 }
 
 /** Progress reported while a stack starts: one line per component change. */
@@ -36,6 +38,8 @@ export interface StartOptions {
   onProgress?: ProgressFn;
   /** Stay up after this process exits (`up --detach`): no reaper tied to our lifetime. */
   detached?: boolean;
+  /** One node per store (default) or three (topology.ts). */
+  topology?: Topology;
 }
 
 /** One running backing system (started objects know their endpoints and stop: docs/architecture.md#conventions). */
@@ -52,11 +56,23 @@ export interface StartedInfra {
   processes: OwnedProcess[];
   containerIds: string[];
   versions: Partial<Record<ComponentName, string>>;
+  /** Default single. */
+  topology?: Topology;
+  /**
+   * The cluster topology's nodes (absent for a single node). The native provider starts them;
+   * the containers provider (a container per node on its network) and external clusters (the
+   * user's own, named by their contact points) list them the same way.
+   */
+  nodes?: ClusterNodes;
+  /** Whether each node's outgoing connections leave from its own address (isolation faults need it). */
+  nodesBound?: boolean;
   stop(): Promise<void>;
 }
 
 export interface InfraProvider {
   readonly name: ProviderName;
+  /** The topologies it can start (default: single only); `up --topology` is refused, with this list, for another. */
+  readonly topologies?: readonly Topology[];
   /** null when usable here; otherwise why not (what to install, what did not answer). */
   unavailableReason(): Promise<string | null>;
   start(options: StartOptions): Promise<StartedInfra>;

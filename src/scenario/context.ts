@@ -4,6 +4,7 @@ import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type Late
 import type { BackoffOptions, Transport } from '../client/index.js';
 import type { ComponentName } from '../infra/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
+import { healNode, isolateNode, kafkaLeader, killNode, pauseNode, restartNode, resumeNode } from '../stack/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
 import { checkDeliveries, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
 import { requestCreate, requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
@@ -263,7 +264,53 @@ export class VariantContext implements ScenarioContext {
     skewClock: async (name: string, offsetMs: number) => skewServiceClock(this.stateDir, name, offsetMs),
   };
 
+  /** Nodes this variant has struck and not yet repaired: close() repairs them (Ctrl-C, a failed run). */
+  private readonly struck = new Map<string, 'killed' | 'paused' | 'isolated'>();
+
+  readonly nodes = {
+    kill: async (id: string) => {
+      this.struck.set(id, 'killed');
+      await killNode(this.stateDir, id);
+    },
+    restart: async (id: string) => {
+      await restartNode(this.stateDir, id);
+      this.struck.delete(id);
+    },
+    pause: (id: string) => {
+      this.struck.set(id, 'paused');
+      pauseNode(this.stateDir, id);
+    },
+    resume: (id: string) => {
+      resumeNode(this.stateDir, id);
+      this.struck.delete(id);
+    },
+    isolate: async (id: string) => {
+      this.struck.set(id, 'isolated');
+      await isolateNode(this.stateDir, id);
+    },
+    heal: async (id: string) => {
+      await healNode(this.stateDir, id);
+      this.struck.delete(id);
+    },
+    kafkaLeader: () => kafkaLeader(this.stateDir),
+  };
+
+  /** Puts every struck node back (restarted, resumed, healed), whatever stopped the variant. */
+  private async repairNodes(): Promise<void> {
+    for (const [id, how] of [...this.struck]) {
+      try {
+        if (how === 'killed') await this.nodes.restart(id);
+        else if (how === 'paused') this.nodes.resume(id);
+        else await this.nodes.heal(id);
+        this.info(`${id} repaired at the end of the variant (${how})`);
+      } catch (err) {
+        this.info(`could not repair ${id} (${how}): ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
   async close(): Promise<void> {
+    await this.repairNodes();
     await Promise.allSettled(this.pools.map((p) => p.stop()));
     this.redis?.disconnect();
     await this.cassandra?.shutdown().catch(() => {});

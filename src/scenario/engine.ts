@@ -7,7 +7,7 @@ import { VariantContext } from './context.js';
 import { foldRepeats, peakConnections, vacuousGuard } from './guard.js';
 import type { PoolSecond } from './pool.js';
 import { prepareRun, type PreparedVariant } from './prepare.js';
-import { applyServiceOptions, readServiceOptions, restoreServiceOptions } from './reconfigure.js';
+import { applyServiceOptions, applyStoreSettings, readServiceOptions, restoreServiceOptions, restoreStoreSettings, snapshotStoreSettings } from './reconfigure.js';
 import { REPORT_SCHEMA_VERSION, type FanoutRow, type RunResult, type SeriesPoint, type TimelineEvent, type VariantResult } from './result.js';
 import { buildFinding } from './finding.js';
 import { median } from './spread.js';
@@ -56,6 +56,7 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${def.name}`;
   const before = readServiceOptions(o.stateDir);
+  const storeBefore = await snapshotStoreSettings(o.stateDir);
   const runs: Array<VariantResult[]> = prepared.map(() => []);
   const info = (line: string) => events.emit('timeline', { atMs: 0, kind: 'info', label: line, variant: 'restore' });
   let interrupted = false;
@@ -78,6 +79,7 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
   } finally {
     // a run leaves the services as it found them, Ctrl-C included
     await restoreServiceOptions(o.stateDir, before, info).catch((e: unknown) => info(`restore failed: ${errorMessage(e)}`));
+    await restoreStoreSettings(o.stateDir, storeBefore, info).catch((e: unknown) => info(`restore failed: ${errorMessage(e)}`));
   }
   const variants = prepared.flatMap((p, i) => {
     const done = runs[i]!;
@@ -101,6 +103,8 @@ export async function runScenario(def: ScenarioDefinition<any>, o: RunOptions, e
       os: `${os.type()} ${os.release()}`,
       node: process.version,
       provider: state.provider ?? 'unknown',
+      topology: state.topology,
+      ...storeBefore,
       versions: state.versions,
       chatlab: '0.1.0',
       seed: o.seed,
@@ -155,6 +159,7 @@ async function runVariant(
     timeline.push(e);
     events.emit('timeline', { ...e, variant: spec.name });
   };
+  await applyStoreSettings(o.stateDir, p.store, (line) => onTimeline({ atMs: 0, kind: 'info', label: line }));
   if (def.serviceOptions) await applyServiceOptions(o.stateDir, def.serviceOptions(params), (line) => onTimeline({ atMs: 0, kind: 'info', label: line }));
   const serviceOptions = readServiceOptions(o.stateDir);
   const prefix = `r${o.runId.slice(11, 19).replace(/-/g, '')}v${o.index}`;

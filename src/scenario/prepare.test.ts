@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scenarios } from '../../scenarios/index.js';
 import { ChatlabError } from '../core/index.js';
 import { parseSets } from './variants.js';
+import { CLUSTER_STORE_DEFAULTS, storeServiceOptions } from '../store/index.js';
 import { prepareRun, suggest } from './prepare.js';
 
 const race = scenarios['reconnect-race']!;
@@ -53,5 +54,28 @@ describe('default thresholds cannot pass a run that measured nothing', () => {
       if (!['hot-path', 'topic-explosion'].includes(def.name)) expect(t, def.name).toContain('peakConnections > 0');
       if (def.name !== 'thundering-herd') expect(t, def.name).toEqual(expect.arrayContaining(['acked > 0', 'delivered > 0']));
     }
+  });
+});
+
+describe('store settings, taken by every scenario', () => {
+  it('varies consistency per variant and records it with the parameters', () => {
+    const prepared = prepareRun(race, parseSets(['writeConsistency=one,quorum', 'acks=1', 'minInsyncReplicas=2']));
+    expect(prepared.map((p) => p.spec.name)).toEqual(['writeConsistency=one', 'writeConsistency=quorum']);
+    expect(prepared[1]!.store).toEqual({ writeConsistency: 'QUORUM', acks: '1', minInsyncReplicas: 2 });
+    expect(prepared[1]!.params).toMatchObject({ writeConsistency: 'QUORUM', acks: '1', minInsyncReplicas: 2, clients: 24 });
+    expect(prepareRun(race, parseSets([]))[0]!.store).toEqual({});
+  });
+
+  it('refuses a level that is not ONE, QUORUM or ALL', () => {
+    const e = configError(() => prepareRun(race, parseSets(['readConsistency=two'])));
+    expect(e.message).toBe(`--set readConsistency: Invalid option: expected one of "ONE"|"QUORUM"|"ALL" (got "two")`);
+    configError(() => prepareRun(fanout, parseSets(['acks=0'])));
+  });
+
+  it('maps the settings onto the services that use them', () => {
+    expect(storeServiceOptions(CLUSTER_STORE_DEFAULTS)).toEqual({
+      gateway: { readConsistency: 'QUORUM', writeConsistency: 'QUORUM', kafkaAcks: 'all' },
+      persist: { writeConsistency: 'QUORUM' },
+    });
   });
 });

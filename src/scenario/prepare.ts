@@ -1,4 +1,5 @@
 import { ChatlabError, ErrorCodes } from '../core/index.js';
+import { STORE_SETTING_KEYS, storeSettingsSchema, type StoreSettings } from '../store/index.js';
 import { paramNames } from './describe.js';
 import { allMeasures, knownMeasure, parseThreshold, type Threshold } from './thresholds.js';
 import type { ScenarioDefinition } from './types.js';
@@ -30,7 +31,10 @@ export function suggest(word: string, candidates: readonly string[]): string {
 
 export interface PreparedVariant {
   spec: VariantSpec;
+  /** The scenario's parameters, and the store settings given with --set (recorded in the report). */
   params: Record<string, unknown>;
+  /** Store settings (consistency levels, acks, min.insync.replicas) this variant runs with; empty: the stack's. */
+  store: StoreSettings;
   checks: Threshold[];
 }
 
@@ -40,8 +44,9 @@ export interface PreparedVariant {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own params type
 export function prepareRun(def: ScenarioDefinition<any>, sets: Record<string, string[]>, thresholds?: string[]): PreparedVariant[] {
-  const names = paramNames(def);
-  if (names.length > 0) {
+  // every scenario takes the store settings (store/consistency.ts) besides its own parameters
+  const names = [...paramNames(def), ...STORE_SETTING_KEYS];
+  if (names.length > STORE_SETTING_KEYS.length) {
     for (const key of Object.keys(sets)) {
       if (!names.includes(key)) throw new ChatlabError(ErrorCodes.CONFIG, `--set ${key}: ${def.name} has no parameter "${key}"; ${suggest(key, names)}`);
     }
@@ -56,7 +61,15 @@ export function prepareRun(def: ScenarioDefinition<any>, sets: Record<string, st
       const got = key ? ` (got "${spec.overrides[key] ?? ''}")` : '';
       throw new ChatlabError(ErrorCodes.CONFIG, `--set ${key || 'params'}: ${i.message}${got}`);
     }
-    const params = parsed.data as Record<string, unknown>;
+    const storeWanted = Object.fromEntries(STORE_SETTING_KEYS.filter((k) => spec.overrides[k] !== undefined).map((k) => [k, spec.overrides[k]]));
+    const storeParsed = storeSettingsSchema.safeParse(storeWanted);
+    if (!storeParsed.success) {
+      const i = storeParsed.error.issues[0]!;
+      const key = i.path.join('.');
+      throw new ChatlabError(ErrorCodes.CONFIG, `--set ${key}: ${i.message} (got "${spec.overrides[key] ?? ''}")`);
+    }
+    const store = storeParsed.data;
+    const params = { ...(parsed.data as Record<string, unknown>), ...store };
     const texts = thresholds ?? (typeof def.thresholds === 'function' ? def.thresholds(params) : def.thresholds);
     const checks = texts.map(parseThreshold);
     for (const t of checks) {
@@ -64,6 +77,6 @@ export function prepareRun(def: ScenarioDefinition<any>, sets: Record<string, st
         throw new ChatlabError(ErrorCodes.CONFIG, `--threshold "${t.name}": ${def.name} has no measure "${t.left}"; ${suggest(t.left, allMeasures(declared))}`);
       }
     }
-    return { spec, params, checks };
+    return { spec, params, store, checks };
   });
 }

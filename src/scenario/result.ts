@@ -115,6 +115,10 @@ export interface RunEnvironment {
   os: string;
   node: string;
   provider: string;
+  /** single or cluster (absent in reports written before topologies existed: single). */
+  topology?: string;
+  /** The cluster's chat.messages min.insync.replicas when the run started (restored at the end). */
+  minInsyncReplicas?: number;
   versions: Record<string, string>;
   chatlab: string;
   seed: number;

@@ -111,6 +111,17 @@ export interface ScenarioContext {
   check(pool: LoadPool, collected?: WorkerCollected[], extra?: { observations?: readonly import('./checker/index.js').ObservationRecord[] }): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
   /** Sum of a Prometheus counter over every service (optionally only one kind). */
   scrape(metric: string, labels?: Record<string, string>, kind?: string): Promise<number>;
+  /** Faults on one node of the cluster topology (`cassandra-2`, `kafka-1`); each repaired by the variant's end at the latest. */
+  readonly nodes: {
+    kill(id: string): Promise<void>;
+    restart(id: string): Promise<void>;
+    pause(id: string): void;
+    resume(id: string): void;
+    isolate(id: string): Promise<void>;
+    heal(id: string): Promise<void>;
+    /** The broker (`kafka-2`) leading chat.messages right now. */
+    kafkaLeader(): Promise<string>;
+  };
   readonly control: {
     killGateway(name: string): Promise<void>;
     termGateway(name: string): Promise<void>;

@@ -1,6 +1,7 @@
 import { ChatlabError, ErrorCodes, clockOffsetFile, errorMessage, writeClockOffsetMs } from '../core/index.js';
 import { assertBindable, cassandraReleaseVersion, kafkaMetadata, pingRedis, searchClusterHealth, isOwnedAlive, signalGroup, spawnOwned, stopOwned, waitUntil, type ComponentName } from '../infra/index.js';
 import { launchService, serviceConfigFile } from './services.js';
+import { restartNode } from './nodes.js';
 import { readState, writeState, type StackState } from './state.js';
 
 /**
@@ -15,7 +16,8 @@ function load(stateDir: string): StackState {
 }
 
 function infraProcess(state: StackState, component: ComponentName) {
-  const proc = state.processes.find((p) => p.name === component);
+  // on the cluster topology a fault on `cassandra` or `kafka` strikes its first node
+  const proc = state.processes.find((p) => p.name === component) ?? state.processes.find((p) => p.name === `${component}-1`);
   if (!proc?.spawn) {
     throw new ChatlabError(ErrorCodes.SCENARIO, `${component} is not a process chatlab runs here (provider ${state.provider}): this fault needs --infra native`);
   }
@@ -43,6 +45,8 @@ export async function startComponent(stateDir: string, component: ComponentName)
   const state = load(stateDir);
   const proc = infraProcess(state, component);
   if (isOwnedAlive(proc)) return;
+  // a node of a cluster: ready when it answers on its own address (the others always do)
+  if (proc.name !== component) return restartNode(stateDir, proc.name);
   // its port recorded in the endpoints: one line naming it if something else holds it now
   const e0 = state.endpoints!;
   const address = { redis: e0.redis.url, kafka: e0.kafka.brokers[0], cassandra: e0.cassandra.contactPoints[0], search: e0.search.url }[component];
@@ -53,7 +57,7 @@ export async function startComponent(stateDir: string, component: ComponentName)
     });
   }
   const spawn = proc.spawn!;
-  const started = spawnOwned({ name: proc.name, command: spawn.command, args: spawn.args, cwd: spawn.cwd, logFile: spawn.logFile, marker: proc.marker });
+  const started = spawnOwned({ name: proc.name, command: spawn.command, args: spawn.args, cwd: spawn.cwd, logFile: spawn.logFile, extraEnv: spawn.env, marker: proc.marker });
   const e = state.endpoints!;
   const ready: Record<ComponentName, () => Promise<unknown>> = {
     redis: () => pingRedis(e.redis.url),
@@ -68,7 +72,7 @@ export async function startComponent(stateDir: string, component: ComponentName)
     fatal: () => (started.exited() ? `${component} ${started.exited()}` : null),
   });
   const fresh = load(stateDir);
-  fresh.processes = fresh.processes.map((p) => (p.name === component ? { ...p, pid: started.pid } : p));
+  fresh.processes = fresh.processes.map((p) => (p.name === proc.name ? { ...p, pid: started.pid } : p));
   writeState(fresh);
 }
 

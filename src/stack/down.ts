@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopContainers } from '../infra/index.js';
+import { healAll, stopContainers } from '../infra/index.js';
 import { stopOwned } from '../infra/index.js';
 import { pidAlive, stopStrays } from './liveness.js';
 import { monitoringFiles, writeMonitoringFiles } from './monitoring.js';
@@ -47,6 +47,8 @@ export async function stopStack(stateDir: string, onStep: (line: string) => void
       stopped.push(...state.containerIds.map((id) => `container ${id.slice(0, 12)}`));
     }
   }
+  // a partition left by a run that was killed mid-fault
+  if (await healAll(stateDir)) stopped.push('nftables partition rules');
   const strays = await stopStrays(stateDir);
   if (strays > 0) stopped.push(`${strays} stray process(es)`);
   removeState(stateDir);

@@ -12,8 +12,10 @@ const ownedProcess = z.object({
   marker: z.string(),
   logFile: z.string().optional(),
   stopGraceMs: z.number().int().positive().optional(),
-  spawn: z.object({ command: z.string(), args: z.array(z.string()), cwd: z.string().optional(), logFile: z.string() }).optional(),
+  spawn: z.object({ command: z.string(), args: z.array(z.string()), cwd: z.string().optional(), logFile: z.string(), env: z.record(z.string(), z.string()).optional() }).optional(),
 });
+
+const clusterNode = z.object({ id: z.string(), address: z.string(), port: z.number().int(), brokerId: z.number().int().optional(), jmxPort: z.number().int().optional() });
 
 export const stackStateSchema = z.object({
   version: z.literal(1),
@@ -34,6 +36,10 @@ export const stackStateSchema = z.object({
     })
     .optional(),
   keyspace: z.string().optional(),
+  // absent in a state file written before topologies existed: one node each
+  topology: z.enum(['single', 'cluster']).default('single'),
+  nodes: z.object({ cassandra: z.array(clusterNode), kafka: z.array(clusterNode) }).optional(),
+  nodesBound: z.boolean().optional(),
   versions: z.record(z.string(), z.string()).default({}),
   processes: z.array(ownedProcess).default([]),
   containerIds: z.array(z.string()).default([]),

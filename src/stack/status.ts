@@ -1,17 +1,25 @@
 import fs from 'node:fs';
-import { checkInfraHealth } from '../infra/index.js';
+import { checkInfraHealth, kafkaMetadata, onCassandraNode, type ClusterNode, type Topology } from '../infra/index.js';
 import path from 'node:path';
 import { isOwnedAlive } from '../infra/index.js';
 import { stackAlive } from './liveness.js';
 import { monitoringFiles } from './monitoring.js';
 import { readState, type ServiceKind, type StackState } from './state.js';
 
+/** One node of a clustered store and whether it answers on its own address. */
+export interface NodeHealth {
+  id: string;
+  address: string;
+  healthy: boolean;
+}
+
 /** The object `chatlab status --json` prints (docs/protocol.md), plus a few extra fields. */
 export interface StackStatus {
+  topology: Topology;
   infra: {
     redis: { url: string; healthy: boolean };
-    kafka: { brokers: string[]; healthy: boolean };
-    cassandra: { contactPoints: string[]; localDataCenter: string; healthy: boolean };
+    kafka: { brokers: string[]; healthy: boolean; nodes?: NodeHealth[] };
+    cassandra: { contactPoints: string[]; localDataCenter: string; healthy: boolean; nodes?: NodeHealth[] };
     search: { url: string; healthy: boolean };
   };
   services: Array<{ name: string; kind: ServiceKind; pid: number; url: string; healthy: boolean; options?: Record<string, unknown> }>;
@@ -43,12 +51,37 @@ function effectiveOptions(stateDir: string, name: string): Record<string, unknow
   }
 }
 
+/** Resolves false when `p` fails or takes longer than `ms` (a paused or cut-off node never answers). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([p.then(() => true, () => false), deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Each node asked alone: CQL on that node only, Kafka metadata from that broker only. */
+export async function nodeHealth(store: 'cassandra' | 'kafka', nodes: ClusterNode[], localDataCenter: string, timeoutMs = 3000): Promise<NodeHealth[]> {
+  return Promise.all(
+    nodes.map(async (n) => {
+      const hostPort = `${n.address}:${n.port}`;
+      const probe =
+        store === 'cassandra'
+          ? onCassandraNode(hostPort, localDataCenter, (c) => c.execute('SELECT release_version FROM system.local'), timeoutMs)
+          : kafkaMetadata([hostPort]);
+      return { id: n.id, address: n.address, healthy: await within(probe, timeoutMs) };
+    }),
+  );
+}
+
 /** null when nothing runs (no state file, or nothing recorded in it is alive). */
 export async function collectStatus(stateDir: string): Promise<StackStatus | null> {
   const state = readState(stateDir);
   if (!state || !stackAlive(state)) return null;
   const e = state.endpoints;
   const health = e ? await checkInfraHealth(e) : { redis: false, kafka: false, cassandra: false, search: false };
+  const dc = e?.cassandra.localDataCenter ?? '';
+  const [cassandraNodes, kafkaNodes] = state.nodes
+    ? await Promise.all([nodeHealth('cassandra', state.nodes.cassandra, dc), nodeHealth('kafka', state.nodes.kafka, dc)])
+    : [undefined, undefined];
   const services = await Promise.all(
     state.services.map(async (s) => ({
       name: s.name,
@@ -60,10 +93,11 @@ export async function collectStatus(stateDir: string): Promise<StackStatus | nul
     })),
   );
   return {
+    topology: state.topology,
     infra: {
       redis: { url: e?.redis.url ?? '', healthy: health.redis },
-      kafka: { brokers: e?.kafka.brokers ?? [], healthy: health.kafka },
-      cassandra: { contactPoints: e?.cassandra.contactPoints ?? [], localDataCenter: e?.cassandra.localDataCenter ?? '', healthy: health.cassandra },
+      kafka: { brokers: e?.kafka.brokers ?? [], healthy: health.kafka, ...(kafkaNodes ? { nodes: kafkaNodes } : {}) },
+      cassandra: { contactPoints: e?.cassandra.contactPoints ?? [], localDataCenter: dc, healthy: health.cassandra, ...(cassandraNodes ? { nodes: cassandraNodes } : {}) },
       search: { url: e?.search.url ?? '', healthy: health.search },
     },
     services,
@@ -80,5 +114,6 @@ export async function collectStatus(stateDir: string): Promise<StackStatus | nul
 /** The parts of a stack that are down, by name (`redis`, `gateway-2`): empty when all is healthy. */
 export function unhealthyParts(s: StackStatus): string[] {
   const infra = (['redis', 'kafka', 'cassandra'] as const).filter((k) => !s.infra[k].healthy);
-  return [...infra, ...s.services.filter((svc) => !svc.healthy).map((svc) => svc.name)];
+  const nodes = [...(s.infra.cassandra.nodes ?? []), ...(s.infra.kafka.nodes ?? [])].filter((n) => !n.healthy).map((n) => n.id);
+  return [...infra, ...nodes, ...s.services.filter((svc) => !svc.healthy).map((svc) => svc.name)];
 }

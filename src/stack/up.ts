@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { bootstrapInfra } from '../infra/index.js';
-import { selectProvider, type ProviderFactory } from '../infra/index.js';
-import type { InfraChoice, ProgressFn, StartedInfra } from '../infra/index.js';
-import { DEFAULT_KEYSPACE } from '../store/index.js';
+import { CLUSTER_SIZE, healAll, selectProvider, type ProviderFactory } from '../infra/index.js';
+import type { InfraChoice, ProgressFn, StartedInfra, Topology } from '../infra/index.js';
+import { CLUSTER_STORE_DEFAULTS, DEFAULT_KEYSPACE, storeServiceOptions } from '../store/index.js';
 import { stackAlive, stopStrays } from './liveness.js';
 import { startServices, type ServiceOptions, type StartedServices } from './services.js';
 import { writeMonitoringFiles } from './monitoring.js';
@@ -16,9 +16,24 @@ export interface UpOptions {
   infra: InfraChoice;
   factory: ProviderFactory;
   detached: boolean;
+  /** Default single. */
+  topology?: Topology;
   services: ServiceOptions;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+}
+
+/** The cluster's replication: three copies, and the topic's min.insync.replicas (store/consistency.ts). */
+function replicationOf(topology: Topology) {
+  if (topology !== 'cluster') return undefined;
+  return { replicas: CLUSTER_SIZE, minInsyncReplicas: CLUSTER_STORE_DEFAULTS.minInsyncReplicas };
+}
+
+/** On a cluster, the services start at its defaults (QUORUM reads and writes, acks all) unless told otherwise; one node keeps its own. */
+function withStoreDefaults(topology: Topology, services: ServiceOptions): ServiceOptions {
+  if (topology !== 'cluster') return services;
+  const d = storeServiceOptions(CLUSTER_STORE_DEFAULTS);
+  return { ...services, gateway: { ...d.gateway, ...services.gateway }, persist: { ...d.persist, ...services.persist } };
 }
 
 export interface RunningStack {
@@ -51,6 +66,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     startedAt: new Date().toISOString(),
     secret: crypto.randomBytes(32).toString('base64url'),
     versions: {},
+    topology: options.topology ?? 'single',
     processes: [],
     containerIds: [],
     services: [],
@@ -61,14 +77,14 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
   let infra: StartedInfra | undefined;
   let services: StartedServices | undefined;
   try {
-    const provider = await selectProvider(options.infra, options.factory, (line) => options.onProgress?.({ component: 'infra', phase: 'preparing', detail: line }));
+    const provider = await selectProvider(options.infra, options.factory, (line) => options.onProgress?.({ component: 'infra', phase: 'preparing', detail: line }), state.topology);
     state.provider = provider.name;
     writeState(state);
-    infra = await provider.start({ stateDir: options.stateDir, signal: options.signal, onProgress: options.onProgress, detached: options.detached });
-    Object.assign(state, { endpoints: infra.endpoints, versions: infra.versions, processes: infra.processes, containerIds: infra.containerIds });
+    infra = await provider.start({ stateDir: options.stateDir, signal: options.signal, onProgress: options.onProgress, detached: options.detached, topology: state.topology });
+    Object.assign(state, { endpoints: infra.endpoints, versions: infra.versions, processes: infra.processes, containerIds: infra.containerIds, nodes: infra.nodes, nodesBound: infra.nodesBound });
     writeState(state);
     options.onProgress?.({ component: 'schema', phase: 'starting', detail: 'keyspace, tables and topics' });
-    await bootstrapInfra(infra.endpoints, { keyspace: DEFAULT_KEYSPACE });
+    await bootstrapInfra(infra.endpoints, { keyspace: DEFAULT_KEYSPACE, replication: replicationOf(state.topology) });
     options.onProgress?.({ component: 'schema', phase: 'ready' });
     if (options.signal?.aborted) throw new ChatlabError(ErrorCodes.ABORTED, 'start aborted');
     fs.mkdirSync(path.join(options.stateDir, 'services'), { recursive: true });
@@ -77,7 +93,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
       endpoints: infra.endpoints,
       keyspace: DEFAULT_KEYSPACE,
       secret: state.secret,
-      options: options.services,
+      options: withStoreDefaults(state.topology, options.services),
       signal: options.signal,
       onProgress: (component, phase, detail) => options.onProgress?.({ component, phase: phase as 'starting', detail }),
     });
@@ -101,6 +117,7 @@ export async function startStack(options: UpOptions): Promise<RunningStack> {
     async stop() {
       await started.services.stop().catch(() => {});
       await started.infra.stop().catch(() => {});
+      await healAll(options.stateDir);
       await stopStrays(options.stateDir);
       removeState(options.stateDir);
     },

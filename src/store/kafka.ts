@@ -31,4 +31,6 @@ if (!RequestQueue.prototype.chatlabIdleFix) {
 /** The patched class, for the test that checks the patch holds. */
 export const KafkaRequestQueue = RequestQueue;
 export { Kafka, Partitioners, logLevel } from 'kafkajs';
+/** kafkajs is CommonJS and this enum is not one of the names Node's ESM import can see in it. */
+export const ConfigResourceTypes = (require('kafkajs') as typeof import('kafkajs')).ConfigResourceTypes;
 export type { Admin, Consumer, EachBatchPayload, logCreator, Producer } from 'kafkajs';

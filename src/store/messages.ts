@@ -6,6 +6,7 @@
 import { CHATLAB_EPOCH_MS, parseSnowflake, systemClock, type Clock, type ConcurrencyLimit, type Message } from '../core/index.js';
 import { Long, type CassandraClient } from './cassandra.js';
 import { MESSAGE_BUCKET_MS } from './schema.js';
+import { driverConsistency, type ConsistencyLevel } from './consistency.js';
 import { writeUnloggedBatches } from './unlogged-batch.js';
 
 /**
@@ -57,6 +58,8 @@ export interface MessageStoreOptions {
   writeConcurrency?: number;
   /** insertMany packs several partitions into one batch (see unlogged-batch.ts). */
   mixPartitions?: boolean;
+  /** History and sync reads' level (consistency.ts); unset: the client's. */
+  readConsistency?: ConsistencyLevel;
   /** Bounds page reads (`after`) in flight at once across the process (a sync storm queues here). */
   readLimit?: ConcurrencyLimit;
 }
@@ -69,12 +72,14 @@ export class MessageStore {
   readonly #readLimit: ConcurrencyLimit | undefined;
   readonly #insertCql: string;
   readonly #selectCql: string;
+  readonly #readOptions: { prepare: true; consistency?: number };
 
   constructor(client: CassandraClient, keyspace: string, options: MessageStoreOptions = {}) {
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
     this.#writeConcurrency = Math.max(1, options.writeConcurrency ?? 8);
     this.#mixPartitions = options.mixPartitions ?? false;
+    this.#readOptions = options.readConsistency ? { prepare: true, consistency: driverConsistency(options.readConsistency) } : { prepare: true };
     this.#readLimit = options.readLimit;
     this.#insertCql = `INSERT INTO ${keyspace}.messages (conversation_id, bucket, message_id, sender_id, client_msg_id, body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
     this.#selectCql = `SELECT message_id, sender_id, client_msg_id, body, sent_at FROM ${keyspace}.messages WHERE conversation_id = ? AND bucket = ? AND message_id > ? LIMIT ?`;
@@ -128,7 +133,7 @@ export class MessageStore {
   }
 
   async #readBucket(conversationId: string, bucket: number, afterLong: InstanceType<typeof Long>, limit: number): Promise<Message[]> {
-    const rs = await this.#client.execute(this.#selectCql, [conversationId, bucket, afterLong, limit], { prepare: true });
+    const rs = await this.#client.execute(this.#selectCql, [conversationId, bucket, afterLong, limit], this.#readOptions);
     return rs.rows.map((row) => ({
       conversationId,
       messageId: (row['message_id'] as InstanceType<typeof Long>).toString(),

@@ -19,8 +19,15 @@ export const TOPIC_PARTITIONS: Record<string, number> = {
 /** Messages are partitioned by conversation and day bucket, clustered by Snowflake id. */
 export const MESSAGE_BUCKET_MS = 24 * 60 * 60 * 1000;
 
-export function keyspaceDdl(keyspace: string): string {
-  return `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1} AND durable_writes = true`;
+/**
+ * One node: SimpleStrategy, one replica. A cluster: NetworkTopologyStrategy with `replicas` copies
+ * in the one data centre, so a node can be lost and QUORUM (2 of 3) still answers.
+ */
+export function keyspaceDdl(keyspace: string, cluster?: { dataCenter: string; replicas: number }): string {
+  const replication = cluster
+    ? `{'class': 'NetworkTopologyStrategy', '${cluster.dataCenter}': ${cluster.replicas}}`
+    : `{'class': 'SimpleStrategy', 'replication_factor': 1}`;
+  return `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replication} AND durable_writes = true`;
 }
 
 export function tableDdl(keyspace: string): string[] {

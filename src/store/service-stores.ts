@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { serviceLog, systemClock, type ServiceConfig, type ServiceDeps } from '../core/index.js';
 import { createCassandraClient, type CassandraClient } from './cassandra.js';
+import type { ConsistencyLevel } from './consistency.js';
 import { redisKeys } from './keys.js';
 
 /**
@@ -13,9 +14,9 @@ export function serviceRedis(config: Pick<ServiceConfig, 'redisUrl'>, options: R
   return redis;
 }
 
-/** A service's Cassandra client on its keyspace (the caller connects it). */
-export function serviceCassandra(config: Pick<ServiceConfig, 'cassandra' | 'keyspace'>): CassandraClient {
-  return createCassandraClient({ ...config.cassandra, keyspace: config.keyspace });
+/** A service's Cassandra client on its keyspace (the caller connects it), at `consistency` when given (consistency.ts). */
+export function serviceCassandra(config: Pick<ServiceConfig, 'cassandra' | 'keyspace'>, consistency?: ConsistencyLevel): CassandraClient {
+  return createCassandraClient({ ...config.cassandra, keyspace: config.keyspace }, consistency);
 }
 
 /**

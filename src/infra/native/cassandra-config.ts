@@ -1,4 +1,4 @@
-/** Files and flags for a single-node Cassandra 5.0 on Java 17. */
+/** Files and flags for Cassandra 5.0 on Java 17: one node (the single topology), or one node of three. */
 import { SMALL_MACHINE_JVM_FLAGS } from './jvm-flags.js';
 
 export interface CassandraPorts {
@@ -16,10 +16,21 @@ export interface CassandraAddresses {
 }
 
 const LOOPBACK: CassandraAddresses = { listen: '127.0.0.1', rpc: '127.0.0.1' };
+
+/** A node of the cluster topology: its own address, every node a seed, its own evenly spaced token. */
+export interface CassandraClusterNode {
+  address: string;
+  /** `address:storagePort` of every node (this one included). */
+  seeds: string[];
+  initialToken: string;
+}
 export const CASSANDRA_DEFAULT_HEAP = '1g';
 
 /** Only keys valid for 5.0: it refuses to start on an unknown key. */
-export function cassandraYaml(dir: string, ports: CassandraPorts, at: CassandraAddresses = LOOPBACK): string {
+export function cassandraYaml(dir: string, ports: CassandraPorts, at: CassandraAddresses = LOOPBACK, node?: CassandraClusterNode): string {
+  const seeds = node ? node.seeds.join(',') : `${at.listen}:${ports.storage}`;
+  // nodes start together with their tokens given: nothing to stream, no bootstrap to wait for
+  const cluster = node ? `initial_token: ${node.initialToken}\nauto_bootstrap: false\n` : '';
   return `cluster_name: chatlab
 num_tokens: 1
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
@@ -34,7 +45,7 @@ cdc_raw_directory: ${dir}/cdc_raw
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "${at.listen}:${ports.storage}"
+      - seeds: "${seeds}"
 listen_address: ${at.listen}
 rpc_address: ${at.rpc}
 ${at.broadcastRpc ? `broadcast_rpc_address: ${at.broadcastRpc}\n` : ''}storage_port: ${ports.storage}
@@ -49,7 +60,7 @@ batch_size_warn_threshold: 64KiB
 batch_size_fail_threshold: 640KiB
 # the persist worker packs rows of many partitions into one unlogged batch (one request)
 unlogged_batch_across_partitions_warn_threshold: 1000
-`;
+${cluster}`;
 }
 
 export const LOGBACK_XML = `<configuration>
@@ -101,8 +112,20 @@ const JVM17_FLAGS = [
  */
 const SMALL_MACHINE_CASSANDRA_PROPERTIES = ['-Dcassandra.approximate_time_precision_ms=10'];
 
+/**
+ * A node of three starts with its token in cassandra.yaml, and waits for gossip only briefly
+ * (ring delay 1 s, not 30): the nodes start together and know each other as seeds.
+ */
+const CLUSTER_NODE_PROPERTIES = ['-Dcassandra.ring_delay_ms=1000', '-Djava.net.preferIPv4Stack=true'];
+/**
+ * A single node skips the system keyspaces' commit log (`unsafesystem`): nothing to lose when it
+ * is the only copy of a throwaway stack. A node of three must keep it: killed with -9 it would
+ * come back without the schema (seen: "keyspace chatlab does not exist" on the restarted node).
+ */
+const SINGLE_NODE_PROPERTIES = ['-Dcassandra.initial_token=0', '-Dcassandra.unsafesystem=true'];
+
 /** Without jammJar the caller adds the -javaagent flag itself (a container resolves the jar's name in its shell). */
-export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar?: string; heap: string; jmxPort: number }): string[] {
+export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar?: string; heap: string; jmxPort: number; clustered?: boolean }): string[] {
   return [
     `-Xms${p.heap}`,
     `-Xmx${p.heap}`,
@@ -117,11 +140,10 @@ export function cassandraJvmArgs(p: { dir: string; jarDir: string; jammJar?: str
     `-Dcassandra.logdir=${p.dir}`,
     '-Dcassandra-foreground=yes',
     `-Dcassandra.jmx.local.port=${p.jmxPort}`,
-    // fast single-node dev boot
-    '-Dcassandra.initial_token=0',
+    // fast dev boot (a single node takes token 0; a node of three has its own in cassandra.yaml)
+    ...(p.clustered ? CLUSTER_NODE_PROPERTIES : SINGLE_NODE_PROPERTIES),
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.load_ring_state=false',
-    '-Dcassandra.unsafesystem=true',
     ...SMALL_MACHINE_CASSANDRA_PROPERTIES,
     '-cp',
     `${p.jarDir}/*`,

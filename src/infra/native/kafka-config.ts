@@ -18,27 +18,45 @@ export interface KafkaListen {
 
 export const KAFKA_DEFAULT_HEAP = '512m';
 
-/** Single-node KRaft (broker + controller in one JVM), everything at replication factor 1. */
-export function kafkaServerProperties(p: KafkaListen): string {
-  const bind = p.bindHost ?? '127.0.0.1';
-  const advertised = p.advertisedHost ?? '127.0.0.1';
+/** One broker of the cluster topology (also one of its controllers: combined roles). */
+export interface KafkaClusterNode {
+  nodeId: number;
+  address: string;
+  brokerPort: number;
+  controllerPort: number;
+}
+
+/**
+ * KRaft with broker and controller in one JVM. Alone (no `cluster`): node 1, every replication
+ * factor 1. In a cluster of three: its own address, all three voters, every topic and internal
+ * topic at replication factor 3 with min.insync.replicas 2, and no unclean election (an
+ * out-of-sync replica never becomes leader and drops what the others had acknowledged).
+ */
+export function kafkaServerProperties(p: KafkaListen, cluster?: { self: KafkaClusterNode; voters: KafkaClusterNode[] }): string {
+  const bind = cluster?.self.address ?? p.bindHost ?? '127.0.0.1';
+  const advertised = cluster?.self.address ?? p.advertisedHost ?? '127.0.0.1';
+  const controllerHost = cluster?.self.address ?? '127.0.0.1';
+  const voters = cluster ? cluster.voters.map((v) => `${v.nodeId}@${v.address}:${v.controllerPort}`).join(',') : `1@127.0.0.1:${p.controllerPort}`;
+  const rf = cluster ? cluster.voters.length : 1;
+  const minIsr = cluster ? Math.min(2, rf) : 1;
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${p.controllerPort}`,
-    `listeners=PLAINTEXT://${bind}:${p.brokerPort},CONTROLLER://127.0.0.1:${p.controllerPort}`,
+    `node.id=${cluster?.self.nodeId ?? 1}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://${bind}:${p.brokerPort},CONTROLLER://${controllerHost}:${p.controllerPort}`,
     `advertised.listeners=PLAINTEXT://${advertised}:${p.brokerPort}`,
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${p.logDir}`,
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
+    `offsets.topic.replication.factor=${rf}`,
     'offsets.topic.num.partitions=4',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${minIsr}`,
+    `share.coordinator.state.topic.replication.factor=${rf}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
+    ...(cluster ? [`default.replication.factor=${rf}`, `min.insync.replicas=${minIsr}`, 'unclean.leader.election.enable=false'] : []),
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     // Sized for a small machine: at chatlab's rates one network thread and two request handlers

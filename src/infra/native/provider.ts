@@ -5,8 +5,10 @@ import { defaultCacheDir } from '../../core/index.js';
 import { startAll } from '../start-all.js';
 import { ensureJars, jarDir, type JarSet } from './jars.js';
 import { startNativeRedis } from './redis.js';
-import { startNativeKafka } from './kafka.js';
-import { startNativeCassandra } from './cassandra.js';
+import { startNativeKafka, startNativeKafkaCluster } from './kafka.js';
+import { startNativeCassandra, startNativeCassandraCluster } from './cassandra.js';
+import { ensureBindShim } from './bind-shim.js';
+import { clusterAddresses, TOPOLOGIES } from '../topology.js';
 import { startNativeSearch } from './opensearch.js';
 import type { ComponentName, InfraProvider, StartOptions, StartedInfra } from '../types.js';
 
@@ -16,6 +18,8 @@ export interface NativeProviderOptions {
   cassandraHeap?: string;
   /** Default: CHATLAB_SEARCH_HEAP, else 512m. */
   searchHeap?: string;
+  /** The cluster topology's /24 inside 127/8 (Cassandra on .2–.4, Kafka on .5–.7); default CHATLAB_CLUSTER_NET, else 127.0.0. */
+  clusterNet?: string;
 }
 
 function onPath(command: string): boolean {
@@ -32,6 +36,7 @@ function onPath(command: string): boolean {
 /** Runs the real processes on this machine: redis-server, and Kafka/Cassandra/OpenSearch jars on Java 17. */
 export class NativeProvider implements InfraProvider {
   readonly name = 'native' as const;
+  readonly topologies = TOPOLOGIES;
   private readonly cacheDir: string;
 
   /** Public so a test can see what a factory passed (heaps from the environment). */
@@ -61,19 +66,22 @@ export class NativeProvider implements InfraProvider {
       progress?.({ component, phase: 'preparing', detail: `resolving ${set} jars` });
       return ensureJars(this.cacheDir, set, (line) => progress?.({ component, phase: 'preparing', detail: line }));
     };
+    const topology = options.topology ?? 'single';
+    const shim = topology === 'cluster' ? await ensureBindShim(this.cacheDir) : { path: null, reason: '' };
+    if (topology === 'cluster' && shim.path === null) {
+      progress?.({ component: 'cassandra', phase: 'preparing', detail: `nodes' outgoing connections stay on 127.0.0.1, isolation faults will refuse: ${shim.reason}` });
+    }
     const started = await startAll(
       {
         redis: (signal) => startNativeRedis({ dir: path.join(root, 'redis'), signal, onProgress: progress }),
-        kafka: async (signal) =>
-          startNativeKafka({ dir: path.join(root, 'kafka'), jarDir: await fetchJars('kafka'), signal, onProgress: progress, heap: this.options.kafkaHeap }),
-        cassandra: async (signal) =>
-          startNativeCassandra({
-            dir: path.join(root, 'cassandra'),
-            jarDir: await fetchJars('cassandra'),
-            signal,
-            onProgress: progress,
-            heap: this.options.cassandraHeap,
-          }),
+        kafka: async (signal) => {
+          const o = { dir: path.join(root, 'kafka'), jarDir: await fetchJars('kafka'), signal, onProgress: progress, heap: this.options.kafkaHeap };
+          return topology === 'cluster' ? startNativeKafkaCluster({ ...o, addresses: clusterAddresses('kafka', this.options.clusterNet), shim: shim.path }) : startNativeKafka(o);
+        },
+        cassandra: async (signal) => {
+          const o = { dir: path.join(root, 'cassandra'), jarDir: await fetchJars('cassandra'), signal, onProgress: progress, heap: this.options.cassandraHeap };
+          return topology === 'cluster' ? startNativeCassandraCluster({ ...o, addresses: clusterAddresses('cassandra', this.options.clusterNet), shim: shim.path }) : startNativeCassandra(o);
+        },
         search: async (signal) =>
           startNativeSearch({
             dir: path.join(root, 'search'),
@@ -97,6 +105,8 @@ export class NativeProvider implements InfraProvider {
       },
       processes: parts.flatMap((p) => p.processes.map(({ name, pid, marker, logFile, stopGraceMs, spawn }) => ({ name, pid, marker, logFile, stopGraceMs, spawn }))),
       containerIds: [],
+      topology,
+      ...(started.cassandra.nodes && started.kafka.nodes ? { nodes: { cassandra: started.cassandra.nodes, kafka: started.kafka.nodes }, nodesBound: shim.path !== null } : {}),
       versions: { redis: started.redis.version, kafka: started.kafka.version, cassandra: started.cassandra.version, search: `opensearch ${started.search.version}` },
       stop: async () => {
         await Promise.allSettled(parts.map((p) => p.stop()));

@@ -6,7 +6,7 @@
  */
 import { MetricNames, counter, errorMessage, gauge, histogram } from '../../core/index.js';
 import type { ServiceConfig } from '../../core/index.js';
-import { MessageStore, createCassandraClient, type CassandraClient } from '../../store/index.js';
+import { MessageStore, consistencyLevelSchema, createCassandraClient, type CassandraClient } from '../../store/index.js';
 import { consumerWorker, pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
 export { persistBackoffMs } from '../message-consumer.js';
@@ -45,7 +45,9 @@ export async function startPersistWorker(config: ServiceConfig, deps: PersistWor
   };
   const dbRequests = counter(registry, MetricNames.persistDbRequests, 'Write requests (batches) sent to Cassandra');
 
-  const client: CassandraClient = createCassandraClient(config.cassandra);
+  // every message write at the run's level (store/consistency.ts); unset, LOCAL_ONE
+  const writeConsistency = config.options['writeConsistency'] === undefined ? undefined : consistencyLevelSchema.parse(config.options['writeConsistency']);
+  const client: CassandraClient = createCassandraClient(config.cassandra, writeConsistency);
   const store = new MessageStore(client, config.keyspace, { mixPartitions: config.options['mixPartitions'] !== false });
   const shutdownClient = () => client.shutdown().catch((err: unknown) => log(`stop: ${errorMessage(err)}`));
   let consumer;
