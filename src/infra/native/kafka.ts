@@ -37,23 +37,7 @@ export async function startNativeKafka(options: NativeKafkaOptions): Promise<Sta
   options.onProgress?.({ component: 'kafka', phase: 'preparing', detail: 'formatting KRaft storage' });
   const clusterId = newKafkaClusterId();
   // not spawnSync: a JVM run of seconds would stall the other components' parallel start
-  const format = await new Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
-    execFile(
-      'java',
-      kafkaFormatArgs({ classpath, clusterId, config }),
-      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        resolve({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr, error: error ?? undefined });
-      },
-    );
-  });
-  fs.writeFileSync(logFile, `${format.stdout ?? ''}${format.stderr ?? ''}`);
-  if (format.status !== 0) {
-    throw new ChatlabError(ErrorCodes.INFRA_START, `kafka storage format failed (exit ${format.status ?? format.error?.message})`, {
-      details: `${format.stderr ?? ''}`.split('\n').slice(-20).join('\n'),
-    });
-  }
+  await formatStorage(classpath, clusterId, config, logFile);
 
   const brokers = [`127.0.0.1:${brokerPort}`];
   const heap = options.heap ?? KAFKA_DEFAULT_HEAP;
