@@ -1,4 +1,4 @@
-import { figureOf, FIGURES, type Calibration, type Figure, type FigureName } from './calibration.js';
+import { figureOf, FIGURES, PER_KIND, PROCESS_KINDS, type Calibration, type Figure, type FigureName, type PerKindName } from './calibration.js';
 import { gatewaysReached } from './demand.js';
 import { fitUsl } from './usl.js';
 
@@ -23,6 +23,68 @@ export function solve2(a1: number, b1: number, c1: number, a2: number, b2: numbe
 }
 
 const at = (s: VariantSamples, k: string, i: number): number => s[k]?.[i] ?? NaN;
+
+/**
+ * Least squares: the x minimizing |A·x − y|² (normal equations, Gauss–Jordan with pivoting).
+ * A column that is 0 in every row is left out and gets 0 (nothing measured it); null when the
+ * other columns are dependent or there are fewer rows than unknowns.
+ */
+export function leastSquares(rows: number[][], ys: number[]): number[] | null {
+  const width = rows[0]?.length ?? 0;
+  const used = Array.from({ length: width }, (_, j) => j).filter((j) => rows.some((r) => r[j] !== 0));
+  if (used.length === 0 || rows.length < used.length) return null;
+  const k = used.length;
+  const m = used.map((i) => [...used.map((j) => rows.reduce((s, r) => s + r[i]! * r[j]!, 0)), rows.reduce((s, r, n) => s + r[i]! * ys[n]!, 0)]);
+  const scale = Math.max(...m.map((r, i) => Math.abs(r[i]!)));
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    if (Math.abs(m[p]![c]!) <= 1e-9 * scale) return null;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let j = c; j <= k; j++) m[r]![j]! -= f * m[c]![j]!;
+    }
+  }
+  const x = new Array<number>(width).fill(0);
+  used.forEach((j, i) => (x[j] = m[i]![k]! / m[i]![i]!));
+  return x;
+}
+
+/** Rows of `prefix.<column>` samples and each kind's `prefix.<kind>` CPU, from several variants. */
+function rowsOf(variants: VariantSamples[], prefix: string, columns: string[], kind: string): { rows: number[][]; ys: number[] } {
+  const rows: number[][] = [];
+  const ys: number[] = [];
+  for (const v of variants) {
+    for (let i = 0; i < (v[`${prefix}.${kind}`]?.length ?? 0); i++) {
+      const row = columns.map((c) => at(v, `${prefix}.${c}`, i));
+      const y = at(v, `${prefix}.${kind}`, i);
+      if ([...row, y].every(Number.isFinite)) {
+        rows.push(row);
+        ys.push(y);
+      }
+    }
+  }
+  return { rows, ys };
+}
+
+/**
+ * Each kind's CPU of a set of windows as a sum of costs per counted thing (columns): the fit
+ * over every variant's windows is the figure, the fits of each variant alone its range.
+ */
+export function perKindCosts(variants: VariantSamples[], prefix: string, columns: string[]): Record<string, Figure[]> {
+  const out: Record<string, Figure[]> = {};
+  for (const kind of PROCESS_KINDS) {
+    const all = rowsOf(variants, prefix, columns, kind);
+    const x = leastSquares(all.rows, all.ys);
+    if (!x) continue;
+    const each = variants.map((v) => rowsOf([v], prefix, columns, kind)).map((r) => leastSquares(r.rows, r.ys)).filter((e): e is number[] => e !== null);
+    out[kind] = x.map((value, j) => fitted(Math.max(0, value), each.map((e) => Math.max(0, e[j]!))));
+    for (const f of out[kind]!) f.n = all.rows.length;
+  }
+  return out;
+}
 
 /**
  * Gateway CPU of the fan-out windows (groups: many frames per send) and the direct windows (one
@@ -51,7 +113,7 @@ export function frameAndSendCosts(v: VariantSamples): { perFrame: number[]; perS
 }
 
 /** The least-squares value with the paired solves' range as its spread. */
-function fitted(value: number | undefined, pairs: number[]): Figure {
+export function fitted(value: number | undefined, pairs: number[]): Figure {
   const f = figureOf(pairs);
   if (value === undefined) return f;
   return { value, min: Math.min(f.min, value), max: Math.max(f.max, value), n: f.n };
@@ -77,6 +139,32 @@ export function redisCosts(inbox: VariantSamples, group: VariantSamples, groupSi
     }
   }
   return { perPublish, perDelivery, framesPerGatewayMessage };
+}
+
+/**
+ * The per-kind figures: idle windows (µs per second, per process), conversation set-up
+ * windows (per conversation and per member), connect and flap windows (per connect, per
+ * conversation synced on a reconnect, per presence notification; the last is the presence
+ * server's figure).
+ */
+export function perKindFigures(variants: VariantSamples[]): Record<PerKindName, Record<string, Figure>> & { presenceUsPerNotification?: Figure } {
+  const baselineUsPerSec: Record<string, Figure> = {};
+  for (const kind of PROCESS_KINDS) {
+    const samples = variants.flatMap((v) => v[`idle.${kind}`] ?? []);
+    if (samples.length > 0) baselineUsPerSec[kind] = figureOf(samples);
+  }
+  const setup = perKindCosts(variants, 'setup', ['conversations', 'members']);
+  const conn = perKindCosts(variants, 'conn', ['connects', 'flaps', 'syncs', 'notifications']);
+  const pick = (m: Record<string, Figure[]>, j: number) => Object.fromEntries(Object.entries(m).map(([k, f]) => [k, f[j]!]));
+  return {
+    baselineUsPerSec,
+    perConversationUs: pick(setup, 0),
+    perMemberUs: pick(setup, 1),
+    perHandshakeUs: pick(conn, 0),
+    perFlapUs: pick(conn, 1),
+    perSyncUs: pick(conn, 2),
+    ...(conn['presence'] ? { presenceUsPerNotification: conn['presence'][3]! } : {}),
+  };
 }
 
 const dropNote = (notes: string[], figure: string) => {
@@ -132,7 +220,16 @@ export function deriveCalibration(o: DeriveInput): Calibration {
   figures.gatewayUsPerFrameInbox = fitted(fi.fit?.[1], fi.perFrame);
   figures.gatewayUsPerFrameGroup = fitted(fg.fit?.[1], fg.perFrame);
   if (fi.fit && fg.fit) figures.gatewayUsPerSend = fitted((fi.fit[0] + fg.fit[0]) / 2, [...fi.perSend, ...fg.perSend]);
+  const perKind = perKindFigures([o.group, o.inbox]);
+  if (perKind.presenceUsPerNotification) {
+    figures.presenceUsPerNotification = perKind.presenceUsPerNotification;
+    dropNote(notes, 'presenceUsPerNotification');
+    notes.push('presenceUsPerNotification: fitted with the per-connect and per-sync costs over the connect and flap windows (not the connect burst alone)');
+  }
+  if (perKind.perHandshakeUs['gateway']) figures.gatewayUsPerHandshake = perKind.perHandshakeUs['gateway'];
   const points = [1, 2, 3].flatMap((n) => (o.group[`usl.${n}`] ?? []).filter((x) => x > 0).map((throughput) => ({ n, throughput })));
   const usl = points.some((p) => p.n === 1) ? { points, ...fitUsl(points) } : { points, sigma: 0, kappa: 0, lambda: 0 };
-  return { schema: 1, measuredAt: o.measuredAt, machine: o.machine, versions: o.versions, figures, usl, notes, raw: { inbox: o.inbox, group: o.group } };
+  for (const k of Object.keys(PER_KIND) as PerKindName[]) if (Object.keys(perKind[k]).length === 0) notes.push(`${k}: not measured (0 in the model): ${PER_KIND[k]}`);
+  const byKind = Object.fromEntries((Object.keys(PER_KIND) as PerKindName[]).map((k) => [k, perKind[k]])) as Record<PerKindName, Record<string, Figure>>;
+  return { schema: 1, measuredAt: o.measuredAt, machine: o.machine, versions: o.versions, figures, ...byKind, usl, notes, raw: { inbox: o.inbox, group: o.group } };
 }
