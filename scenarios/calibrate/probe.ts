@@ -25,9 +25,6 @@ export async function cpuOver(n: Names, fn: () => Promise<void>): Promise<{ us: 
   return { us: new Map([...b].map(([k, v]) => [k, cpuDeltaUs(a.get(k) ?? v, v)])), wallUs: (performance.now() - t) * 1000 };
 }
 
-/** The kind of a process: its name without an instance number (gateway-2 → gateway). */
-export const kindOf = (name: string) => name.replace(/-\d+$/, '');
-
 /** Sum over the processes whose name starts with `prefix` (gateway-1, gateway-2 → gateway). */
 export const sumOf = (m: Map<string, number>, prefix: string) => [...m].filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
 

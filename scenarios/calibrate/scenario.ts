@@ -71,15 +71,16 @@ export const calibrateScenario: ScenarioDefinition<Params> = {
     await steadyWindows(ctx, s, fan.pool, { tag: 'fan', messagesPerSec: p.framesPerSec / (p.groupSize - 1), windowSec: p.windowSec, repeats: p.repeats, idle: fan.baseline });
     const rss = rssNow(processesOf(ctx.stateDir));
     add(s, 'gatewayBytesPerActiveConnection', (sumOf(rss, 'gateway') - sumOf(fan.rss0, 'gateway')) / fan.users.length);
-    const direct = await groupPool(ctx, s, { tag: 'd', clients: p.pairs * 2, size: 2, workers: 1, idle });
+    // each pool's windows count above the idle burn and the clients already held (the pools before it)
+    const direct = await groupPool(ctx, s, { tag: 'd', clients: p.pairs * 2, size: 2, workers: 1, idle: fan.baseline });
     await steadyWindows(ctx, s, direct.pool, { tag: 'dir', messagesPerSec: p.directPerSec, windowSec: p.windowSec, repeats: p.repeats, idle: direct.baseline });
     // status flaps with one conversation per client (the direct pairs) and with four (a ring of friends): reconnects apart from their syncs
     await flapWindows(ctx, s, direct.pool, direct.users, { waves: p.flapWaves, share: 0.5, conversationsPerUser: 1, idle: direct.baseline });
-    const ring = await groupPool(ctx, s, { tag: 'g', clients: 100, size: 2, friends: 4, workers: 1, idle });
+    const ring = await groupPool(ctx, s, { tag: 'g', clients: 100, size: 2, friends: 4, workers: 1, idle: direct.baseline });
     await flapWindows(ctx, s, ring.pool, ring.users, { waves: p.flapWaves, share: 0.5, conversationsPerUser: 4, idle: ring.baseline });
     await ring.pool.stop();
     // read receipts on their own clients: a read is a frame to the gateway that the two windows above must not count
-    const readers = await groupPool(ctx, s, { tag: 'r', clients: 60, size: 2, workers: 1, idle, autoRead: true, heldSec: 2 });
+    const readers = await groupPool(ctx, s, { tag: 'r', clients: 60, size: 2, workers: 1, idle: direct.baseline, autoRead: true, heldSec: 2 });
     await steadyWindows(ctx, s, readers.pool, { tag: 'rcpt', messagesPerSec: 60, windowSec: p.windowSec, repeats: 2, idle: readers.baseline });
     await readers.pool.stop();
     add(s, 'gateways', ctx.gateways.length);

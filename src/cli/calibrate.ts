@@ -51,7 +51,7 @@ export function registerCalibrate(program: Command): void {
         const events = new EventEmitter<EngineEvents>();
         const progress = attachRunProgress(events, 'calibrate', stateDir);
         const quick = raw['quick'] === true;
-        const sets: Record<string, string[]> = { routing: ['group', 'inbox'], ...(quick ? { windowSec: ['2'], repeats: ['2'], idleConnections: ['1000'], kneeSteps: ['2'] } : {}) };
+        const sets: Record<string, string[]> = { routing: ['group', 'inbox'], ...(quick ? { windowSec: ['2'], repeats: ['2'], idleConnections: ['1000'], kneeSteps: ['2'], idleWindows: ['1'], flapWaves: ['2'] } : {}) };
         const started = Date.now();
         let result;
         try {

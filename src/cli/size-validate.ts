@@ -63,7 +63,7 @@ export async function validateCommand(raw: Record<string, unknown>, globals: Glo
       if (def.serviceOptions) await applyServiceOptions(stateDir, def.serviceOptions(params), (l) => err(c.dim(l)));
       const names = processesOf(stateDir);
       // the baseline just before the run: not part of the prediction (the calibration's is), printed beside a miss
-      const idle = await idleRates({ sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) }, names, 5);
+      const idle = await idleRates({ sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }, names, 5);
       const ctxLike = { scrape: (m: string) => scrapeAll(stateDir, m) } as never;
       const c0 = await counters(ctxLike);
       let handshakes = 0;
