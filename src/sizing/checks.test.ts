@@ -18,7 +18,7 @@ describe('predicting a run of given duration and set-up', () => {
     },
   );
 
-  it('burns each process kind's baseline over the wall time, once per process', () => {
+  it('burns the baseline of each process kind over the wall time, once per process', () => {
     const t = predictCpuTerms(cal, quiet({ wallSec: 10 }));
     // three gateways at 2 ms/s for 10 s
     expect(t['gateways']!['baseline']).toBeCloseTo(3 * 2000 * 10, 6);
