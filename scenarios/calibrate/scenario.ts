@@ -73,9 +73,9 @@ export const calibrateScenario: ScenarioDefinition<Params> = {
     add(s, 'gatewayBytesPerActiveConnection', (sumOf(rss, 'gateway') - sumOf(fan.rss0, 'gateway')) / fan.users.length);
     // each pool's windows count above the idle burn and the clients already held (the pools before it)
     const direct = await groupPool(ctx, s, { tag: 'd', clients: p.pairs * 2, size: 2, workers: 1, idle: fan.baseline });
-    await steadyWindows(ctx, s, direct.pool, { tag: 'dir', messagesPerSec: p.directPerSec, windowSec: p.windowSec, repeats: p.repeats, idle: direct.baseline });
-    // status flaps with one conversation per client (the direct pairs) and with four (a ring of friends): reconnects apart from their syncs
+    // status flaps with one conversation per client (the direct pairs) and with four (a ring of friends), both still empty: reconnects apart from their syncs
     await flapWindows(ctx, s, direct.pool, direct.users, { waves: p.flapWaves, share: 0.5, conversationsPerUser: 1, idle: direct.baseline });
+    await steadyWindows(ctx, s, direct.pool, { tag: 'dir', messagesPerSec: p.directPerSec, windowSec: p.windowSec, repeats: p.repeats, idle: direct.baseline });
     const ring = await groupPool(ctx, s, { tag: 'g', clients: 100, size: 2, friends: 4, workers: 1, idle: direct.baseline });
     await flapWindows(ctx, s, ring.pool, ring.users, { waves: p.flapWaves, share: 0.5, conversationsPerUser: 4, idle: ring.baseline });
     await ring.pool.stop();

@@ -65,7 +65,7 @@ export function predictCpuTerms(c: Calibration, w: RunWork): Record<string, Term
       'held clients': fig(c, 'gatewayUsPerClientSecond') * w.clientSeconds,
       ...(w.presenceMode === 'inline' ? { 'inline presence': fig(c, 'gatewayUsPerPresenceInline') * w.presence } : {}),
     },
-    redis: { publishes: fig(c, 'redisUsPerPublish') * publishes, deliveries: fig(c, 'redisUsPerDelivery') * (redisIn + w.presence), 'held clients': fig(c, 'redisUsPerClientSecond') * w.clientSeconds },
+    redis: { sends: fig(c, 'redisUsPerSend') * w.sent, publishes: fig(c, 'redisUsPerPublish') * publishes, deliveries: fig(c, 'redisUsPerDelivery') * (redisIn + w.presence), 'held clients': fig(c, 'redisUsPerClientSecond') * w.clientSeconds },
     'kafka + persist + cassandra': { messages: (fig(c, 'kafkaUsPerMessage') + fig(c, 'persistUsPerMessage') + fig(c, 'cassandraUsPerWrite')) * w.persisted },
     'indexer + search': { messages: (fig(c, 'indexerUsPerMessage') + fig(c, 'searchUsPerMessage')) * w.indexed },
     ...(w.presenceMode === 'decoupled' ? { presence: { notifications: fig(c, 'presenceUsPerNotification') * w.presence, 'held clients': fig(c, 'presenceUsPerClientSecond') * w.clientSeconds } } : {}),

@@ -47,6 +47,23 @@ describe('deriving unit costs from the calibration windows', () => {
     expect(r.perDelivery[0]).toBeCloseTo(d, 6);
   });
 
+  it('splits Redis CPU into per-send, per-publish and per-delivery costs with the direct windows', () => {
+    // a send costs s besides its publishes (the recent stream); inbox: a publish per member, a delivery per frame; group: one publish, one delivery per gateway reached
+    const [s, p, d] = [120, 2, 5];
+    const reached = gatewaysReached(30, 3);
+    const reached2 = gatewaysReached(2, 3);
+    const inbox = { 'fan.sent': [100, 90], 'fan.publishes': [3000, 2700], 'fan.frames': [2900, 2610], 'dir.sent': [600, 580], 'dir.publishes': [1200, 1160], 'dir.frames': [600, 580] };
+    const group = { 'fan.sent': [100, 110], 'fan.publishes': [100, 110], 'fan.frames': [2900, 3190], 'dir.sent': [600, 620], 'dir.publishes': [600, 620], 'dir.frames': [600, 620] };
+    const cpu = (v: Record<string, number[]>, t: string, perDelivery: (i: number) => number) => v[`${t}.sent`]!.map((m, i) => s * m + p * v[`${t}.publishes`]![i]! + d * perDelivery(i));
+    const inboxCpu = { ...inbox, 'fan.redisUs': cpu(inbox, 'fan', (i) => inbox['fan.frames'][i]!), 'dir.redisUs': cpu(inbox, 'dir', (i) => inbox['dir.frames'][i]!) };
+    const groupCpu = { ...group, 'fan.redisUs': cpu(group, 'fan', (i) => group['fan.sent'][i]! * reached), 'dir.redisUs': cpu(group, 'dir', (i) => group['dir.sent'][i]! * reached2) };
+    const r = redisCosts(inboxCpu, groupCpu, 30, 3);
+    expect(r.fit![0]).toBeCloseTo(s, 6);
+    expect(r.fit![1]).toBeCloseTo(p, 6);
+    expect(r.fit![2]).toBeCloseTo(d, 6);
+    expect(r.perSend[1]).toBeCloseTo(s, 6);
+  });
+
   it('names every figure no step measured, and predicts the CPU of the work it was derived from', () => {
     const cal = deriveCalibration({
       inbox: windows(300, 20),

@@ -120,25 +120,44 @@ export function fitted(value: number | undefined, pairs: number[]): Figure {
 }
 
 /**
- * Redis CPU = p·publishes + d·deliveries; the inbox windows deliver once per frame, the group
- * windows once per gateway holding a member; a window of each gives p and d.
+ * Redis CPU = s·sends + p·publishes + d·deliveries: a send also appends to the conversation's
+ * recent stream and sets its keys, whatever the routing. The inbox windows deliver once per
+ * frame, the group windows once per gateway holding a member; the fan-out (groups) and direct
+ * windows of both routings give s, p and d (least squares over every window; each repeat's
+ * windows alone for the range). Without direct windows, a fan-out window of each routing gives
+ * p and d with s = 0.
  */
-export function redisCosts(inbox: VariantSamples, group: VariantSamples, groupSize: number, gateways: number): { perPublish: number[]; perDelivery: number[]; framesPerGatewayMessage: number[] } {
+export function redisCosts(inbox: VariantSamples, group: VariantSamples, groupSize: number, gateways: number): { perSend: number[]; perPublish: number[]; perDelivery: number[]; framesPerGatewayMessage: number[]; fit: number[] | null } {
   const n = Math.min(inbox['fan.redisUs']?.length ?? 0, group['fan.redisUs']?.length ?? 0);
+  const perSend: number[] = [];
   const perPublish: number[] = [];
   const perDelivery: number[] = [];
   const framesPerGatewayMessage: number[] = [];
   const reached = gatewaysReached(groupSize, gateways);
+  // one window: [sends, publishes, deliveries] and its Redis CPU
+  const windowRow = (v: VariantSamples, t: 'fan' | 'dir', i: number, deliveries: number) => ({ row: [at(v, `${t}.sent`, i), at(v, `${t}.publishes`, i), deliveries], y: at(v, `${t}.redisUs`, i) });
+  const rowsAt = (i: number) =>
+    [
+      windowRow(inbox, 'fan', i, at(inbox, 'fan.frames', i)),
+      windowRow(group, 'fan', i, at(group, 'fan.sent', i) * reached),
+      windowRow(inbox, 'dir', i, at(inbox, 'dir.frames', i)),
+      windowRow(group, 'dir', i, at(group, 'dir.sent', i) * gatewaysReached(2, gateways)),
+    ].filter((r) => [...r.row, r.y].every(Number.isFinite));
+  const all: Array<{ row: number[]; y: number }> = [];
   for (let i = 0; i < n; i++) {
-    const dGroup = at(group, 'fan.sent', i) * reached;
-    framesPerGatewayMessage.push(at(group, 'fan.frames', i) / dGroup);
-    const x = solve2(at(inbox, 'fan.publishes', i), at(inbox, 'fan.frames', i), at(inbox, 'fan.redisUs', i), at(group, 'fan.publishes', i), dGroup, at(group, 'fan.redisUs', i));
-    if (x) {
-      perPublish.push(Math.max(0, x[0]));
-      perDelivery.push(Math.max(0, x[1]));
+    framesPerGatewayMessage.push(at(group, 'fan.frames', i) / (at(group, 'fan.sent', i) * reached));
+    const rows = rowsAt(i);
+    all.push(...rows);
+    const x = rows.length >= 3 ? leastSquares(rows.map((r) => r.row), rows.map((r) => r.y)) : null;
+    const pd = x ? [x[1]!, x[2]!] : rows.length >= 2 ? solve2(rows[0]!.row[1]!, rows[0]!.row[2]!, rows[0]!.y, rows[1]!.row[1]!, rows[1]!.row[2]!, rows[1]!.y) : null;
+    if (pd) {
+      perSend.push(Math.max(0, x?.[0] ?? 0));
+      perPublish.push(Math.max(0, pd[0]!));
+      perDelivery.push(Math.max(0, pd[1]!));
     }
   }
-  return { perPublish, perDelivery, framesPerGatewayMessage };
+  const fit = all.length >= 3 && all.length > n * 2 ? leastSquares(all.map((r) => r.row), all.map((r) => r.y)) : null;
+  return { perSend, perPublish, perDelivery, framesPerGatewayMessage, fit: fit ? fit.map((v) => Math.max(0, v)) : null };
 }
 
 /**
@@ -192,6 +211,7 @@ export function deriveCalibration(o: DeriveInput): Calibration {
     gatewayUsPerFrameInbox: fi.perFrame,
     gatewayUsPerFrameGroup: fg.perFrame,
     gatewayUsPerSend: [...fi.perSend, ...fg.perSend],
+    redisUsPerSend: r.perSend,
     redisUsPerPublish: r.perPublish,
     redisUsPerDelivery: r.perDelivery,
     groupFramesPerGatewayMessage: r.framesPerGatewayMessage,
@@ -220,6 +240,11 @@ export function deriveCalibration(o: DeriveInput): Calibration {
   figures.gatewayUsPerFrameInbox = fitted(fi.fit?.[1], fi.perFrame);
   figures.gatewayUsPerFrameGroup = fitted(fg.fit?.[1], fg.perFrame);
   if (fi.fit && fg.fit) figures.gatewayUsPerSend = fitted((fi.fit[0] + fg.fit[0]) / 2, [...fi.perSend, ...fg.perSend]);
+  if (r.fit) {
+    figures.redisUsPerSend = fitted(r.fit[0], r.perSend);
+    figures.redisUsPerPublish = fitted(r.fit[1], r.perPublish);
+    figures.redisUsPerDelivery = fitted(r.fit[2], r.perDelivery);
+  }
   const perKind = perKindFigures([o.group, o.inbox]);
   if (perKind.presenceUsPerNotification) {
     figures.presenceUsPerNotification = perKind.presenceUsPerNotification;
