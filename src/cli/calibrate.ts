@@ -31,7 +31,7 @@ const loadAverage = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
-    .description('measure the unit costs `chatlab size` multiplies (CPU per frame, send, handshake, publish, message stored and indexed, read; memory per connection; bytes per message; knees; USL) on the running stack, ~5 minutes')
+    .description('measure the unit costs `chatlab size` multiplies (CPU per frame, send, handshake, publish, message stored and indexed, read; memory per connection; bytes per message; knees; USL; idle baselines, set-up, connect, reconnect and sync costs per process kind) on the running stack, ~9 minutes')
     .option('--out <file>', 'where to write calibration.json (a calibration.md report goes beside it)', 'calibration.json')
     .option('--quick', 'shorter windows and no 10,000-connection step: a smoke run, not a measurement')
     .option('--json', 'print {"file": <path>, "figures": …} on stdout')
