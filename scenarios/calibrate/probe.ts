@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { readProcessCpuUs, readRssBytes } from '../../src/core/index.js';
+import { cpuDeltaUs, readProcessCpu, readRssBytes, type CpuReading } from '../../src/core/index.js';
 import { readState } from '../../src/stack/index.js';
 
 /**
@@ -13,16 +13,16 @@ export function processesOf(stateDir: string): Names {
   return new Map([...(s?.services ?? []).map((x) => [x.name, x.pid] as const), ...(s?.processes ?? []).map((p) => [p.name, p.pid] as const)]);
 }
 
-export const cpuNow = (n: Names) => new Map([...n].map(([name, pid]) => [name, readProcessCpuUs(pid) ?? 0]));
+export const cpuNow = (n: Names) => new Map([...n].map(([name, pid]) => [name, readProcessCpu(pid) ?? ({ statUs: 0, schedUs: null } as CpuReading)]));
 export const rssNow = (n: Names) => new Map([...n].map(([name, pid]) => [name, readRssBytes(pid) ?? 0]));
 
-/** CPU each process used (µs) between two snapshots, and the wall time. */
+/** CPU each process used (µs) between two snapshots (exact thread sums where they hold, see cpuDeltaUs), and the wall time. */
 export async function cpuOver(n: Names, fn: () => Promise<void>): Promise<{ us: Map<string, number>; wallUs: number }> {
   const a = cpuNow(n);
   const t = performance.now();
   await fn();
   const b = cpuNow(n);
-  return { us: new Map([...b].map(([k, v]) => [k, Math.max(0, v - (a.get(k) ?? v))])), wallUs: (performance.now() - t) * 1000 };
+  return { us: new Map([...b].map(([k, v]) => [k, cpuDeltaUs(a.get(k) ?? v, v)])), wallUs: (performance.now() - t) * 1000 };
 }
 
 /** Sum over the processes whose name starts with `prefix` (gateway-1, gateway-2 → gateway). */

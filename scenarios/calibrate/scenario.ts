@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkDeliveries, type ScenarioDefinition } from '../../src/scenario/index.js';
 import { readState } from '../../src/stack/index.js';
-import { add, counters, gatewayKnee, groupPool, idleMemory, idleRates, readPath, steadyWindows, type Samples } from './steps.js';
+import { add, counters, flapWindows, gatewayKnee, groupPool, idleMemory, idleRates, readPath, steadyWindows, type Samples } from './steps.js';
 import { duBytes, processesOf, rssNow, sumOf } from './probe.js';
 
 const params = z.object({
@@ -11,7 +11,11 @@ const params = z.object({
   framesPerSec: z.coerce.number().min(10).default(2000),
   pairs: z.coerce.number().int().min(10).default(100),
   directPerSec: z.coerce.number().min(1).default(150),
-  windowSec: z.coerce.number().min(1).default(4),
+  windowSec: z.coerce.number().min(1).default(6),
+  /** Idle windows at the start of each variant: each process kind's baseline. */
+  idleSec: z.coerce.number().min(1).default(5),
+  idleWindows: z.coerce.number().int().min(1).default(3),
+  flapWaves: z.coerce.number().int().min(1).default(3),
   repeats: z.coerce.number().int().min(1).default(3),
   idleConnections: z.coerce.number().int().min(0).default(10_000),
   historyPerSec: z.coerce.number().min(1).default(20),
@@ -60,17 +64,23 @@ export const calibrateScenario: ScenarioDefinition<Params> = {
     const dirs = { kafka: `${ctx.stateDir}/native/kafka/data`, cassandra: `${ctx.stateDir}/native/cassandra/data` };
     const disk0 = { kafka: duBytes(dirs.kafka), cassandra: duBytes(dirs.cassandra), search: await indexBytes(state.endpoints!.search!.url).catch(() => 0) };
     const c0 = await counters(ctx);
-    ctx.phase('idle burn (3 s)');
-    const idle = await idleRates(ctx, processesOf(ctx.stateDir), 3);
+    ctx.phase(`idle burn (${p.idleWindows} × ${p.idleSec} s)`);
+    const idle = await idleRates(ctx, processesOf(ctx.stateDir), p.idleSec, s, p.idleWindows);
 
     const fan = await groupPool(ctx, s, { tag: 'f', clients: p.clients, size: p.groupSize, workers: 2, idle, heldClients: p.clients });
     await steadyWindows(ctx, s, fan.pool, { tag: 'fan', messagesPerSec: p.framesPerSec / (p.groupSize - 1), windowSec: p.windowSec, repeats: p.repeats, idle: fan.baseline });
     const rss = rssNow(processesOf(ctx.stateDir));
     add(s, 'gatewayBytesPerActiveConnection', (sumOf(rss, 'gateway') - sumOf(fan.rss0, 'gateway')) / fan.users.length);
-    const direct = await groupPool(ctx, s, { tag: 'd', clients: p.pairs * 2, size: 2, workers: 1, idle });
+    // each pool's windows count above the idle burn and the clients already held (the pools before it)
+    const direct = await groupPool(ctx, s, { tag: 'd', clients: p.pairs * 2, size: 2, workers: 1, idle: fan.baseline });
+    // status flaps with one conversation per client (the direct pairs) and with four (a ring of friends), both still empty: reconnects apart from their syncs
+    await flapWindows(ctx, s, direct.pool, direct.users, { waves: p.flapWaves, share: 0.5, conversationsPerUser: 1, idle: direct.baseline });
     await steadyWindows(ctx, s, direct.pool, { tag: 'dir', messagesPerSec: p.directPerSec, windowSec: p.windowSec, repeats: p.repeats, idle: direct.baseline });
+    const ring = await groupPool(ctx, s, { tag: 'g', clients: 100, size: 2, friends: 4, workers: 1, idle: direct.baseline });
+    await flapWindows(ctx, s, ring.pool, ring.users, { waves: p.flapWaves, share: 0.5, conversationsPerUser: 4, idle: ring.baseline });
+    await ring.pool.stop();
     // read receipts on their own clients: a read is a frame to the gateway that the two windows above must not count
-    const readers = await groupPool(ctx, s, { tag: 'r', clients: 60, size: 2, workers: 1, idle, autoRead: true, heldSec: 2 });
+    const readers = await groupPool(ctx, s, { tag: 'r', clients: 60, size: 2, workers: 1, idle: direct.baseline, autoRead: true, heldSec: 2 });
     await steadyWindows(ctx, s, readers.pool, { tag: 'rcpt', messagesPerSec: 60, windowSec: p.windowSec, repeats: 2, idle: readers.baseline });
     await readers.pool.stop();
     add(s, 'gateways', ctx.gateways.length);

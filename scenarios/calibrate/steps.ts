@@ -1,8 +1,9 @@
 import { MetricNames, signToken } from '../../src/core/index.js';
+import { kindOf, PROCESS_KINDS } from '../../src/sizing/index.js';
 import { readState } from '../../src/stack/index.js';
 import { SEARCH_COMMON_WORD, type LoadPool, type ScenarioContext } from '../../src/scenario/index.js';
 import { runStep } from '../capacity/steps.js';
-import { chunk, clientsFor, userIds } from '../common.js';
+import { chunk, clientsFor, ringPairs, userIds } from '../common.js';
 import { cpuNow, cpuOver, duBytes, processesOf, rssNow, sumOf, type Names } from './probe.js';
 import { drive, kneeOf } from './read-path.js';
 
@@ -12,10 +13,40 @@ export const add = (s: Samples, k: string, v: number) => {
   if (Number.isFinite(v)) (s[k] ??= []).push(v);
 };
 
-/** Idle burn of each process (µs of CPU per µs of wall time), subtracted from every window. */
-export async function idleRates(ctx: ScenarioContext, n: Names, sec: number): Promise<Map<string, number>> {
-  const { us, wallUs } = await cpuOver(n, () => ctx.sleep(sec * 1000));
-  return new Map([...us].map(([k, v]) => [k, v / wallUs]));
+/**
+ * Idle burn of each process (µs of CPU per µs of wall time) over `windows` windows of `sec`,
+ * subtracted from every window after. With samples, each window adds `idle.<kind>`: µs per
+ * second of one process of the kind (the mean of the kind's processes), the model's baseline.
+ */
+export async function idleRates(ctx: Pick<ScenarioContext, 'sleep'>, n: Names, sec: number, s?: Samples, windows = 1): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  let wall = 0;
+  for (let i = 0; i < windows; i++) {
+    const { us, wallUs } = await cpuOver(n, () => ctx.sleep(sec * 1000));
+    wall += wallUs;
+    for (const [k, v] of us) total.set(k, (total.get(k) ?? 0) + v);
+    if (s) {
+      for (const kind of PROCESS_KINDS) {
+        const of = [...us].filter(([k]) => kindOf(k) === kind);
+        if (of.length > 0) add(s, `idle.${kind}`, of.reduce((a, [, v]) => a + v, 0) / of.length / (wallUs / 1e6));
+      }
+    }
+  }
+  return new Map([...total].map(([k, v]) => [k, v / wall]));
+}
+
+/** CPU by process kind (gateway-1 + gateway-2 → gateway). */
+const kindSums = (busy: Map<string, number>) => {
+  const m = new Map<string, number>();
+  for (const [k, v] of busy) m.set(kindOf(k), (m.get(kindOf(k)) ?? 0) + v);
+  return m;
+};
+
+/** One row of a per-kind fit: the counted columns and every kind's CPU (0 for a kind not running, so the rows stay aligned). */
+function addRow(s: Samples, prefix: string, columns: Record<string, number>, busy: Map<string, number>) {
+  const byKind = kindSums(busy);
+  for (const [c, v] of Object.entries(columns)) (s[`${prefix}.${c}`] ??= []).push(Number.isFinite(v) ? v : 0);
+  for (const kind of PROCESS_KINDS) (s[`${prefix}.${kind}`] ??= []).push(byKind.get(kind) ?? 0);
 }
 
 const aboveIdle = (us: Map<string, number>, wallUs: number, idle: Map<string, number>) => new Map([...us].map(([k, v]) => [k, Math.max(0, v - (idle.get(k) ?? 0) * wallUs)]));
@@ -39,12 +70,22 @@ export async function counters(ctx: ScenarioContext): Promise<Counters> {
 }
 const diff = (a: Counters, b: Counters) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k as keyof Counters] - a[k as keyof Counters]])) as unknown as Counters;
 
-/** Clients in groups of `size` (2: direct pairs, which are friends), connected; the connect is measured as handshakes. */
-export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: string; clients: number; size: number; workers: number; idle: Map<string, number>; autoRead?: boolean; heldSec?: number; heldClients?: number }) {
+/**
+ * Clients in groups of `size` (2: direct pairs, which are friends), or with `friends` each (a
+ * ring of direct pairs), connected; the set-up and the connect are rows of the per-kind fits.
+ */
+export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: string; clients: number; size: number; friends?: number; workers: number; idle: Map<string, number>; autoRead?: boolean; heldSec?: number; heldClients?: number }) {
   const users = userIds(`${ctx.prefix}${o.tag}`, Math.ceil(o.clients / o.size) * o.size);
-  const groups = await ctx.createConversations(chunk(users, o.size));
-  const pool = await ctx.startClients(clientsFor(users, groups), { workers: o.workers, recordHistory: false, autoRead: o.autoRead ?? false, searchBodies: true });
   const n = processesOf(ctx.stateDir);
+  // the conversations' set-up (rows and members in Cassandra and Redis): a row of the per-conversation, per-member fit
+  const lists = o.friends ? ringPairs(users, o.friends) : chunk(users, o.size);
+  let groups: Awaited<ReturnType<ScenarioContext['createConversations']>> = [];
+  const setup = await cpuOver(n, async () => {
+    groups = await ctx.createConversations(lists);
+    await ctx.sleep(1000);
+  });
+  addRow(s, 'setup', { conversations: lists.length, members: lists.reduce((a, l) => a + l.length, 0) }, aboveIdle(setup.us, setup.wallUs, o.idle));
+  const pool = await ctx.startClients(clientsFor(users, groups), { workers: o.workers, recordHistory: false, autoRead: o.autoRead ?? false, searchBodies: true });
   const c0 = await counters(ctx);
   const rss0 = rssNow(n);
   ctx.phase(`connect ${users.length} clients (${o.tag})`);
@@ -55,12 +96,13 @@ export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: stri
   const busy = aboveIdle(us, wallUs, o.idle);
   const c1 = await counters(ctx);
   add(s, 'gatewayUsPerHandshake', sumOf(busy, 'gateway') / users.length);
-  if (c1.presence - c0.presence > 20) add(s, 'presenceUsPerNotification', (busy.get('presence') ?? 0) / (c1.presence - c0.presence));
+  // per connect and per presence notification, fitted over every connect and flap window (a connect burst alone mixes the two)
+  addRow(s, 'conn', { connects: users.length, flaps: 0, syncs: 0, notifications: c1.presence - c0.presence }, busy);
   // held, nothing sent: what connected clients cost by the second; the windows after count their work above this
-  // the connect burst's aftermath (presence fan-out, syncs, a collection) first, then the held window
-  await ctx.sleep(2000);
-  ctx.phase(`${users.length} clients held, nothing sent (${o.heldSec ?? 3} s)`);
-  const held = await cpuOver(n, () => ctx.sleep((o.heldSec ?? 3) * 1000));
+  // the connect burst's aftermath (presence fan-out, a collection) first, then the held window, steady
+  await ctx.sleep(3000);
+  ctx.phase(`${users.length} clients held, nothing sent (${o.heldSec ?? 6} s)`);
+  const held = await cpuOver(n, () => ctx.sleep((o.heldSec ?? 6) * 1000));
   const heldBusy = aboveIdle(held.us, held.wallUs, o.idle);
   if (o.heldClients) {
     const perClientSec = (prefix: string) => sumOf(heldBusy, prefix) / (o.heldClients! * (held.wallUs / 1e6));
@@ -70,6 +112,28 @@ export async function groupPool(ctx: ScenarioContext, s: Samples, o: { tag: stri
   }
   const baseline = new Map([...o.idle].map(([k, v]) => [k, v + (heldBusy.get(k) ?? 0) / held.wallUs]));
   return { pool, users, groups, rss0, n, baseline };
+}
+
+/**
+ * Status flaps in steady state: `waves` times, a share of the clients drop and come back (each
+ * reconnect syncs its conversations, each status change tells the friends online). Each wave
+ * is a row of the per-connect, per-sync, per-notification fit.
+ */
+export async function flapWindows(ctx: ScenarioContext, s: Samples, pool: LoadPool, users: string[], o: { waves: number; share: number; conversationsPerUser: number; idle: Map<string, number> }) {
+  const n = processesOf(ctx.stateDir);
+  for (let w = 0; w < o.waves; w++) {
+    const wave = users.filter((_, i) => (i + w) % Math.round(1 / o.share) === 0);
+    ctx.phase(`flap ${w + 1}/${o.waves}: ${wave.length} clients drop and reconnect`);
+    const c0 = await counters(ctx);
+    const { us, wallUs } = await cpuOver(n, async () => {
+      await pool.toUsers(wave, (u) => ({ type: 'disconnect', users: u }));
+      await ctx.sleep(1000);
+      await pool.toUsers(wave, (u) => ({ type: 'reconnect', users: u }));
+      await ctx.sleep(2500);
+    });
+    const c = diff(c0, await counters(ctx));
+    addRow(s, 'conn', { connects: 0, flaps: wave.length, syncs: wave.length * o.conversationsPerUser, notifications: c.presence }, aboveIdle(us, wallUs, o.idle));
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { calibrateScenario } from '../../scenarios/index.js';
 import { ChatlabError, ErrorCodes } from '../core/index.js';
 import { runScenario, type EngineEvents } from '../scenario/index.js';
-import { decodeSamples, deriveCalibration, FIGURES, fmt, type Calibration, type FigureName } from '../sizing/index.js';
+import { decodeSamples, deriveCalibration, FIGURES, fmt, PER_KIND, type Calibration, type FigureName, type PerKindName } from '../sizing/index.js';
 import { readState } from '../stack/index.js';
 import { hint, stateDirFrom, type GlobalOptions } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
@@ -31,7 +31,7 @@ const loadAverage = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
-    .description('measure the unit costs `chatlab size` multiplies (CPU per frame, send, handshake, publish, message stored and indexed, read; memory per connection; bytes per message; knees; USL) on the running stack, ~5 minutes')
+    .description('measure the unit costs `chatlab size` multiplies (CPU per frame, send, handshake, publish, message stored and indexed, read; memory per connection; bytes per message; knees; USL; idle baselines, set-up, connect, reconnect and sync costs per process kind) on the running stack, ~9 minutes')
     .option('--out <file>', 'where to write calibration.json (a calibration.md report goes beside it)', 'calibration.json')
     .option('--quick', 'shorter windows and no 10,000-connection step: a smoke run, not a measurement')
     .option('--json', 'print {"file": <path>, "figures": …} on stdout')
@@ -51,7 +51,7 @@ export function registerCalibrate(program: Command): void {
         const events = new EventEmitter<EngineEvents>();
         const progress = attachRunProgress(events, 'calibrate', stateDir);
         const quick = raw['quick'] === true;
-        const sets: Record<string, string[]> = { routing: ['group', 'inbox'], ...(quick ? { windowSec: ['2'], repeats: ['2'], idleConnections: ['1000'], kneeSteps: ['2'] } : {}) };
+        const sets: Record<string, string[]> = { routing: ['group', 'inbox'], ...(quick ? { windowSec: ['2'], repeats: ['2'], idleConnections: ['1000'], kneeSteps: ['2'], idleWindows: ['1'], flapWaves: ['2'] } : {}) };
         const started = Date.now();
         let result;
         try {
@@ -93,8 +93,14 @@ export function registerCalibrate(program: Command): void {
 const spread = (f: { value: number; min: number; max: number; n: number }) => (f.n > 1 ? `${fmtFig(f.min)}–${fmtFig(f.max)} (n=${f.n})` : `n=${f.n}`);
 const fmtFig = (v: number) => (v >= 1e4 ? fmt(v) : v >= 10 ? v.toFixed(0) : v.toPrecision(3));
 
+/** Every figure as [name, median, range, what]: the unit costs, then the per-kind ones (`baselineUsPerSec.kafka`, …). */
+function figureRows(c: Calibration): string[][] {
+  const perKind = (Object.keys(PER_KIND) as PerKindName[]).flatMap((k) => Object.entries(c[k] ?? {}).map(([kind, f]) => [`${k}.${kind}`, fmtFig(f.value), spread(f), `${kind}: ${PER_KIND[k]}`]));
+  return [...(Object.keys(FIGURES) as FigureName[]).map((k) => [k, fmtFig(c.figures[k].value), spread(c.figures[k]), FIGURES[k]]), ...perKind];
+}
+
 export function calibrationLines(c: Calibration): string[] {
-  const rows = (Object.keys(FIGURES) as FigureName[]).map((k) => [k, fmtFig(c.figures[k].value), spread(c.figures[k]), FIGURES[k]]);
+  const rows = figureRows(c);
   return [
     `machine: ${c.machine.cores} × ${c.machine.cpuModel} @ ${c.machine.clockMHz} MHz, ${c.machine.memoryGiB} GiB; load average ${c.machine.loadAverage?.join(' ') ?? '?'}`,
     ...formatTable(['figure', 'median', 'range', 'what'], rows, (i) => i === 1),
@@ -104,7 +110,7 @@ export function calibrationLines(c: Calibration): string[] {
 }
 
 function calibrationMarkdown(c: Calibration): string {
-  const rows = (Object.keys(FIGURES) as FigureName[]).map((k) => `| ${k} | ${fmtFig(c.figures[k].value)} | ${spread(c.figures[k])} | ${FIGURES[k]} |`);
+  const rows = figureRows(c).map((r) => `| ${r.join(' | ')} |`);
   return [
     `# chatlab calibration — ${c.measuredAt}`,
     '',

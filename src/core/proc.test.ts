@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_TICKS_PER_SEC, parseMachineBusyTicks, parseProcStat, readMachineBusyUs, readOpenFilesLimit, readProcessCpuUs, readRssBytes } from './proc.js';
+import { CLOCK_TICKS_PER_SEC, cpuDeltaUs, parseMachineBusyTicks, parseProcStat, readMachineBusyUs, readOpenFilesLimit, readProcessCpu, readProcessCpuUs, readRssBytes } from './proc.js';
 
 function getconfClkTck(): number | null {
   try {
@@ -34,5 +34,17 @@ describe('/proc reader', () => {
     expect(readOpenFilesLimit(process.pid)).toBeGreaterThan(0);
     expect(readMachineBusyUs()).toBeGreaterThan(0);
     expect(readProcessCpuUs(2 ** 30)).toBeNull();
+    const r = readProcessCpu(process.pid)!;
+    // the thread sum and the tick count describe the same time, within the ticks' truncation
+    expect(Math.abs(r.schedUs! - r.statUs)).toBeLessThan(r.statUs * 0.2 + 50_000);
+  });
+
+  it('takes the exact thread sum over a window unless a thread exited and took its time out of it', () => {
+    const a = { statUs: 1_000_000, schedUs: 1_003_000 };
+    // 3 ms of work: stat moved one tick, the thread sum says 3.2 ms
+    expect(cpuDeltaUs(a, { statUs: 1_010_000, schedUs: 1_006_200 })).toBeCloseTo(3200, 6);
+    // a thread that used 200 ms exited: the sum fell behind stat by far more than the ticks' truncation
+    expect(cpuDeltaUs(a, { statUs: 1_300_000, schedUs: 1_103_000 })).toBe(300_000);
+    expect(cpuDeltaUs({ statUs: 0, schedUs: null }, { statUs: 20_000, schedUs: 5 })).toBe(20_000);
   });
 });

@@ -43,6 +43,47 @@ export function readProcessCpuUs(pid: number, procRoot = '/proc'): number | null
   }
 }
 
+/**
+ * A process's CPU read two ways: utime + stime from stat (whole ticks, 10 ms each, and it keeps
+ * the time of threads that have exited), and the sum of its live threads' run time from
+ * /proc/<pid>/task/<tid>/schedstat (exact to the ns, but a thread that exits takes its time
+ * with it). A short window needs the second: Redis does a few ms of work a second.
+ */
+export interface CpuReading {
+  statUs: number;
+  schedUs: number | null;
+}
+
+export function readProcessCpu(pid: number, procRoot = '/proc'): CpuReading | null {
+  const statUs = readProcessCpuUs(pid, procRoot);
+  if (statUs === null) return null;
+  let schedNs = 0;
+  try {
+    for (const tid of fs.readdirSync(`${procRoot}/${pid}/task`)) {
+      try {
+        schedNs += Number(fs.readFileSync(`${procRoot}/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+      } catch {
+        // the thread exited between the listing and the read
+      }
+    }
+  } catch {
+    return { statUs, schedUs: null };
+  }
+  return { statUs, schedUs: Number.isFinite(schedNs) ? schedNs / 1000 : null };
+}
+
+/**
+ * CPU used between two readings, µs: the exact thread sum when it agrees with the tick count
+ * within the ticks' truncation (under one tick at each end for each of utime and stime), the
+ * tick count otherwise (a thread exited in the window and took its time out of the sum).
+ */
+export function cpuDeltaUs(a: CpuReading, b: CpuReading): number {
+  const coarse = b.statUs - a.statUs;
+  if (a.schedUs === null || b.schedUs === null) return Math.max(0, coarse);
+  const fine = b.schedUs - a.schedUs;
+  return Math.abs(fine - coarse) <= ticksToUs(4) ? Math.max(0, fine) : Math.max(0, coarse);
+}
+
 export function ticksToUs(ticks: number): number {
   return (ticks * 1e6) / CLOCK_TICKS_PER_SEC;
 }

@@ -203,8 +203,8 @@ export function billOfMaterials(w: Workload, c: Calibration): BillOfMaterials {
 
 function redis(w: Workload, c: Calibration, d: Demand): Component {
   const publishBusy = cores(fig(c, 'redisUsPerPublish') * d.redisPublishesPerSec);
-  // what connected clients cost by the second (presence keys) lands on the nodes like deliveries do
-  const deliveryBusy = cores(fig(c, 'redisUsPerDelivery') * d.redisDeliveriesPerSec + fig(c, 'redisUsPerClientSecond') * d.online);
+  // what connected clients cost by the second (presence keys) and each send's stream append land on the nodes like deliveries do
+  const deliveryBusy = cores(fig(c, 'redisUsPerDelivery') * d.redisDeliveriesPerSec + fig(c, 'redisUsPerSend') * d.messagesPerSec + fig(c, 'redisUsPerClientSecond') * d.online);
   const memGiB = (d.online * fig(c, 'redisBytesPerSubscription')) / GiB;
   const byMem = Math.ceil(memGiB / (w.nodeMemoryGiB * 0.5));
   const detail = `${fmt(d.redisPublishesPerSec)} publishes/s, ${fmt(d.redisDeliveriesPerSec)} deliveries/s; a node busy at most ${Math.round(w.redisBusyCap * 100)}% of its one thread`;

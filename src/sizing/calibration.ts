@@ -18,6 +18,7 @@ export const FIGURES = {
   gatewayUsPerClientSecond: 'gateway CPU per connected client per second, nothing sent (heartbeats, timers, presence refresh)',
   redisUsPerClientSecond: 'Redis CPU per connected client per second, nothing sent (presence keys)',
   presenceUsPerClientSecond: 'presence server CPU per connected client per second, nothing sent (sweeps, refreshes)',
+  redisUsPerSend: 'Redis CPU per accepted send besides its publishes (recent-stream append, keys)',
   redisUsPerPublish: 'Redis CPU per PUBLISH command',
   redisUsPerDelivery: 'Redis CPU per message written to a subscribed gateway',
   redisBytesPerSubscription: 'Redis memory per channel subscription',
@@ -44,13 +45,40 @@ export const FIGURES = {
 } as const;
 export type FigureName = keyof typeof FIGURES;
 
+/** Figures added after the first calibration files were written. */
+const ADDED_FIGURES: readonly FigureName[] = ['redisUsPerSend'];
+
+/**
+ * Process kinds the per-kind figures are keyed by: a process's name without its instance
+ * number (gateway-2 → gateway). The JVMs (kafka, cassandra, search) and every Node service.
+ */
+export const PROCESS_KINDS = ['gateway', 'redis', 'kafka', 'cassandra', 'search', 'persist-worker', 'indexer', 'receipts-worker', 'presence'] as const;
+export const kindOf = (name: string) => name.replace(/-\d+$/, '');
+
+/**
+ * Figures measured for every process kind (keys of PROCESS_KINDS; a kind not measured is
+ * absent and counts 0). CPU in µs.
+ */
+const perKind = z.record(z.string(), figureSchema).default({});
+export const PER_KIND = {
+  baselineUsPerSec: 'CPU per second of wall time of one process of the kind with nothing to do (GC, timers, flushes, refreshes)',
+  perConversationUs: 'CPU per conversation created (all processes of the kind)',
+  perMemberUs: 'CPU per member of a conversation created',
+  perHandshakeUs: 'CPU per first connect of a client: handshake, subscriptions, presence event',
+  perFlapUs: 'CPU per drop and reconnect of a client (both status changes), its syncs apart',
+  perSyncUs: 'CPU per conversation a reconnecting client syncs',
+} as const;
+export type PerKindName = keyof typeof PER_KIND;
+
 export const calibrationSchema = z.object({
   schema: z.literal(1),
   measuredAt: z.string(),
   machine: z.object({ cpuModel: z.string(), cores: z.number().int().min(1), clockMHz: z.number().min(0), memoryGiB: z.number().min(0), loadAverage: z.array(z.number()).optional() }),
   versions: z.record(z.string(), z.string()),
-  figures: z.object(Object.fromEntries(Object.keys(FIGURES).map((k) => [k, figureSchema])) as Record<FigureName, typeof figureSchema>),
+  /** A figure a file written before it existed lacks reads as 0, not measured (ADDED_FIGURES). */
+  figures: z.object(Object.fromEntries(Object.keys(FIGURES).map((k) => [k, ADDED_FIGURES.includes(k as FigureName) ? figureSchema.default({ value: 0, min: 0, max: 0, n: 1 }) : figureSchema])) as Record<FigureName, typeof figureSchema>),
   /** Throughput of 1, 2, 3 gateway processes on this machine, and the Universal Scalability Law fitted to it. */
+  ...(Object.fromEntries(Object.keys(PER_KIND).map((k) => [k, perKind])) as Record<PerKindName, typeof perKind>),
   usl: z.object({ points: z.array(z.object({ n: z.number().int().min(1), throughput: z.number().min(0) })), sigma: z.number(), kappa: z.number(), lambda: z.number() }),
   notes: z.array(z.string()).default([]),
   /** Every sample of every step, by variant, so a figure can be audited or re-derived. */
@@ -60,6 +88,9 @@ export type Calibration = z.infer<typeof calibrationSchema>;
 
 /** The median of a figure: what the model uses. */
 export const fig = (c: Calibration, name: FigureName): number => c.figures[name].value;
+
+/** The median of a per-kind figure; 0 for a kind the calibration did not measure (an older file has none). */
+export const kindFig = (c: Calibration, name: PerKindName, kind: string): number => c[name]?.[kind]?.value ?? 0;
 
 /** A figure from repeated samples: median, range, count. */
 export function figureOf(samples: number[]): Figure {

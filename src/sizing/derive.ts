@@ -1,4 +1,4 @@
-import { figureOf, FIGURES, type Calibration, type Figure, type FigureName } from './calibration.js';
+import { figureOf, FIGURES, PER_KIND, PROCESS_KINDS, type Calibration, type Figure, type FigureName, type PerKindName } from './calibration.js';
 import { gatewaysReached } from './demand.js';
 import { fitUsl } from './usl.js';
 
@@ -23,6 +23,68 @@ export function solve2(a1: number, b1: number, c1: number, a2: number, b2: numbe
 }
 
 const at = (s: VariantSamples, k: string, i: number): number => s[k]?.[i] ?? NaN;
+
+/**
+ * Least squares: the x minimizing |A·x − y|² (normal equations, Gauss–Jordan with pivoting).
+ * A column that is 0 in every row is left out and gets 0 (nothing measured it); null when the
+ * other columns are dependent or there are fewer rows than unknowns.
+ */
+export function leastSquares(rows: number[][], ys: number[]): number[] | null {
+  const width = rows[0]?.length ?? 0;
+  const used = Array.from({ length: width }, (_, j) => j).filter((j) => rows.some((r) => r[j] !== 0));
+  if (used.length === 0 || rows.length < used.length) return null;
+  const k = used.length;
+  const m = used.map((i) => [...used.map((j) => rows.reduce((s, r) => s + r[i]! * r[j]!, 0)), rows.reduce((s, r, n) => s + r[i]! * ys[n]!, 0)]);
+  const scale = Math.max(...m.map((r, i) => Math.abs(r[i]!)));
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    if (Math.abs(m[p]![c]!) <= 1e-9 * scale) return null;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let j = c; j <= k; j++) m[r]![j]! -= f * m[c]![j]!;
+    }
+  }
+  const x = new Array<number>(width).fill(0);
+  used.forEach((j, i) => (x[j] = m[i]![k]! / m[i]![i]!));
+  return x;
+}
+
+/** Rows of `prefix.<column>` samples and each kind's `prefix.<kind>` CPU, from several variants. */
+function rowsOf(variants: VariantSamples[], prefix: string, columns: string[], kind: string): { rows: number[][]; ys: number[] } {
+  const rows: number[][] = [];
+  const ys: number[] = [];
+  for (const v of variants) {
+    for (let i = 0; i < (v[`${prefix}.${kind}`]?.length ?? 0); i++) {
+      const row = columns.map((c) => at(v, `${prefix}.${c}`, i));
+      const y = at(v, `${prefix}.${kind}`, i);
+      if ([...row, y].every(Number.isFinite)) {
+        rows.push(row);
+        ys.push(y);
+      }
+    }
+  }
+  return { rows, ys };
+}
+
+/**
+ * Each kind's CPU of a set of windows as a sum of costs per counted thing (columns): the fit
+ * over every variant's windows is the figure, the fits of each variant alone its range.
+ */
+export function perKindCosts(variants: VariantSamples[], prefix: string, columns: string[]): Record<string, Figure[]> {
+  const out: Record<string, Figure[]> = {};
+  for (const kind of PROCESS_KINDS) {
+    const all = rowsOf(variants, prefix, columns, kind);
+    const x = leastSquares(all.rows, all.ys);
+    if (!x) continue;
+    const each = variants.map((v) => rowsOf([v], prefix, columns, kind)).map((r) => leastSquares(r.rows, r.ys)).filter((e): e is number[] => e !== null);
+    out[kind] = x.map((value, j) => fitted(Math.max(0, value), each.map((e) => Math.max(0, e[j]!))));
+    for (const f of out[kind]!) f.n = all.rows.length;
+  }
+  return out;
+}
 
 /**
  * Gateway CPU of the fan-out windows (groups: many frames per send) and the direct windows (one
@@ -51,32 +113,77 @@ export function frameAndSendCosts(v: VariantSamples): { perFrame: number[]; perS
 }
 
 /** The least-squares value with the paired solves' range as its spread. */
-function fitted(value: number | undefined, pairs: number[]): Figure {
+export function fitted(value: number | undefined, pairs: number[]): Figure {
   const f = figureOf(pairs);
   if (value === undefined) return f;
   return { value, min: Math.min(f.min, value), max: Math.max(f.max, value), n: f.n };
 }
 
 /**
- * Redis CPU = p·publishes + d·deliveries; the inbox windows deliver once per frame, the group
- * windows once per gateway holding a member; a window of each gives p and d.
+ * Redis CPU = s·sends + p·publishes + d·deliveries: a send also appends to the conversation's
+ * recent stream and sets its keys, whatever the routing. The inbox windows deliver once per
+ * frame, the group windows once per gateway holding a member; the fan-out (groups) and direct
+ * windows of both routings give s, p and d (least squares over every window; each repeat's
+ * windows alone for the range). Without direct windows, a fan-out window of each routing gives
+ * p and d with s = 0.
  */
-export function redisCosts(inbox: VariantSamples, group: VariantSamples, groupSize: number, gateways: number): { perPublish: number[]; perDelivery: number[]; framesPerGatewayMessage: number[] } {
+export function redisCosts(inbox: VariantSamples, group: VariantSamples, groupSize: number, gateways: number): { perSend: number[]; perPublish: number[]; perDelivery: number[]; framesPerGatewayMessage: number[]; fit: number[] | null } {
   const n = Math.min(inbox['fan.redisUs']?.length ?? 0, group['fan.redisUs']?.length ?? 0);
+  const perSend: number[] = [];
   const perPublish: number[] = [];
   const perDelivery: number[] = [];
   const framesPerGatewayMessage: number[] = [];
   const reached = gatewaysReached(groupSize, gateways);
+  // one window: [sends, publishes, deliveries] and its Redis CPU
+  const windowRow = (v: VariantSamples, t: 'fan' | 'dir', i: number, deliveries: number) => ({ row: [at(v, `${t}.sent`, i), at(v, `${t}.publishes`, i), deliveries], y: at(v, `${t}.redisUs`, i) });
+  const rowsAt = (i: number) =>
+    [
+      windowRow(inbox, 'fan', i, at(inbox, 'fan.frames', i)),
+      windowRow(group, 'fan', i, at(group, 'fan.sent', i) * reached),
+      windowRow(inbox, 'dir', i, at(inbox, 'dir.frames', i)),
+      windowRow(group, 'dir', i, at(group, 'dir.sent', i) * gatewaysReached(2, gateways)),
+    ].filter((r) => [...r.row, r.y].every(Number.isFinite));
+  const all: Array<{ row: number[]; y: number }> = [];
   for (let i = 0; i < n; i++) {
-    const dGroup = at(group, 'fan.sent', i) * reached;
-    framesPerGatewayMessage.push(at(group, 'fan.frames', i) / dGroup);
-    const x = solve2(at(inbox, 'fan.publishes', i), at(inbox, 'fan.frames', i), at(inbox, 'fan.redisUs', i), at(group, 'fan.publishes', i), dGroup, at(group, 'fan.redisUs', i));
-    if (x) {
-      perPublish.push(Math.max(0, x[0]));
-      perDelivery.push(Math.max(0, x[1]));
+    framesPerGatewayMessage.push(at(group, 'fan.frames', i) / (at(group, 'fan.sent', i) * reached));
+    const rows = rowsAt(i);
+    all.push(...rows);
+    const x = rows.length >= 3 ? leastSquares(rows.map((r) => r.row), rows.map((r) => r.y)) : null;
+    const pd = x ? [x[1]!, x[2]!] : rows.length >= 2 ? solve2(rows[0]!.row[1]!, rows[0]!.row[2]!, rows[0]!.y, rows[1]!.row[1]!, rows[1]!.row[2]!, rows[1]!.y) : null;
+    if (pd) {
+      perSend.push(Math.max(0, x?.[0] ?? 0));
+      perPublish.push(Math.max(0, pd[0]!));
+      perDelivery.push(Math.max(0, pd[1]!));
     }
   }
-  return { perPublish, perDelivery, framesPerGatewayMessage };
+  const fit = all.length >= 3 && all.length > n * 2 ? leastSquares(all.map((r) => r.row), all.map((r) => r.y)) : null;
+  return { perSend, perPublish, perDelivery, framesPerGatewayMessage, fit: fit ? fit.map((v) => Math.max(0, v)) : null };
+}
+
+/**
+ * The per-kind figures: idle windows (µs per second, per process), conversation set-up
+ * windows (per conversation and per member), connect and flap windows (per connect, per
+ * conversation synced on a reconnect, per presence notification; the last is the presence
+ * server's figure).
+ */
+export function perKindFigures(variants: VariantSamples[]): Record<PerKindName, Record<string, Figure>> & { presenceUsPerNotification?: Figure } {
+  const baselineUsPerSec: Record<string, Figure> = {};
+  for (const kind of PROCESS_KINDS) {
+    const samples = variants.flatMap((v) => v[`idle.${kind}`] ?? []);
+    if (samples.length > 0) baselineUsPerSec[kind] = figureOf(samples);
+  }
+  const setup = perKindCosts(variants, 'setup', ['conversations', 'members']);
+  const conn = perKindCosts(variants, 'conn', ['connects', 'flaps', 'syncs', 'notifications']);
+  const pick = (m: Record<string, Figure[]>, j: number) => Object.fromEntries(Object.entries(m).map(([k, f]) => [k, f[j]!]));
+  return {
+    baselineUsPerSec,
+    perConversationUs: pick(setup, 0),
+    perMemberUs: pick(setup, 1),
+    perHandshakeUs: pick(conn, 0),
+    perFlapUs: pick(conn, 1),
+    perSyncUs: pick(conn, 2),
+    ...(conn['presence'] ? { presenceUsPerNotification: conn['presence'][3]! } : {}),
+  };
 }
 
 const dropNote = (notes: string[], figure: string) => {
@@ -104,6 +211,7 @@ export function deriveCalibration(o: DeriveInput): Calibration {
     gatewayUsPerFrameInbox: fi.perFrame,
     gatewayUsPerFrameGroup: fg.perFrame,
     gatewayUsPerSend: [...fi.perSend, ...fg.perSend],
+    redisUsPerSend: r.perSend,
     redisUsPerPublish: r.perPublish,
     redisUsPerDelivery: r.perDelivery,
     groupFramesPerGatewayMessage: r.framesPerGatewayMessage,
@@ -132,7 +240,21 @@ export function deriveCalibration(o: DeriveInput): Calibration {
   figures.gatewayUsPerFrameInbox = fitted(fi.fit?.[1], fi.perFrame);
   figures.gatewayUsPerFrameGroup = fitted(fg.fit?.[1], fg.perFrame);
   if (fi.fit && fg.fit) figures.gatewayUsPerSend = fitted((fi.fit[0] + fg.fit[0]) / 2, [...fi.perSend, ...fg.perSend]);
+  if (r.fit) {
+    figures.redisUsPerSend = fitted(r.fit[0], r.perSend);
+    figures.redisUsPerPublish = fitted(r.fit[1], r.perPublish);
+    figures.redisUsPerDelivery = fitted(r.fit[2], r.perDelivery);
+  }
+  const perKind = perKindFigures([o.group, o.inbox]);
+  if (perKind.presenceUsPerNotification) {
+    figures.presenceUsPerNotification = perKind.presenceUsPerNotification;
+    dropNote(notes, 'presenceUsPerNotification');
+    notes.push('presenceUsPerNotification: fitted with the per-connect and per-sync costs over the connect and flap windows (not the connect burst alone)');
+  }
+  if (perKind.perHandshakeUs['gateway']) figures.gatewayUsPerHandshake = perKind.perHandshakeUs['gateway'];
   const points = [1, 2, 3].flatMap((n) => (o.group[`usl.${n}`] ?? []).filter((x) => x > 0).map((throughput) => ({ n, throughput })));
   const usl = points.some((p) => p.n === 1) ? { points, ...fitUsl(points) } : { points, sigma: 0, kappa: 0, lambda: 0 };
-  return { schema: 1, measuredAt: o.measuredAt, machine: o.machine, versions: o.versions, figures, usl, notes, raw: { inbox: o.inbox, group: o.group } };
+  for (const k of Object.keys(PER_KIND) as PerKindName[]) if (Object.keys(perKind[k]).length === 0) notes.push(`${k}: not measured (0 in the model): ${PER_KIND[k]}`);
+  const byKind = Object.fromEntries((Object.keys(PER_KIND) as PerKindName[]).map((k) => [k, perKind[k]])) as Record<PerKindName, Record<string, Figure>>;
+  return { schema: 1, measuredAt: o.measuredAt, machine: o.machine, versions: o.versions, figures, ...byKind, usl, notes, raw: { inbox: o.inbox, group: o.group } };
 }
