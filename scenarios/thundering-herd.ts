@@ -5,13 +5,17 @@ import { backoffOf, backoffParams, clientsFor, ringPairs, userIds } from './comm
 import { herdFinding } from './findings/herd.js';
 import { readState } from '../src/stack/index.js';
 import { capacityWarning, clientRoom, gatewayFiles, type GatewayFiles } from './thundering-herd/open-files.js';
+import { watchDeadline } from './thundering-herd/window.js';
 
 const params = z.object({
   clients: z.coerce.number().int().min(10).max(50_000).default(400),
   /** Direct conversations per client: each is one sync request after a reconnect. */
   friends: z.coerce.number().int().min(0).max(50).default(2),
   connectPerSec: z.coerce.number().min(10).default(1000),
-  /** How long to watch the herd come back before giving up. */
+  /**
+   * How long to watch the herd come back before giving up: from the fault, or from the victim's
+   * restart when the survivors cannot hold every client (those without room cannot come back before).
+   */
   recoverSec: z.coerce.number().min(5).default(45),
   workers: z.coerce.number().int().min(1).max(16).default(2),
   /** How the gateway goes: kill -9 (a crash) or SIGTERM (graceful: its clients are told when to come back). */
@@ -41,8 +45,8 @@ export const scenario: ScenarioDefinition<Params> = {
   serviceOptions: (p) => ({ gateway: { admitHandshakesPerSec: p.admitPerSec } }),
   thresholds: ['recoveredAll == 1', 'lost == 0', 'peakConnections > 0', 'reconnected > 0'],
   finding: herdFinding,
-  paramDocs: { clients: 'simulated clients on the gateway that dies', friends: 'friends per client', connectPerSec: 'initial connect rate', recoverSec: 'how long they have to reconnect', workers: 'load worker processes', victim: 'kill (kill -9) or term (SIGTERM, graceful)', restartAfterSec: 'the victim is started again this long after the fault, as a supervisor would (0: only after the window)', admitPerSec: 'handshakes/s each gateway admits, 503 beyond (0 = no limit)', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
-  measures: { peakConnectsPerSec: 'peak connect attempts per second (100 ms windows)', peakAcceptedPerSec: 'peak accepted connects per second (100 ms windows)', peakSyncPerSec: 'peak syncs per second', recoverMs: 'time until every client is back (ms)', recoveredAll: '1 when every client came back', failedConnects: 'connect attempts that failed', reconnected: 'successful reconnects', stillOut: 'clients not back when the window ended', survivorRoom: 'clients the surviving gateways can hold under their open-files limits (measured before the fault)', survivorOpenFilesPeak: 'most files a surviving gateway had open during the window', survivorFileLimit: "the surviving gateways' open-files limit", loadWorkersPeakMB: "the load workers' peak resident memory, summed (MB)" },
+  paramDocs: { clients: 'simulated clients on the gateway that dies', friends: 'friends per client', connectPerSec: 'initial connect rate', recoverSec: 'how long they have to reconnect: from the fault, or from the restart when the survivors cannot hold everyone', workers: 'load worker processes', victim: 'kill (kill -9) or term (SIGTERM, graceful)', restartAfterSec: 'the victim is started again this long after the fault, as a supervisor would (0: only after the window)', admitPerSec: 'handshakes/s each gateway admits, 503 beyond (0 = no limit)', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
+  measures: { peakConnectsPerSec: 'peak connect attempts per second (100 ms windows)', peakAcceptedPerSec: 'peak accepted connects per second (100 ms windows)', peakSyncPerSec: 'peak syncs per second', recoverMs: 'time until every client is back (ms)', recoveredAll: '1 when every client came back', failedConnects: 'connect attempts that failed', reconnected: 'successful reconnects', stillOut: 'clients not back when the window ended', survivorRoom: 'clients the surviving gateways can hold under their open-files limits (measured before the fault)', survivorOpenFilesPeak: 'most files a surviving gateway had open during the window', survivorFileLimit: "the surviving gateways' open-files limit", loadWorkersPeakMB: "the load workers' peak resident memory, summed (MB)", restartMs: 'time until the restarted victim answered healthy (ms)' },
   better: { survivorRoom: 'higher', peakConnectsPerSec: 'lower', peakAcceptedPerSec: 'lower', peakSyncPerSec: 'lower', recoverMs: 'lower', failedConnects: 'lower', recoveredAll: 'higher' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.clients);
@@ -79,12 +83,15 @@ export const scenario: ScenarioDefinition<Params> = {
     let filesPeak: GatewayFiles | null = null;
     let lastFilesAt = 0;
     let restarted: Promise<void> | null = null;
-    while (Date.now() - t0 < p.recoverSec * 1000) {
+    const restart: { at: number | null } = { at: null };
+    const deadline = () => watchDeadline({ faultAt: t0, recoverSec: p.recoverSec, room, clients: p.clients, restartedAt: restart.at });
+    while (Date.now() < deadline()) {
       await ctx.sleep(250);
       if (!restarted && p.restartAfterSec > 0 && Date.now() - t0 >= p.restartAfterSec * 1000) {
         ctx.fault(`restart ${victim.name} (its supervisor)`);
         restarted = ctx.control.startGateway(victim.name);
-        restarted.catch(() => {}); // awaited (and reported) after the window
+        // a failure is awaited (and reported) after the window
+        restarted.then(() => void (restart.at = Date.now()), () => {});
       }
       if (Date.now() - lastFilesAt >= 1000) {
         lastFilesAt = Date.now();
@@ -103,7 +110,9 @@ export const scenario: ScenarioDefinition<Params> = {
     }
     const stillOut = Math.max(0, p.clients - (pool.latest()?.totals.connected ?? 0));
     const saturated = filesPeak && filesPeak.open >= filesPeak.limit - 1 ? `; ${filesPeak.name} reached its open-files limit (${filesPeak.open} of ${filesPeak.limit})` : filesPeak ? `; most open files on a survivor: ${filesPeak.open} of ${filesPeak.limit} (${filesPeak.name})` : '';
-    ctx.phase(recoverMs >= 0 ? `all ${p.clients} back after ${(recoverMs / 1000).toFixed(1)} s${saturated}` : `not all back after ${p.recoverSec} s: ${stillOut} still out${saturated}`);
+    const restartMs = restart.at !== null ? restart.at - t0 : -1;
+    const restartedIn = restartMs >= 0 ? `; ${victim.name} healthy again ${(restartMs / 1000).toFixed(1)} s after the fault` : '';
+    ctx.phase(recoverMs >= 0 ? `all ${p.clients} back after ${(recoverMs / 1000).toFixed(1)} s${saturated}${restartedIn}` : `not all back after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${stillOut} still out${saturated}${restartedIn}`);
     await ctx.sleep(1500);
     const after = pool.seconds.slice(killedAt);
     // per second over 100 ms windows: a 1 s bucket would hide a herd that lands in 50 ms
@@ -126,7 +135,8 @@ export const scenario: ScenarioDefinition<Params> = {
         peakConnectsPerSec: peak('connectTimes'),
         peakAcceptedPerSec: peak('acceptTimes'),
         peakSyncPerSec: peak('syncTimes'),
-        recoverMs: recoverMs >= 0 ? recoverMs : p.recoverSec * 1000,
+        ...(restartMs >= 0 ? { restartMs } : {}),
+        recoverMs: recoverMs >= 0 ? recoverMs : deadline() - t0,
         recoveredAll: recoverMs >= 0 ? 1 : 0,
         failedConnects: Math.max(0, attempts - connects),
         reconnected: connects,

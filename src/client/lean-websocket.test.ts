@@ -1,7 +1,9 @@
-import type net from 'node:net';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { LeanWebSocket, type LeanSocketEvents } from './lean-websocket.js';
+import { LeanWebSocket, upgradeAccepted, type LeanSocketEvents } from './lean-websocket.js';
 
 // The peer is `ws`'s server, as the gateways run it: the lean client must speak RFC 6455 to it.
 const servers: WebSocketServer[] = [];
@@ -136,5 +138,54 @@ describe('the lean WebSocket client against ws’s server', () => {
     const c = client(url, { headers: { authorization: 'Bearer abc' } });
     await c.open;
     expect(await auth).toBe('Bearer abc');
+  });
+
+  it('opens on an answer that arrives a byte at a time, with a first frame right behind it', async () => {
+    const srv = net.createServer((socket) => {
+      socket.once('data', (d) => {
+        const key = /sec-websocket-key: (\S+)/i.exec(d.toString())![1];
+        const accept = crypto.createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        const answer = Buffer.concat([Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`), Buffer.from([0x81, 2]), Buffer.from('hi')]);
+        let i = 0;
+        const drip = setInterval(() => (i < answer.length ? socket.write(answer.subarray(i, ++i)) : clearInterval(drip)), 1);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const c = client(`ws://127.0.0.1:${(srv.address() as net.AddressInfo).port}/v1/ws`);
+    await c.open;
+    await until(() => c.texts.length > 0);
+    expect(c.texts).toEqual(['hi']);
+    c.ws.terminate();
+    await new Promise<void>((r) => srv.close(() => r()));
+  });
+
+  it('keeps no HTTP request in flight while it waits for the answer: only the socket (a herd has thousands waiting)', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const c = client(`ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}/v1/ws`);
+    await until(() => sockets.length > 0);
+    expect(Object.keys(http.globalAgent.sockets)).toEqual([]);
+    c.ws.terminate();
+    expect(await c.closedWith).toBe(1006);
+    sockets.forEach((s) => s.destroy());
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+});
+
+describe('the answer that opens a WebSocket', () => {
+  const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+  // RFC 6455 1.3's example: that key's accept value
+  const accept = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
+  it('is 101 with Sec-WebSocket-Accept the hash of our key, whatever the header case', () => {
+    expect(upgradeAccepted(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nsec-websocket-accept: ${accept}`, key)).toBe(true);
+    expect(upgradeAccepted(`HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept:  ${accept} \r\nX: y`, key)).toBe(true);
+  });
+  it('is nothing else: another status, a wrong or missing key', () => {
+    expect(upgradeAccepted(`HTTP/1.1 503 Service Unavailable\r\nSec-WebSocket-Accept: ${accept}`, key)).toBe(false);
+    expect(upgradeAccepted(`HTTP/1.1 1010 Odd\r\nSec-WebSocket-Accept: ${accept}`, key)).toBe(false);
+    expect(upgradeAccepted('HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: AAAA', key)).toBe(false);
+    expect(upgradeAccepted('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket', key)).toBe(false);
   });
 });

@@ -10,11 +10,15 @@
  * WebSocket, a Receiver (a Writable stream with its state) and a Sender beside the socket:
  * measured on Node 20 (5,000 held connections, one process), 3.06 KB of heap per connection
  * with `ws` vs 1.62 KB with a bare upgraded socket. The gateways keep `ws`.
+ *
+ * The handshake is written and read on the TCP socket itself, not through `http.request`: a
+ * request in flight keeps a ClientRequest, an HTTP parser and an IncomingMessage beside the
+ * socket, and a herd of reconnects has thousands in flight at once (bench/README.md,
+ * "Load-worker memory").
  */
 import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
-import http from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 
 /** What a socket tells its owner; `onClose` comes once, after `onOpen` or instead of it. */
 export interface LeanSocketEvents {
@@ -50,8 +54,9 @@ const CLOSE_TIMEOUT_MS = 30_000;
 
 export class LeanWebSocket {
   private state = CONNECTING;
-  private socket: Socket | null = null;
-  private req: http.ClientRequest | null;
+  private readonly socket: Socket;
+  /** The handshake's key until the server answered it, then null. */
+  private key: string | null;
   private timer: NodeJS.Timeout | undefined;
   /** Bytes of a frame not whole yet, and how many the frame needs. */
   private partial: Buffer[] | null = null;
@@ -70,19 +75,20 @@ export class LeanWebSocket {
     o: LeanSocketOptions = {},
   ) {
     this.maxPayload = o.maxPayload ?? 64 * 2 ** 20;
+    const t = targetOf(url);
     const key = crypto.randomBytes(16).toString('base64');
-    const req = http.request(url.replace(/^ws/, 'http'), {
-      headers: { ...o.headers, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': key },
-      localAddress: o.localAddress,
-    });
-    this.req = req;
-    req[SOCKET_OF] = this;
-    req[KEY_OF] = key;
-    if (o.onSocket) req.once('socket', o.onSocket);
-    req.on('upgrade', onUpgrade);
-    req.on('response', onRefused);
-    req.on('error', onRequestError);
-    req.end();
+    this.key = key;
+    const socket = net.connect({ host: t.host, port: t.port, localAddress: o.localAddress });
+    this.socket = socket;
+    socket[SOCKET_OF] = this;
+    o.onSocket?.(socket);
+    socket.setNoDelay(true);
+    socket.on('data', onData);
+    socket.on('close', onSocketClose);
+    socket.on('error', ignore);
+    let request = `GET ${t.path} HTTP/1.1\r\nHost: ${t.hostHeader}\r\n`;
+    for (const [name, value] of Object.entries(o.headers ?? {})) request += `${name}: ${value}\r\n`;
+    socket.write(`${request}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`);
     this.timer = setTimeout(terminateSocket, o.handshakeTimeoutMs ?? 10_000, this);
   }
 
@@ -98,7 +104,7 @@ export class LeanWebSocket {
     frame.write(text, h);
     writeHeader(frame, 0x1, n, h);
     mask(frame, h, n);
-    this.socket!.write(frame);
+    this.socket.write(frame);
   }
 
   /** The closing handshake: our close frame, then the server's, then the TCP end. */
@@ -112,27 +118,28 @@ export class LeanWebSocket {
   /** Gone without a word. */
   terminate(): void {
     if (this.state === CLOSED) return;
-    if (this.state === CONNECTING) {
-      this.req?.destroy();
-      return this.finish(1006);
-    }
-    this.socket!.destroy();
+    this.socket.destroy();
+    if (this.state === CONNECTING) this.finish(1006);
   }
 
-  /** @internal the handshake answered 101 with the right accept key. */
-  attach(socket: Socket, head: Buffer): void {
+  /** The server's answer to the handshake, as its bytes come: 101 with the right accept key opens. */
+  private handshake(chunk: Buffer): void {
+    const seen = this.partial ? Buffer.concat([...this.partial, chunk]) : chunk;
+    this.partial = null;
+    const end = seen.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (seen.length > MAX_HANDSHAKE_BYTES) return this.terminate();
+      this.partial = [seen];
+      return;
+    }
+    // any answer but 101 (401, 429, 503...) fails the attempt, as `ws` reports it (1006)
+    if (!upgradeAccepted(seen.toString('latin1', 0, end), this.key!)) return this.terminate();
+    this.key = null;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.req = null;
-    this.socket = socket;
-    socket[SOCKET_OF] = this;
-    socket.setNoDelay(true);
-    socket.on('data', onData);
-    socket.on('close', onSocketClose);
-    socket.on('error', ignore);
     this.state = OPEN;
     this.events.onOpen();
-    if (head.length > 0 && this.state === OPEN) this.read(head);
+    if (seen.length > end + 4 && this.state === OPEN) this.read(seen.subarray(end + 4));
   }
 
   /** @internal */
@@ -141,7 +148,7 @@ export class LeanWebSocket {
     this.state = CLOSED;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.req = null;
+    this.key = null;
     this.partial = this.fragments = null;
     this.events.onClose(code);
   }
@@ -153,6 +160,7 @@ export class LeanWebSocket {
 
   /** @internal parses every whole frame in the bytes read so far. */
   read(chunk: Buffer): void {
+    if (this.state === CONNECTING) return this.handshake(chunk);
     if (this.state === FAILED) return;
     if (this.partial) {
       this.partial.push(chunk);
@@ -235,7 +243,7 @@ export class LeanWebSocket {
         if (payload.length > 2 && !isUtf8(payload.subarray(2))) return this.fail(1007);
         this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
         if (this.state === OPEN) this.sendClose(this.closeCode === 1005 ? 1000 : this.closeCode);
-        this.socket!.end();
+        this.socket.end();
         return;
       }
       case 0x9:
@@ -260,7 +268,7 @@ export class LeanWebSocket {
     payload.copy(frame, 6);
     writeHeader(frame, opcode, n, 6);
     mask(frame, 6, n);
-    this.socket!.write(frame);
+    this.socket.write(frame);
   }
 
   private sendClose(code: number): void {
@@ -276,46 +284,48 @@ export class LeanWebSocket {
     this.state = FAILED;
     this.closeCode = 1006;
     this.partial = this.fragments = null;
-    this.socket!.destroy();
+    this.socket.destroy();
   }
 }
 
 const SOCKET_OF = Symbol('chatlab.leanSocket');
-const KEY_OF = Symbol('chatlab.leanKey');
 declare module 'node:net' {
   interface Socket {
     [SOCKET_OF]?: LeanWebSocket;
   }
 }
-declare module 'node:http' {
-  interface ClientRequest {
-    [SOCKET_OF]?: LeanWebSocket;
-    [KEY_OF]?: string;
+
+/** An answer's head (status line and headers) longer than this is no handshake worth waiting out. */
+const MAX_HANDSHAKE_BYTES = 16_384;
+
+/** Where a ws:// URL points, parsed once per URL (a worker opens thousands to the same few). */
+interface Target {
+  host: string;
+  port: number;
+  /** Path and query, as the request line carries them. */
+  path: string;
+  hostHeader: string;
+}
+const targets = new Map<string, Target>();
+function targetOf(url: string): Target {
+  let t = targets.get(url);
+  if (t === undefined) {
+    const u = new URL(url);
+    if (u.protocol !== 'ws:' && u.protocol !== 'http:') throw new Error(`the lean WebSocket client speaks ws:// only, not ${u.protocol}`);
+    t = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: `${u.pathname}${u.search}`, hostHeader: u.host };
+    targets.set(url, t);
   }
+  return t;
+}
+
+/** RFC 6455 4.1: the answer's head is status 101 with Sec-WebSocket-Accept the hash of our key. */
+export function upgradeAccepted(head: string, key: string): boolean {
+  if (!/^HTTP\/1\.1 101(?: |$)/.test(head)) return false;
+  const accept = /\r\nsec-websocket-accept:[ \t]*([^\r\n]*?)[ \t]*(?:\r\n|$)/i.exec(head)?.[1];
+  return accept === crypto.createHash('sha1').update(`${key}${GUID}`).digest('base64');
 }
 
 // Shared listeners (an emitter calls them with itself as `this`): a held connection carries no closures.
-function onUpgrade(this: http.ClientRequest, res: http.IncomingMessage, socket: Socket, head: Buffer): void {
-  const ws = this[SOCKET_OF]!;
-  const expected = crypto.createHash('sha1').update(`${this[KEY_OF]}${GUID}`).digest('base64');
-  if (res.statusCode !== 101 || res.headers['sec-websocket-accept'] !== expected) {
-    socket.destroy();
-    return ws.finish(1006);
-  }
-  ws.attach(socket, head);
-}
-
-/** Any answer but 101 (401, 429, 503...): the attempt failed, as `ws` reports it (1006). */
-function onRefused(this: http.ClientRequest, res: http.IncomingMessage): void {
-  res.resume();
-  this.destroy();
-  this[SOCKET_OF]!.finish(1006);
-}
-
-function onRequestError(this: http.ClientRequest): void {
-  this[SOCKET_OF]!.finish(1006);
-}
-
 function onData(this: Socket, chunk: Buffer): void {
   this[SOCKET_OF]!.read(chunk);
 }

@@ -89,6 +89,8 @@ export class SimClient implements LinkOwner {
   private unacked: Map<string, Pending> = NONE;
   private gatewayIndex: number;
   private seq = 0;
+  /** Attempts of the reconnect machine so far: a round over the gateways stops when a newer one began. */
+  private rounds = 0;
   private everConnected = false;
   /** Sends refused `unavailable`, waiting for the gateway to accept again (one probe at a time). */
   private refusals: RefusalGate | undefined;
@@ -219,14 +221,25 @@ export class SimClient implements LinkOwner {
     if (this.link?.open) this.link.send(JSON.stringify({ type: 'send', clientMsgId, conversationId, body }));
   }
 
+  /**
+   * One attempt of the reconnect machine: the gateways in turn from the current one, each tried
+   * once, as a client tries every address its gateway's name resolves to before giving up. The
+   * backoff waits only once none took it: a gateway that refuses (full, shedding, gone) costs
+   * no wait while another has room.
+   */
   private open(): Promise<void> {
+    const round = ++this.rounds;
+    return new Promise((resolve, reject) => this.tryGateway(round, this.o.gateways.length, resolve, reject));
+  }
+
+  private tryGateway(round: number, left: number, resolve: () => void, reject: (err: Error) => void): void {
     const base = this.o.gateways[this.gatewayIndex % this.o.gateways.length]!;
     this.o.recorder.connectAttempt(this);
-    return new Promise((resolve, reject) => {
-      const attempt = new LinkAttempt(this, resolve, reject);
-      attempt.link = openLink(this.o.transport ?? 'ws', { base, token: this.o.token, localAddress: this.o.localAddress, meter: this.o.meter }, attempt);
-      this.link = attempt.link;
-    });
+    // a failed link moved gatewayIndex on (onLinkClose): the next try goes to the next gateway
+    const failed = (err: Error) => (left > 1 && round === this.rounds && !this.stopped ? this.tryGateway(round, left - 1, resolve, reject) : reject(err));
+    const attempt = new LinkAttempt(this, resolve, failed);
+    attempt.link = openLink(this.o.transport ?? 'ws', { base, token: this.o.token, localAddress: this.o.localAddress, meter: this.o.meter }, attempt);
+    this.link = attempt.link;
   }
 
   /** The link of the current connection attempt opened. */

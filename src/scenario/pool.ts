@@ -28,7 +28,13 @@ export interface PoolSecond {
   latency: LatencyHistogram;
 }
 
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
+/**
+ * A small young generation, and an old one that grows by 30% of what the last full GC kept
+ * rather than up to 4× (V8's factor on a machine with this much memory): a herd of reconnects
+ * is a burst of garbage, and a worker let its heap grow to three times its live size before
+ * collecting it (bench/README.md, "Load-worker memory").
+ */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=30'];
 
 const COUNT_KEYS = [
   'connected', 'waiting', 'pendingAcks', 'syncing', 'sends', 'acks', 'deliveries', 'rawDeliveries', 'connectAttempts',
@@ -75,7 +81,7 @@ export class LoadPool {
     await Promise.all(
       shares.map(async (clients, workerId) => {
         // a small young generation: the default lets each worker's RSS grow by tens of MB of
-        // short-lived garbage while it ramps (bench/load-workers.ts)
+        // short-lived garbage while it ramps (bench/load-workers.ts); see WORKER_NODE_FLAGS
         const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [...process.execArgv, ...WORKER_NODE_FLAGS] });
         child.setMaxListeners(0);
         pool.children.push(child);
