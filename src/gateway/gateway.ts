@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { ChatlabError, CloseCodes, ConcurrencyLimit, ErrorCodes, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
+import { ChatlabError, CloseCodes, ConcurrencyLimit, ErrorCodes, MetricNames, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
 import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
@@ -104,10 +104,19 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     events,
     clock,
   };
-  gauge(metrics.registry, 'chatlab_gateway_storage_reads', `history pages read from Cassandra now (at most ${STORAGE_READS_MAX}), waiting for a turn, and the peak in flight`, ['state'], (g) => {
-    g.set({ state: 'active' }, storageReads.active);
+  // active and peak are counted where the pages are read, so they show the bound holding (or not)
+  gauge(metrics.registry, MetricNames.storageReads, `history pages read from Cassandra now (at most ${STORAGE_READS_MAX}), waiting for a turn, the peak in flight, and the bound`, ['state'], (g) => {
+    const reads = ctx.messages.reads;
+    g.set({ state: 'active' }, reads.active);
     g.set({ state: 'waiting' }, storageReads.waiting);
-    g.set({ state: 'peak' }, storageReads.peak);
+    g.set({ state: 'peak' }, reads.peak);
+    g.set({ state: 'max' }, storageReads.max);
+  });
+  let pagesCounted = 0;
+  counter(metrics.registry, `${MetricNames.storageReads}_total`, 'history pages read from Cassandra', [], (c) => {
+    const total = ctx.messages.reads.total;
+    if (total > pagesCounted) c.inc(total - pagesCounted);
+    pagesCounted = total;
   });
   // the Snowflake clock guard's outcomes, read at scrape time
   gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
