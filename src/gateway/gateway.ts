@@ -182,7 +182,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   async function largeGroupsOf(userId: string): Promise<string[]> {
     const ids = await conversations.raw.conversationsOf(userId);
     const convs = await Promise.all(ids.map((id) => conversations.get(id)));
-    return convs.filter((c) => c && usesGroupChannel(options, c.members.length)).map((c) => c!.conversationId);
+    // a member still: the user's set may hold a conversation they left (a load raced the leave)
+    return convs.filter((c) => c && c.members.includes(userId) && usesGroupChannel(options, c.members.length)).map((c) => c!.conversationId);
   }
 
   /**

@@ -64,7 +64,7 @@ for i = 0, n - 1 do
   if ARGV[2] == 'joined' then
     redis.call('SADD', KEYS[2], user)
     if spans then spans = spans .. ',' .. id .. ':' else spans = id .. ':' end
-    if redis.call('SISMEMBER', KEYS[5 + i + 1], '!loaded') == 1 then redis.call('SADD', KEYS[5 + i + 1], ARGV[7]) end
+    redis.call('SADD', KEYS[5 + i + 1], ARGV[7])
   else
     redis.call('SREM', KEYS[2], user)
     if not spans then spans = '0:' end

@@ -21,6 +21,11 @@ import { createConversation, endpoints, gatewayConfig, gateways, history, socket
 const as = socketsPerTest();
 const isMsg = (conv: string) => (f: any) => f.type === 'message' && f.conversationId === conv;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 let redis: Redis;
 let cassandra: ReturnType<typeof createCassandraClient>;
@@ -153,6 +158,33 @@ describe('user conversation sets survive a Redis flush', () => {
     await redis.del(keys.userConversations(u)); // what a Redis restart without persistence does
     const after = await store.create([u, w, 'x2']);
     expect((await store.conversationsOf(u)).sort()).toEqual([before.conversationId, after.conversationId].sort());
+  });
+
+  it('a conversation created while a gateway loads the set from Cassandra is in the set it loads', async () => {
+    const keys = redisKeys(`${uniqueName('load')}:`);
+    const creator = new ConversationStore(redis, cassandra, 'chatlab', keys, inject('secret'));
+    // the loader's Cassandra read is made at once and answered when the test says (after the creation)
+    const read = deferred();
+    const answer = deferred();
+    const held = {
+      execute: async (...args: Parameters<typeof cassandra.execute>) => {
+        const rs = await cassandra.execute(...args);
+        read.resolve();
+        await answer.promise;
+        return rs;
+      },
+    };
+    const loader = new ConversationStore(redis, held as unknown as typeof cassandra, 'chatlab', keys, inject('secret'));
+    const [u, v] = users('ld', 2) as [string, string];
+    const before = await creator.create([u, v, 'x1']);
+    await redis.del(keys.userConversations(u)); // Redis restarted: the set is gone
+    const loading = loader.conversationsOf(u);
+    await read.promise; // Cassandra has answered the load, without what follows
+    const during = await creator.create([u, v, 'x2']);
+    answer.resolve();
+    const ids = [before.conversationId, during.conversationId].sort();
+    expect((await loading).sort()).toEqual(ids);
+    expect((await creator.conversationsOf(u)).sort()).toEqual(ids); // and the set as loaded holds both
   });
 });
 
