@@ -23,11 +23,13 @@ import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
 import { longPollApi } from './longpoll-api.js';
 import { createGatewayMetrics } from './metrics.js';
+import { recordUnrecorded } from './members-api.js';
 import { MembershipRouting } from './membership-routing.js';
 import { Minter } from './minting.js';
 import { sendPresenceSnapshot } from './presence-snapshot.js';
 import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
+import { RepeatLog } from './repeat-log.js';
 import { Router } from './router.js';
 import { drainAndClose, reconnectDelayMs } from './shutdown.js';
 import { upgradeProblem } from './upgrade-check.js';
@@ -35,6 +37,9 @@ import { upgradeProblem } from './upgrade-check.js';
 /** History pages read from Cassandra at once per gateway, and how many may wait behind them. */
 export const STORAGE_READS_MAX = 16;
 export const STORAGE_READS_WAITING = 2000;
+/** How often a gateway looks for member changes left unrecorded, and how old one must be (its own gateway records it within ms). */
+const UNRECORDED_SWEEP_MS = 2000;
+const UNRECORDED_AFTER_MS = 2000;
 
 export interface RunningGateway {
   port: number;
@@ -257,6 +262,15 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     longPoll.sweep(now);
   }, options.pingIntervalMs);
   liveness.unref();
+  // Member changes whose gateway died between Redis and Cassandra are recorded by the others.
+  const unrecorded = new RepeatLog(log);
+  const recorder = setInterval(() => {
+    recordUnrecorded(ctx, UNRECORDED_AFTER_MS).then(
+      (n) => n > 0 && log(`recorded ${n} member change(s) in Cassandra that the gateway making them had not`),
+      (err: unknown) => unrecorded.line(`recording member changes left unrecorded: ${errorMessage(err)}`),
+    );
+  }, UNRECORDED_SWEEP_MS);
+  recorder.unref();
 
   function refuse(socket: Duplex, status: number, text: string, headers = ''): void {
     metrics.rejectedUpgrades.inc({ status: String(status) });
@@ -270,6 +284,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     async shutdown() {
       draining = true;
       clearInterval(liveness);
+      clearInterval(recorder);
       await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[], random });
       // Sockets whose close has not completed yet are reported gone now, while Redis is up.
       await sink?.close().catch(() => {});

@@ -12,6 +12,7 @@ import {
   publishMemberChange,
   publishMessage,
   readHistory,
+  readMembershipChanges,
   readRecentAfter,
   redisKeys,
   workerLeaseKey,
@@ -144,6 +145,28 @@ describe('a Redis restart while members change: a reload from Cassandra never ov
     expect(await redis.scard(keys.members('g_big'))).toBe(10_000);
     expect(await redis.hlen(keys.spans('g_big'))).toBe(10_000);
     expect(await redis.hget(keys.meta('g_big'), 'size')).toBe('10000');
+  });
+});
+
+describe('a member change Redis took whose gateway died before Cassandra recorded it', () => {
+  it('is recorded by the running gateways', async () => {
+    const [g1] = gateways() as [string];
+    const [a, b, c, d] = users('unrec', 4) as [string, string, string, string];
+    const conv = (await createConversation(g1, a, [a, b, c, d])).body.conversationId as string;
+    const keys = redisKeys('');
+    // what a gateway killed right after the script leaves behind: Redis has the leave, Cassandra does not
+    const id = snowflakeFromTime(Date.now());
+    const leave = { op: 'member' as const, conversationId: conv, change: 'left' as const, userIds: [d], ids: [id], from: '0', to: id, sizeBefore: 4, sizeAfter: 3 };
+    expect(await publishMemberChange(redis, keys, { control: leave, channels: [], alsoUserInbox: false })).toEqual({ outcome: 'applied' });
+    let recorded: Awaited<ReturnType<typeof readMembershipChanges>> = [];
+    for (let i = 0; i < 40 && recorded.length === 0; i++) {
+      await sleep(250);
+      recorded = await readMembershipChanges(cassandra, 'chatlab', conv);
+    }
+    expect(recorded).toEqual([{ userId: d, change: 'left', messageId: id }]);
+    const row = (await cassandra.execute('SELECT members FROM chatlab.conversations WHERE conversation_id = ?', [conv])).first();
+    expect([...(row?.['members'] as string[])].sort()).toEqual([a, b, c].sort());
+    expect(await redis.hexists(keys.unrecordedChanges, `${conv} ${id}`)).toBe(0);
   });
 });
 
