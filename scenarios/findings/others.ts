@@ -46,7 +46,7 @@ function storageSentence(vs: RunResult['variants'], label: (v: RunResult['varian
   const parts = measured.map((v) => {
     const synced = v.measures['inSyncMs'] ?? -1;
     const sync = synced < 0 ? 'not every client was back in sync by the end' : `every client was in sync ${stated(v, 'inSyncMs', 'ms')} after the fault struck`;
-    return `${label(v)}: Cassandra history reads peaked at ${stated(v, 'peakStorageReadsPerSec')} pages/s with at most ${stated(v, 'peakStorageReadsInFlight')} at once on one gateway, and ${sync}`;
+    return `${measured.length > 1 ? `${label(v)}: ` : ''}Cassandra history reads peaked at ${stated(v, 'peakStorageReadsPerSec')} pages/s with at most ${stated(v, 'peakStorageReadsInFlight')} at once on one gateway, and ${sync}`;
   });
   return `${parts.join('; ')} (bound: ${bound} pages at once per gateway). `;
 }

@@ -48,7 +48,7 @@ export function syncedAfterMs(seconds: readonly Pick<PoolSecond, 'at' | 'totals'
   const out = after.findIndex((s) => !inSync(s));
   if (out < 0) return 0;
   const back = after.slice(out).find(inSync);
-  return back ? back.at - fromMs : -1;
+  return back ? Math.round(back.at - fromMs) : -1;
 }
 
 /** Scrapes every gateway's history reads about once a second until stopped. */
