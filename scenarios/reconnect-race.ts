@@ -3,6 +3,7 @@ import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { backoffOf, backoffParams, chunk, clientsFor, userIds } from './common.js';
 import { faultParams, faults, inject } from './faults.js';
 import { reconnectRaceFinding } from './findings/others.js';
+import { StorageReadsSampler, syncedAfterMs } from './reconnect-race/storage.js';
 
 const params = z.object({
   clients: z.coerce.number().int().min(4).max(20_000).default(24),
@@ -36,8 +37,18 @@ export const scenario: ScenarioDefinition<Params> = {
   paramDocs: { clients: 'simulated clients', groupSize: 'members per conversation', model: 'open: sends follow ratePerSec; closed: each client waits for its ack, then thinkMs', ratePerSec: 'messages per second in total (open model)', thinkMs: 'pause after each ack (closed model)', durationSec: 'how long messages flow', flapFraction: 'fraction of connected clients dropped every flap period', flapEveryMs: 'flap period', fault: 'what goes wrong half-way (and is repaired)', skewMs: 'clock-skew: ms one gateway\'s clock is stepped (negative: back)', workers: 'load worker processes', backoff: 'reconnect backoff policy', backoffMinMs: 'first backoff step (ms)', backoffMaxMs: 'backoff cap (ms)' },
   choiceDocs: { fault: faults.docs('chat') },
   cannotRun: (p, stack) => faults.unmet(p.fault, stack),
-  measures: { reconnects: 'client reconnects during the run', duplicatesRaw: 'duplicate frames that reached sockets (repaired by the client)', reordered: 'deliveries out of order', refusals: 'error frames the clients got (e.g. sends refused `unavailable` while ids cannot be minted in order; sent again)' },
-  better: { reconnects: 'lower' },
+  measures: {
+    reconnects: 'client reconnects during the run',
+    duplicatesRaw: 'duplicate frames that reached sockets (repaired by the client)',
+    reordered: 'deliveries out of order',
+    refusals: 'error frames the clients got (e.g. sends refused `unavailable` while ids cannot be minted in order; sent again)',
+    inSyncMs: 'the fault struck (restart-redis: Redis is back) → every client connected again with no sync in flight (ms, to the second; -1: not all by the end)',
+    peakStorageReadsPerSec: 'history pages read from Cassandra per second at the peak, all gateways (scraped each second)',
+    peakStorageReadsInFlight: 'most history pages in flight at Cassandra at once on one gateway (since it started)',
+    storageReadBound: "the gateways' bound on history pages in flight at once",
+    peakStorageReadsWaiting: 'most history reads seen waiting for a turn on one gateway (scraped each second)',
+  },
+  better: { reconnects: 'lower', inSyncMs: 'lower' },
   async run(ctx, p) {
     const users = userIds(ctx.prefix, p.clients);
     const groups = chunk(users, p.groupSize);
@@ -54,16 +65,31 @@ export const scenario: ScenarioDefinition<Params> = {
     else await pool.all({ type: 'closed', thinkMs: p.thinkMs });
     await pool.all({ type: 'flap', fraction: p.flapFraction, everyMs: p.flapEveryMs, untilMs: p.durationSec * 1000 });
     const half = (p.durationSec * 1000) / 2;
-    await ctx.sleep(half);
-    const repair = await inject(ctx, p.fault, () => pool.all({ type: 'drop', fraction: 0.5 }), p.skewMs);
-    await ctx.sleep(half);
-    await repair();
-    ctx.phase('quiesce: stop sending, let everyone reconnect and sync');
-    await ctx.quiesce(pool);
+    const reads = new StorageReadsSampler(() => ctx.gateways);
+    reads.start();
+    let faultAt = 0;
+    try {
+      await ctx.sleep(half);
+      const repair = await inject(ctx, p.fault, () => pool.all({ type: 'drop', fraction: 0.5 }), p.skewMs);
+      faultAt = Date.now();
+      await ctx.sleep(half);
+      await repair();
+      ctx.phase('quiesce: stop sending, let everyone reconnect and sync');
+      await ctx.quiesce(pool);
+    } finally {
+      await reads.stop();
+    }
+    const storage = reads.summary();
+    const inSyncMs = syncedAfterMs(pool.seconds, p.clients, faultAt);
+    ctx.phase(`storage: peak ${storage.peakReadsPerSec} pages/s, at most ${storage.peakInFlight} in flight on one gateway (bound ${storage.bound}); every client in sync ${inSyncMs} ms after the fault struck`);
     const { checker } = await ctx.check(pool);
     const reconnects = pool.seconds.reduce((s, x) => s + x.totals.reconnects, 0);
     const refusals = pool.seconds.reduce((s, x) => s + x.totals.errors, 0);
     ctx.phase(`checked: lost ${checker.lost}, duplicates ${checker.duplicates}`);
-    return { checker, measures: { reconnects, duplicatesRaw: checker.duplicatesRaw, reordered: checker.reordered, refusals } };
+    const measures = {
+      reconnects, duplicatesRaw: checker.duplicatesRaw, reordered: checker.reordered, refusals, inSyncMs,
+      peakStorageReadsPerSec: storage.peakReadsPerSec, peakStorageReadsInFlight: storage.peakInFlight, storageReadBound: storage.bound, peakStorageReadsWaiting: storage.peakWaiting,
+    };
+    return { checker, measures };
   },
 };

@@ -33,10 +33,23 @@ export const reconnectRaceFinding: FindingHook = {
         ? `With ${load}, ${label(timed[0]!)} cost the worst send→deliver p99, ${stated(timed[0]!, 'latency.p99', 'ms')} against ${stated(timed.at(-1)!, 'latency.p99', 'ms')} for ${label(timed.at(-1)!)}`
         : `Under ${String(p['fault'])} with ${load}, send→deliver p99 was ${timed[0] ? stated(timed[0], 'latency.p99', 'ms') : 'not measured'}`;
     const rc = vs.length > 1 ? `${fmtNum(Math.min(...reconnects))}–${fmtNum(Math.max(...reconnects))}` : fmtNum(reconnects[0] ?? 0);
-    return `${head}; clients reconnected ${rc} times per variant and the client dropped ${fmtNum(dropped)} duplicate frames. ${deliverySentence(vs)}`;
+    return `${head}; clients reconnected ${rc} times per variant and the client dropped ${fmtNum(dropped)} duplicate frames. ${storageSentence(vs, label)}${deliverySentence(vs)}`;
   },
   chart: latencyOverTimeChart,
 };
+
+/** What the reconnect storm asked of Cassandra per variant, against the gateways' bound, and how long until all were in sync. */
+function storageSentence(vs: RunResult['variants'], label: (v: RunResult['variants'][number]) => string): string {
+  const measured = vs.filter((v) => v.measures['storageReadBound'] !== undefined);
+  if (measured.length === 0) return '';
+  const bound = fmtNum(measured[0]!.measures['storageReadBound']!);
+  const parts = measured.map((v) => {
+    const synced = v.measures['inSyncMs'] ?? -1;
+    const sync = synced < 0 ? 'not every client was back in sync by the end' : `every client was in sync ${stated(v, 'inSyncMs', 'ms')} after the fault struck`;
+    return `${measured.length > 1 ? `${label(v)}: ` : ''}Cassandra history reads peaked at ${stated(v, 'peakStorageReadsPerSec')} pages/s with at most ${stated(v, 'peakStorageReadsInFlight')} at once on one gateway, and ${sync}`;
+  });
+  return `${parts.join('; ')} (bound: ${bound} pages at once per gateway). `;
+}
 
 /** abuse: hostile inputs answered as documented while the normal traffic kept flowing. */
 export const abuseFinding: FindingHook = {

@@ -12,6 +12,8 @@ export const MetricNames = {
   /** Members joined or left (one per user), counted by the gateway that made the change. */
   memberChanges: 'chatlab_member_changes_total',
   kafkaProduced: 'chatlab_kafka_produced_total',
+  /** History pages a gateway reads from Cassandra: `{state="active"|"waiting"|"peak"}`, and `_total`. */
+  storageReads: 'chatlab_gateway_storage_reads',
   persisted: 'chatlab_persisted_total',
   presenceEvents: 'chatlab_presence_events_total',
   presenceRedisWrites: 'chatlab_presence_redis_writes_total',

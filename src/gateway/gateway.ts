@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { ChatlabError, CloseCodes, ConcurrencyLimit, ErrorCodes, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
+import { ChatlabError, CloseCodes, ConcurrencyLimit, ErrorCodes, MetricNames, counter, createOpsServer, errorMessage, gauge, listen, systemClock, verifyToken, type Clock, type ServiceConfig } from '../core/index.js';
 import { FriendsCache } from '../presence/index.js';
 import {
   ConversationStore,
@@ -23,11 +23,13 @@ import { createGatewayEvents, type GatewayEventSink } from './events.js';
 import { gatewayApi } from './http-api.js';
 import { longPollApi } from './longpoll-api.js';
 import { createGatewayMetrics } from './metrics.js';
+import { recordUnrecorded } from './members-api.js';
 import { MembershipRouting } from './membership-routing.js';
 import { Minter } from './minting.js';
 import { sendPresenceSnapshot } from './presence-snapshot.js';
 import { parseGatewayOptions } from './options.js';
 import { BatchingProducer } from './producer.js';
+import { RepeatLog } from './repeat-log.js';
 import { Router } from './router.js';
 import { drainAndClose, reconnectDelayMs } from './shutdown.js';
 import { upgradeProblem } from './upgrade-check.js';
@@ -35,6 +37,9 @@ import { upgradeProblem } from './upgrade-check.js';
 /** History pages read from Cassandra at once per gateway, and how many may wait behind them. */
 export const STORAGE_READS_MAX = 16;
 export const STORAGE_READS_WAITING = 2000;
+/** How often a gateway looks for member changes left unrecorded, and how old one must be (its own gateway records it within ms). */
+const UNRECORDED_SWEEP_MS = 2000;
+const UNRECORDED_AFTER_MS = 2000;
 
 export interface RunningGateway {
   port: number;
@@ -104,10 +109,19 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     events,
     clock,
   };
-  gauge(metrics.registry, 'chatlab_gateway_storage_reads', `history pages read from Cassandra now (at most ${STORAGE_READS_MAX}), waiting for a turn, and the peak in flight`, ['state'], (g) => {
-    g.set({ state: 'active' }, storageReads.active);
+  // active and peak are counted where the pages are read, so they show the bound holding (or not)
+  gauge(metrics.registry, MetricNames.storageReads, `history pages read from Cassandra now (at most ${STORAGE_READS_MAX}), waiting for a turn, the peak in flight, and the bound`, ['state'], (g) => {
+    const reads = ctx.messages.reads;
+    g.set({ state: 'active' }, reads.active);
     g.set({ state: 'waiting' }, storageReads.waiting);
-    g.set({ state: 'peak' }, storageReads.peak);
+    g.set({ state: 'peak' }, reads.peak);
+    g.set({ state: 'max' }, storageReads.max);
+  });
+  let pagesCounted = 0;
+  counter(metrics.registry, `${MetricNames.storageReads}_total`, 'history pages read from Cassandra', [], (c) => {
+    const total = ctx.messages.reads.total;
+    if (total > pagesCounted) c.inc(total - pagesCounted);
+    pagesCounted = total;
   });
   // the Snowflake clock guard's outcomes, read at scrape time
   gauge(metrics.registry, 'chatlab_snowflake_clock_backwards', "clock steps back seen by this gateway's id generator, by outcome", ['outcome'], (g) => {
@@ -173,7 +187,8 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   async function largeGroupsOf(userId: string): Promise<string[]> {
     const ids = await conversations.raw.conversationsOf(userId);
     const convs = await Promise.all(ids.map((id) => conversations.get(id)));
-    return convs.filter((c) => c && usesGroupChannel(options, c.members.length)).map((c) => c!.conversationId);
+    // a member still: the user's set may hold a conversation they left (a load raced the leave)
+    return convs.filter((c) => c && c.members.includes(userId) && usesGroupChannel(options, c.members.length)).map((c) => c!.conversationId);
   }
 
   /**
@@ -247,6 +262,15 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     longPoll.sweep(now);
   }, options.pingIntervalMs);
   liveness.unref();
+  // Member changes whose gateway died between Redis and Cassandra are recorded by the others.
+  const unrecorded = new RepeatLog(log);
+  const recorder = setInterval(() => {
+    recordUnrecorded(ctx, UNRECORDED_AFTER_MS).then(
+      (n) => n > 0 && log(`recorded ${n} member change(s) in Cassandra that the gateway making them had not`),
+      (err: unknown) => unrecorded.line(`recording member changes left unrecorded: ${errorMessage(err)}`),
+    );
+  }, UNRECORDED_SWEEP_MS);
+  recorder.unref();
 
   function refuse(socket: Duplex, status: number, text: string, headers = ''): void {
     metrics.rejectedUpgrades.inc({ status: String(status) });
@@ -260,6 +284,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
     async shutdown() {
       draining = true;
       clearInterval(liveness);
+      clearInterval(recorder);
       await drainAndClose({ server, ctx, sockets: () => router.sockets() as Connection[], random });
       // Sockets whose close has not completed yet are reported gone now, while Redis is up.
       await sink?.close().catch(() => {});

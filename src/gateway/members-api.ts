@@ -1,5 +1,5 @@
 import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, parseSnowflake, type Counter, type MembersResponse } from '../core/index.js';
-import { publishMemberChange, usesGroupChannel, type Conversation, type MemberChangeControl } from '../store/index.js';
+import { forgetRecorded, publishMemberChange, unrecordedChanges, usesGroupChannel, type Conversation, type MemberChangeControl } from '../store/index.js';
 import type { GatewayContext } from './context.js';
 import { MAX_MEMBERSHIP_RETRIES, MAX_REMINTS, MAX_REMINT_WAIT_MS } from './send.js';
 
@@ -76,12 +76,14 @@ async function recordChange(ctx: GatewayContext, control: MemberChangeControl, l
   const conv = control.conversationId;
   const pending = chains.get(conv);
   if (!pending) {
+    let recorded = false;
     try {
       await ctx.conversations.raw.recordChange(control);
-      return;
+      recorded = true;
     } catch (err) {
       log(`member change ${control.to} of ${conv}: Cassandra refused its record (${errorMessage(err)}); retrying behind the answer`);
     }
+    if (recorded) return forget(ctx, control);
   }
   const next = (pending ?? Promise.resolve()).then(() => recordWithRetries(ctx, control, log));
   chains.set(conv, next);
@@ -96,7 +98,7 @@ async function recordWithRetries(ctx: GatewayContext, control: MemberChangeContr
     try {
       await ctx.conversations.raw.recordChange(control);
       if (attempt > 0) log(`member change ${control.to} of ${control.conversationId} recorded in Cassandra after ${attempt + 1} attempts`);
-      return;
+      return forget(ctx, control);
     } catch (err) {
       if (Date.now() - start > RECORD_GIVE_UP_MS) {
         log(`member change ${control.to} of ${control.conversationId}: not recorded in Cassandra after ${RECORD_GIVE_UP_MS / 60_000} min, given up (${errorMessage(err)})`);
@@ -105,6 +107,26 @@ async function recordWithRetries(ctx: GatewayContext, control: MemberChangeContr
       await new Promise((r) => setTimeout(r, Math.min(RECORD_RETRY_MAX_MS, 250 * 2 ** attempt)));
     }
   }
+}
+
+/** Off the list of changes to record (a failure leaves it there: recorded again later, the same rows). */
+async function forget(ctx: GatewayContext, control: MemberChangeControl): Promise<void> {
+  await forgetRecorded(ctx.redis, ctx.keys, control).catch(() => {});
+}
+
+/**
+ * Records in Cassandra, oldest first, the changes Redis took more than `afterMs` ago that nobody
+ * has recorded: their gateway died between the two (kill -9), or is still retrying. Every gateway
+ * sweeps now and then; a change recorded twice writes the same rows. Returns how many.
+ */
+export async function recordUnrecorded(ctx: Pick<GatewayContext, 'redis' | 'keys' | 'conversations'>, afterMs: number): Promise<number> {
+  const now = Date.now();
+  const due = (await unrecordedChanges(ctx.redis, ctx.keys)).filter((c) => now - parseSnowflake(c.to).timestampMs >= afterMs);
+  for (const control of due) {
+    await ctx.conversations.raw.recordChange(control);
+    await forgetRecorded(ctx.redis, ctx.keys, control);
+  }
+  return due.length;
 }
 
 const counters = new WeakMap<object, Counter>();

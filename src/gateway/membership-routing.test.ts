@@ -20,10 +20,18 @@ function deferred() {
 function fakeSub() {
   const sub = new EventEmitter() as EventEmitter & { subscribe(...c: string[]): Promise<void>; unsubscribe(...c: string[]): Promise<void> };
   const groupSubscribed = deferred();
-  sub.subscribe = (...channels: string[]) => (channels.some((c) => c.startsWith(keys.groupPrefix)) ? groupSubscribed.promise : Promise.resolve());
-  sub.unsubscribe = () => Promise.resolve();
+  /** The channels Redis would have this connection on, in the order the commands went out. */
+  const channels = new Set<string>();
+  sub.subscribe = (...cs: string[]) => {
+    for (const c of cs) channels.add(c);
+    return cs.some((c) => c.startsWith(keys.groupPrefix)) ? groupSubscribed.promise : Promise.resolve();
+  };
+  sub.unsubscribe = (...cs: string[]) => {
+    for (const c of cs) channels.delete(c);
+    return Promise.resolve();
+  };
   const deliver = (channel: string, payload: string) => sub.emit('messageBuffer', Buffer.from(channel), Buffer.from(payload));
-  return { sub, groupSubscribed, deliver };
+  return { sub, groupSubscribed, deliver, channels };
 }
 
 const message = (id: string) => JSON.stringify({ conversationId: 'c', messageId: id, senderId: 'a', clientMsgId: `m${id}`, body: 'x', sentAt: 1 });
@@ -125,5 +133,55 @@ describe('MembershipRouting: a group created above the threshold', () => {
     await tick();
     deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('102')), 1));
     expect(ids(wires)).toEqual(['101', '102']);
+  });
+
+  it("a member leaving the channel while another is still caught up does not unsubscribe it under them", async () => {
+    const { sub, groupSubscribed, deliver, channels } = fakeSub();
+    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
+    const got: Record<string, Buffer[]> = { u: [], v: [] };
+    const sockets = ['u', 'v'].map((u) => ({ id: `s-${u}`, userId: u, pushWire: (w: Buffer) => void got[u]!.push(w) }));
+    for (const s of sockets) {
+      await router.reserve(s.userId, []);
+      router.add(s);
+    }
+    // u's catch-up reads the stream at once; v's read is held back
+    const vRead = deferred();
+    let reads = 0;
+    const redis = { xrange: async () => (reads++ === 1 ? (await vRead.promise, []) : []) };
+    new MembershipRouting({ router, conversations: { applyChange() {} } as unknown as CachedConversations, redis: redis as unknown as Redis, keys, policy: { routing: 'hybrid', groupThreshold: 2 }, resync() {}, log() {} });
+    deliver(keys.inbox('u'), encodeControl({ op: 'joined', conversationId: 'c', size: 3 }));
+    deliver(keys.inbox('v'), encodeControl({ op: 'joined', conversationId: 'c', size: 3 }));
+    groupSubscribed.resolve();
+    await tick();
+    await tick();
+    router.remove(sockets[0]!); // u is live on the channel and goes away while v is caught up
+    vRead.resolve();
+    await tick();
+    await tick();
+    expect(channels.has(keys.group('c'))).toBe(true);
+    deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('101')), 1));
+    expect(ids(got['v']!)).toEqual(['101']);
+  });
+
+  it('a member removed while being caught up gets only what came before the removal, and is not routed', async () => {
+    const { sub, groupSubscribed, deliver } = fakeSub();
+    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
+    const wires: Buffer[] = [];
+    await router.reserve('v', []);
+    router.add({ id: 's-v', userId: 'v', pushWire: (w) => wires.push(w) });
+    const read = deferred();
+    // by the time the read is answered the stream holds a message from before the removal (101) and one after (103)
+    const stream = [['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']], ['103-0', ['m', message('103'), 'p', '101', 'o', 'gw:9']]];
+    const redis = { xrange: async () => (await read.promise, stream) };
+    new MembershipRouting({ router, conversations: { applyChange() {} } as unknown as CachedConversations, redis: redis as unknown as Redis, keys, policy: { routing: 'hybrid', groupThreshold: 2 }, resync() {}, log() {} });
+    deliver(keys.inbox('v'), encodeControl({ op: 'joined', conversationId: 'c', size: 4 }));
+    groupSubscribed.resolve();
+    await tick();
+    deliver(keys.memberChanges, encodeControl({ op: 'member', conversationId: 'c', change: 'left', userIds: ['v'], ids: ['102'], from: '0', to: '102', sizeBefore: 4, sizeAfter: 3 }));
+    read.resolve();
+    await tick();
+    await tick();
+    deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('104')), 1));
+    expect(ids(wires)).toEqual(['101']);
   });
 });

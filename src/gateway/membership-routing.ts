@@ -16,6 +16,10 @@ interface CatchUp {
   users: string[];
   /** Frames the group channel brought while the stream was being read. */
   buffer: StreamFrame[];
+  /** Users removed meanwhile, with their leave's id: they get only what came before it, and are not routed. */
+  cut: Map<string, string>;
+  /** The conversation left the group channel meanwhile, at this change: nothing from it on, nobody routed. */
+  until?: string;
 }
 
 /**
@@ -67,6 +71,11 @@ export class MembershipRouting {
     const isGroup = usesGroupChannel(policy, msg.sizeAfter);
     // an admission reading the groups of a user concerned reads them again
     router.noteChange(msg.userIds, wasGroup !== isGroup);
+    // catch-ups of this conversation in flight stop at the change for those it concerns
+    for (const job of this.catching.get(conv) ?? []) {
+      if (msg.change === 'left') msg.userIds.forEach((u, i) => job.cut.has(u) || job.cut.set(u, msg.ids[i] ?? msg.ids[0]!));
+      if (wasGroup && !isGroup) job.until ??= msg.ids[0];
+    }
     if (msg.change === 'left') for (const u of msg.userIds) router.unrouteGroup(u, conv);
     if (wasGroup && !isGroup) router.dropGroup(conv);
     if (!isGroup) return;
@@ -113,7 +122,7 @@ export class MembershipRouting {
 
   private async catchUp(conv: string, users: string[], fromId: string): Promise<void> {
     const { router } = this.deps;
-    const job: CatchUp = { users, buffer: [] };
+    const job: CatchUp = { users, buffer: [], cut: new Map() };
     const list = this.catching.get(conv) ?? [];
     list.push(job);
     this.catching.set(conv, list);
@@ -122,16 +131,23 @@ export class MembershipRouting {
       const frames = await this.readFrom(conv, fromId);
       // from here on synchronous: nothing is dispatched between the catch-up and going live
       let last = '0';
+      const before = (id: string, end: string | undefined) => end === undefined || compareIds(id, end) < 0;
       const push = (f: StreamFrame) => {
+        if (!before(f.id, job.until)) return;
         const wire = textFrame(Buffer.from(f.frameJson));
-        for (const u of users) for (const socket of router.socketsOfUser(u)) if (f.origin !== socket.id) socket.pushWire(wire);
+        for (const u of users) {
+          if (!before(f.id, job.cut.get(u))) continue;
+          for (const socket of router.socketsOfUser(u)) if (f.origin !== socket.id) socket.pushWire(wire);
+        }
         last = f.id;
       };
       for (const f of frames) push(f);
       for (const f of job.buffer) if (compareIds(f.id, last) > 0) push(f);
+      // routed from here on: not the removed, and nobody once the conversation left the channel
+      const live = job.until === undefined && router.hasGroup(conv) ? users.filter((u) => !job.cut.has(u)) : [];
       // the channel's own copy of what was just pushed may still be on its way: not again
-      if (last !== '0') router.caughtUpTo(conv, users.flatMap((u) => router.socketsOfUser(u)), last);
-      for (const u of users) router.routeGroup(u, conv);
+      if (last !== '0') router.caughtUpTo(conv, live.flatMap((u) => router.socketsOfUser(u)), last);
+      for (const u of live) router.routeGroup(u, conv);
     } catch (err) {
       this.deps.log(`catching up ${conv} after a member change failed: ${errorMessage(err)}; its sockets resync`);
       for (const u of users) for (const socket of router.socketsOfUser(u)) this.deps.resync(socket);
@@ -139,6 +155,7 @@ export class MembershipRouting {
       const rest = (this.catching.get(conv) ?? []).filter((j) => j !== job);
       if (rest.length > 0) this.catching.set(conv, rest);
       else this.catching.delete(conv);
+      router.releaseGroup(conv);
     }
   }
 

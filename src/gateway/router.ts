@@ -39,6 +39,12 @@ export class Router {
    * first frame above it ends the watch for that socket (the channel brings frames in id order).
    */
   private readonly caughtUp = new Map<string, Map<RoutedSocket, string>>();
+  /**
+   * Group channels claimed by catch-ups in flight (membership-routing.ts), by how many: their
+   * sockets are routed only once caught up, so until then the channel has no socket here, and a
+   * member leaving it meanwhile must not unsubscribe it under them.
+   */
+  private readonly claims = new Map<string, number>();
   /** With inbox routing a message comes once per member: decoded and framed once (frame-memo.ts). */
   private readonly lastFrame = new FrameMemo();
   onControl: (userId: string, msg: ControlMessage) => void = () => {};
@@ -239,12 +245,34 @@ export class Router {
    * and returns once the SUBSCRIBE (this one or one in flight) took effect.
    */
   async subscribeGroup(conv: string): Promise<void> {
+    this.claims.set(conv, (this.claims.get(conv) ?? 0) + 1);
     const channel = this.keys.group(conv);
     if (!this.byGroup.has(conv)) {
       this.byGroup.set(conv, new Set());
       this.subscribe(channel);
     } else if (this.refused.has(channel)) this.subscribe(channel);
     await this.subscribed([channel]);
+  }
+
+  /**
+   * A catch-up that called subscribeGroup is over (its sockets routed, or given up): the channel
+   * is left if nobody here needs it any more.
+   */
+  releaseGroup(conv: string): void {
+    const n = (this.claims.get(conv) ?? 1) - 1;
+    if (n > 0) return void this.claims.set(conv, n);
+    this.claims.delete(conv);
+    if ((this.byGroup.get(conv)?.size ?? 0) === 0 && !this.wanted(conv)) this.dropGroup(conv);
+  }
+
+  /** Whether the group channel is still the conversation's route here (dropGroup was not called since it was claimed). */
+  hasGroup(conv: string): boolean {
+    return this.byGroup.has(conv);
+  }
+
+  /** A user here (with a socket or a reservation) is routed to the channel, or a catch-up claims it. */
+  private wanted(conv: string): boolean {
+    return this.claims.has(conv) || [...this.groupsOfUser.values()].some((g) => g.has(conv));
   }
 
   /** These sockets got every frame of the group channel up to `upTo` from the stream. */
@@ -267,7 +295,7 @@ export class Router {
       members.delete(socket);
       this.caughtUp.get(conv)?.delete(socket);
     }
-    if (members.size === 0 && ![...this.groupsOfUser.values()].some((g) => g.has(conv))) this.dropGroup(conv);
+    if (members.size === 0 && !this.wanted(conv)) this.dropGroup(conv);
   }
 
   /** Routing of the conversation left the group channel (it shrank below the threshold). */
@@ -293,7 +321,7 @@ export class Router {
     const unsubscribe = [this.keys.inbox(userId)];
     this.byUser.delete(userId);
     for (const conv of this.groupsOfUser.get(userId) ?? []) {
-      if ((this.byGroup.get(conv)?.size ?? 0) > 0) continue;
+      if ((this.byGroup.get(conv)?.size ?? 0) > 0 || this.claims.has(conv)) continue;
       if ([...this.reservations.keys()].some((u) => this.groupsOfUser.get(u)?.has(conv))) continue;
       this.byGroup.delete(conv);
       unsubscribe.push(this.keys.group(conv));

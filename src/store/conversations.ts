@@ -9,7 +9,6 @@ import { parseSpans, type Span } from './spans.js';
 
 /** A member no conversation id can be: the set was filled from Cassandra. */
 const LOADED_MARK = '!loaded';
-const ADD_IF_LOADED = `if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[2]) end return 0`;
 /**
  * Fills a conversation into Redis only if nobody did first (its meta has no `kind`): a reload
  * read from Cassandra a moment ago must never overwrite a member change Redis took since.
@@ -189,9 +188,10 @@ export class ConversationStore {
     if (cached.includes(LOADED_MARK)) return cached.filter((id) => id !== LOADED_MARK);
     const rs = await this.cassandra.execute(`SELECT conversation_id FROM ${this.keyspace}.user_conversations WHERE user_id = ?`, [userId]);
     const ids = rs.rows.map((r) => String(r['conversation_id']));
-    // Cassandra has every conversation created before this read (they are written there first).
-    await this.redis.sadd(key, LOADED_MARK, ...ids);
-    return ids;
+    // Cassandra has every conversation created before this read (they are written there first);
+    // one created or joined since went into the set itself (create, the join's script)
+    const [, [, all]] = (await this.redis.pipeline().sadd(key, LOADED_MARK, ...ids).smembers(key).exec()) as [unknown, [null, string[]]];
+    return all.filter((id) => id !== LOADED_MARK);
   }
 
   /** The durable side of a member change Redis took (src/store/membership.ts). */
@@ -202,10 +202,11 @@ export class ConversationStore {
   /** Fills the conversation into Redis unless it is there already; false when it was. */
   private async cache(c: Conversation, withUserIndex: boolean, spans: Record<string, string> = {}): Promise<boolean> {
     const filled = await fillConversationIfAbsent(this.redis, this.keys, c, spans, withUserIndex);
-    // Only into loaded sets: an unloaded one is filled from Cassandra (which has this one) on first read.
+    // Into loaded sets and unloaded ones alike: a load whose Cassandra read came before this
+    // conversation was written there keeps it, and an unloaded set is not trusted (conversationsOf).
     if (withUserIndex) {
       const pipeline = this.redis.pipeline();
-      for (const m of c.members) pipeline.eval(ADD_IF_LOADED, 1, this.keys.userConversations(m), LOADED_MARK, c.conversationId);
+      for (const m of c.members) pipeline.sadd(this.keys.userConversations(m), c.conversationId);
       await pipeline.exec();
     }
     return filled;

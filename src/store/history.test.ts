@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../core/index.js';
-import { historyHasHole, mergeHistory, pageFromStream } from './history.js';
+import { historyHasHole, mergeHistory, pageFromStream, readHistory } from './history.js';
+import type { MessageStore } from './messages.js';
 
 const msg = (id: string, body = `b${id}`): Message => ({
   conversationId: 'c1',
@@ -97,5 +98,19 @@ describe('pageFromStream (a sync the stream can answer alone reads no Cassandra)
     expect(pageFromStream('5', { messages: ms(9), first: { id: '9', prev: null } }, 10)).toBeNull(); // began anew
     expect(pageFromStream('5', { messages: [], first: null }, 10)).toBeNull(); // no stream
     expect(pageFromStream('5', { messages: ms(6), first: { id: '3', prev: '2' }, full: true }, 2)).toBeNull(); // member changes filled the read
+  });
+});
+
+describe('readHistory just after a Redis loss', () => {
+  it('answers retry for a conversation without a stream without reading Cassandra (a reconnect storm would only read it to refuse)', async () => {
+    let reads = 0;
+    const store = { after: async () => (reads++, { messages: [msg('1')], hasMore: false }) } as unknown as MessageStore;
+    // no stream: both XRANGEs answer nothing
+    const redis = { pipeline: () => ({ xrange() { return this; }, exec: async () => [[null, []], [null, []]] }) } as never;
+    const p = { store, redis, recentKey: 'recent:c1', conversationId: 'c1', after: '0', limit: 10 };
+    await expect(readHistory({ ...p, streamMayBeLost: true })).rejects.toMatchObject({ code: 'CHATLAB_E_UNAVAILABLE' });
+    expect(reads).toBe(0);
+    expect(await readHistory(p)).toEqual({ messages: [msg('1')], hasMore: false });
+    expect(reads).toBe(1);
   });
 });

@@ -77,9 +77,14 @@ export async function readHistory(p: ReadHistoryParams): Promise<MessagePage> {
   const recent = await readRecentAfter(p.redis, p.recentKey, p.after, p.limit + 1);
   const fromStream = pageFromStream(p.after, recent, p.limit);
   if (fromStream) return fromStream;
+  // no stream just after a Redis loss: the answer is "retry" whatever Cassandra holds (historyHasHole),
+  // so a reconnect storm's syncs do not read it before then
+  if (!recent.first && p.streamMayBeLost) throw holeError(p);
   const stored = await p.store.after(p.conversationId, p.after, p.limit, p.fromMs === undefined ? {} : { fromMs: p.fromMs });
-  if (historyHasHole(p.after, stored, recent.first, p.streamMayBeLost)) {
-    throw new ChatlabError(ErrorCodes.UNAVAILABLE, `history of ${p.conversationId} after ${p.after} is not persisted yet and no longer in the recent stream: retry`);
-  }
+  if (historyHasHole(p.after, stored, recent.first, p.streamMayBeLost)) throw holeError(p);
   return mergeHistory(stored.messages, recent.messages, p.limit, stored.hasMore);
+}
+
+function holeError(p: Pick<ReadHistoryParams, 'conversationId' | 'after'>): ChatlabError {
+  return new ChatlabError(ErrorCodes.UNAVAILABLE, `history of ${p.conversationId} after ${p.after} is not persisted yet and no longer in the recent stream: retry`);
 }

@@ -10,6 +10,8 @@ export function redisKeys(prefix = '') {
     spans: (conversationId: string) => `${prefix}conv:${conversationId}:spans`,
     /** Channel every gateway subscribes to: member changes (control messages, never to a socket). */
     memberChanges: `${prefix}members:changes`,
+    /** HASH `<conv> <last change id>` → control payload: changes Redis took that Cassandra has not recorded yet. */
+    unrecordedChanges: `${prefix}members:unrecorded`,
     userConversations: (userId: string) => `${prefix}user:${userId}:convs`,
     /** Per sender: another member's clientMsgId is another message, never a re-send. */
     dedupe: (conversationId: string, senderId: string, clientMsgId: string) => `${prefix}dedupe:${conversationId}:${senderId}:${clientMsgId}`,

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { mapLimited } from '../core/index.js';
+import { compareIds, mapLimited } from '../core/index.js';
 import { Long, type CassandraClient } from './cassandra.js';
-import { encodeControl, encodeRouted, type MemberChangeControl } from './fanout.js';
+import { decodeRouted, encodeControl, encodeRouted, type MemberChangeControl } from './fanout.js';
 import type { RedisKeys } from './keys.js';
 import { RECENT_MAXLEN } from './recent.js';
 import { applyChange, formatSpans, type Span } from './spans.js';
@@ -18,7 +18,11 @@ import { applyChange, formatSpans, type Span } from './spans.js';
  *    and every later message is published after it, so each gateway changes its routing at a
  *    point that is exact in the conversation's order.
  *
- * KEYS: meta, members, recent, spans, members:changes, then `user:<u>:convs` per user.
+ * 5. the change waits in `members:unrecorded` until a gateway has recorded it in Cassandra
+ *    (recordMemberChange, then forgetRecorded): a gateway that dies between the two leaves it there
+ *    for another to record.
+ *
+ * KEYS: meta, members, recent, spans, members:changes, then `user:<u>:convs` per user, then members:unrecorded.
  * ARGV: [1] expected version, [2] change, [3] control payload, [4] stream maxlen,
  * [5] alsoUserInbox ('1': each frame also to the user's own inbox), [6] inbox prefix,
  * [7] conversation id, [8] n common channels, then the channels, then per user: id, user, payload, frame JSON.
@@ -64,7 +68,7 @@ for i = 0, n - 1 do
   if ARGV[2] == 'joined' then
     redis.call('SADD', KEYS[2], user)
     if spans then spans = spans .. ',' .. id .. ':' else spans = id .. ':' end
-    if redis.call('SISMEMBER', KEYS[5 + i + 1], '!loaded') == 1 then redis.call('SADD', KEYS[5 + i + 1], ARGV[7]) end
+    redis.call('SADD', KEYS[5 + i + 1], ARGV[7])
   else
     redis.call('SREM', KEYS[2], user)
     if not spans then spans = '0:' end
@@ -75,6 +79,7 @@ for i = 0, n - 1 do
 end
 local lastId = ARGV[base + (n - 1) * 4 + 1]
 redis.call('HSET', KEYS[1], 'ver', lastId, 'size', redis.call('SCARD', KEYS[2]))
+redis.call('HSET', KEYS[#KEYS], ARGV[7] .. ' ' .. lastId, ARGV[3])
 redis.call('PUBLISH', KEYS[5], ARGV[3])
 for i = 0, n - 1 do
   local payload = ARGV[base + i * 4 + 3]
@@ -112,13 +117,14 @@ export async function publishMemberChange(redis: Redis, keys: RedisKeys, req: Me
     return [control.ids[i]!, user, encodeRouted('member', frame), frame];
   });
   const [reply, code] = await (redis as unknown as WithChangeScript).chatlabMemberChange(
-    5 + control.userIds.length,
+    6 + control.userIds.length,
     keys.meta(conv),
     keys.members(conv),
     keys.recent(conv),
     keys.spans(conv),
     keys.memberChanges,
     ...control.userIds.map((u) => keys.userConversations(u)),
+    keys.unrecordedChanges,
     control.from,
     control.change,
     encodeControl(control),
@@ -133,6 +139,25 @@ export async function publishMemberChange(redis: Redis, keys: RedisKeys, req: Me
   if (code === 3) return { outcome: 'moved', version: reply };
   if (code === 2) return { outcome: 'stale', topId: reply };
   return { outcome: 'applied' };
+}
+
+/** The field of a change in `members:unrecorded`. */
+const unrecordedField = (control: Pick<MemberChangeControl, 'conversationId' | 'to'>) => `${control.conversationId} ${control.to}`;
+
+/** The change is in Cassandra: nobody need record it again. */
+export async function forgetRecorded(redis: Redis, keys: RedisKeys, control: MemberChangeControl): Promise<void> {
+  await redis.hdel(keys.unrecordedChanges, unrecordedField(control));
+}
+
+/** Changes Redis took whose record in Cassandra nobody has confirmed, oldest first. */
+export async function unrecordedChanges(redis: Redis, keys: RedisKeys): Promise<MemberChangeControl[]> {
+  const all = await redis.hgetall(keys.unrecordedChanges);
+  const out: MemberChangeControl[] = [];
+  for (const payload of Object.values(all)) {
+    const routed = decodeRouted(payload);
+    if (routed?.kind === 'control' && routed.control.op === 'member') out.push(routed.control);
+  }
+  return out.sort((a, b) => compareIds(a.to, b.to));
 }
 
 /** The durable side of a change (after Redis took it): rows per user, the members set, the user index. */

@@ -73,6 +73,9 @@ export class MessageStore {
   readonly #insertCql: string;
   readonly #selectCql: string;
   readonly #readOptions: { prepare: true; consistency?: number };
+  #reading = 0;
+  #peakReading = 0;
+  #pagesRead = 0;
 
   constructor(client: CassandraClient, keyspace: string, options: MessageStoreOptions = {}) {
     this.#client = client;
@@ -104,12 +107,31 @@ export class MessageStore {
     });
   }
 
+  /**
+   * Pages reading Cassandra now, the most at once so far, and pages read in all: counted where
+   * the reads are made, whatever bounds them (`readLimit`), so the bound can be checked from here.
+   */
+  get reads(): { active: number; peak: number; total: number } {
+    return { active: this.#reading, peak: this.#peakReading, total: this.#pagesRead };
+  }
+
   /** Messages with id > afterId, oldest first; hasMore when at least one more exists. */
   async after(conversationId: string, afterId: string, limit: number, opts: { fromMs?: number } = {}): Promise<MessagePage> {
     return this.#readLimit ? this.#readLimit.run(() => this.#after(conversationId, afterId, limit, opts)) : this.#after(conversationId, afterId, limit, opts);
   }
 
   async #after(conversationId: string, afterId: string, limit: number, opts: { fromMs?: number }): Promise<MessagePage> {
+    this.#reading++;
+    this.#pagesRead++;
+    this.#peakReading = Math.max(this.#peakReading, this.#reading);
+    try {
+      return await this.#readPage(conversationId, afterId, limit, opts);
+    } finally {
+      this.#reading--;
+    }
+  }
+
+  async #readPage(conversationId: string, afterId: string, limit: number, opts: { fromMs?: number }): Promise<MessagePage> {
     const want = limit + 1;
     const { first, last } = scanBuckets(afterId, this.#clock.now(), opts.fromMs);
     const afterLong = Long.fromString(afterId);

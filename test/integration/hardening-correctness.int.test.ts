@@ -12,6 +12,7 @@ import {
   publishMemberChange,
   publishMessage,
   readHistory,
+  readMembershipChanges,
   readRecentAfter,
   redisKeys,
   workerLeaseKey,
@@ -21,6 +22,11 @@ import { createConversation, endpoints, gatewayConfig, gateways, history, socket
 const as = socketsPerTest();
 const isMsg = (conv: string) => (f: any) => f.type === 'message' && f.conversationId === conv;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 let redis: Redis;
 let cassandra: ReturnType<typeof createCassandraClient>;
@@ -142,6 +148,28 @@ describe('a Redis restart while members change: a reload from Cassandra never ov
   });
 });
 
+describe('a member change Redis took whose gateway died before Cassandra recorded it', () => {
+  it('is recorded by the running gateways', async () => {
+    const [g1] = gateways() as [string];
+    const [a, b, c, d] = users('unrec', 4) as [string, string, string, string];
+    const conv = (await createConversation(g1, a, [a, b, c, d])).body.conversationId as string;
+    const keys = redisKeys('');
+    // what a gateway killed right after the script leaves behind: Redis has the leave, Cassandra does not
+    const id = snowflakeFromTime(Date.now());
+    const leave = { op: 'member' as const, conversationId: conv, change: 'left' as const, userIds: [d], ids: [id], from: '0', to: id, sizeBefore: 4, sizeAfter: 3 };
+    expect(await publishMemberChange(redis, keys, { control: leave, channels: [], alsoUserInbox: false })).toEqual({ outcome: 'applied' });
+    let recorded: Awaited<ReturnType<typeof readMembershipChanges>> = [];
+    for (let i = 0; i < 40 && recorded.length === 0; i++) {
+      await sleep(250);
+      recorded = await readMembershipChanges(cassandra, 'chatlab', conv);
+    }
+    expect(recorded).toEqual([{ userId: d, change: 'left', messageId: id }]);
+    const row = (await cassandra.execute('SELECT members FROM chatlab.conversations WHERE conversation_id = ?', [conv])).first();
+    expect([...(row?.['members'] as string[])].sort()).toEqual([a, b, c].sort());
+    expect(await redis.hexists(keys.unrecordedChanges, `${conv} ${id}`)).toBe(0);
+  });
+});
+
 describe('user conversation sets survive a Redis flush', () => {
   it('a conversation created after the flush does not hide the ones before it', async () => {
     const prefix = `${uniqueName('flush')}:`;
@@ -153,6 +181,33 @@ describe('user conversation sets survive a Redis flush', () => {
     await redis.del(keys.userConversations(u)); // what a Redis restart without persistence does
     const after = await store.create([u, w, 'x2']);
     expect((await store.conversationsOf(u)).sort()).toEqual([before.conversationId, after.conversationId].sort());
+  });
+
+  it('a conversation created while a gateway loads the set from Cassandra is in the set it loads', async () => {
+    const keys = redisKeys(`${uniqueName('load')}:`);
+    const creator = new ConversationStore(redis, cassandra, 'chatlab', keys, inject('secret'));
+    // the loader's Cassandra read is made at once and answered when the test says (after the creation)
+    const read = deferred();
+    const answer = deferred();
+    const held = {
+      execute: async (...args: Parameters<typeof cassandra.execute>) => {
+        const rs = await cassandra.execute(...args);
+        read.resolve();
+        await answer.promise;
+        return rs;
+      },
+    };
+    const loader = new ConversationStore(redis, held as unknown as typeof cassandra, 'chatlab', keys, inject('secret'));
+    const [u, v] = users('ld', 2) as [string, string];
+    const before = await creator.create([u, v, 'x1']);
+    await redis.del(keys.userConversations(u)); // Redis restarted: the set is gone
+    const loading = loader.conversationsOf(u);
+    await read.promise; // Cassandra has answered the load, without what follows
+    const during = await creator.create([u, v, 'x2']);
+    answer.resolve();
+    const ids = [before.conversationId, during.conversationId].sort();
+    expect((await loading).sort()).toEqual(ids);
+    expect((await creator.conversationsOf(u)).sort()).toEqual(ids); // and the set as loaded holds both
   });
 });
 
