@@ -8,6 +8,7 @@ import {
   ConversationStore,
   MessageStore,
   defineMemberChangeScript,
+  defineDeleteScript,
   definePublishScript,
   leaseWorkerId,
   redisKeys,
@@ -61,6 +62,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   // one, a renewal waited minutes (restart-cassandra at 500 clients) and the lease was lost.
   const leaseRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   definePublishScript(redis);
+  defineDeleteScript(redis);
   defineMemberChangeScript(redis);
   const cassandra = serviceCassandra(config, options.readConsistency);
   const metrics = createGatewayMetrics(config.name);
