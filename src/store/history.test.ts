@@ -101,16 +101,35 @@ describe('pageFromStream (a sync the stream can answer alone reads no Cassandra)
   });
 });
 
+/** A Redis with no `recent:` stream (both XRANGEs and the deleted set empty) and the meta's `fresh` field as given. */
+function noStream(fresh: string | null): never {
+  const pipeline = { xrange: () => pipeline, zrangebylex: () => pipeline, hget: () => pipeline, exec: async () => [[null, []], [null, []], [null, []], [null, fresh]] };
+  return { pipeline: () => pipeline } as never;
+}
+
 describe('readHistory just after a Redis loss', () => {
   it('answers retry for a conversation without a stream without reading Cassandra (a reconnect storm would only read it to refuse)', async () => {
     let reads = 0;
     const store = { after: async () => (reads++, { messages: [msg('1')], hasMore: false }) } as unknown as MessageStore;
     // no stream: both XRANGEs answer nothing
-    const redis = { pipeline: () => ({ xrange() { return this; }, exec: async () => [[null, []], [null, []]] }) } as never;
+    const redis = noStream(null);
     const p = { store, redis, recentKey: 'recent:c1', conversationId: 'c1', after: '0', limit: 10 };
     await expect(readHistory({ ...p, streamMayBeLost: true })).rejects.toMatchObject({ code: 'CHATLAB_E_UNAVAILABLE' });
     expect(reads).toBe(0);
     expect(await readHistory(p)).toEqual({ messages: [msg('1')], hasMore: false });
+    expect(reads).toBe(1);
+  });
+});
+
+describe('readHistory of a conversation nothing was ever published to', () => {
+  it('answers an empty page without reading Cassandra while the meta is still fresh, and reads it otherwise', async () => {
+    let reads = 0;
+    const store = { after: async () => (reads++, { messages: [], hasMore: false }) } as unknown as MessageStore;
+    const p = { store, recentKey: 'recent:c1', conversationId: 'c1', after: '0', limit: 10 };
+    expect(await readHistory({ ...p, redis: noStream('1') })).toEqual({ messages: [], hasMore: false });
+    expect(reads).toBe(0);
+    // reloaded from Cassandra (after a Redis loss, say): not fresh, so Cassandra decides
+    await readHistory({ ...p, redis: noStream(null) });
     expect(reads).toBe(1);
   });
 });

@@ -77,6 +77,8 @@ export async function readHistory(p: ReadHistoryParams): Promise<MessagePage> {
   const recent = await readRecentAfter(p.redis, p.recentKey, p.after, p.limit + 1);
   const fromStream = pageFromStream(p.after, recent, p.limit);
   if (fromStream) return fromStream;
+  // a new conversation's syncs (a reconnect storm's, mostly) are answered without Cassandra
+  if (recent.neverPublished) return { messages: [], hasMore: false };
   // no stream just after a Redis loss: the answer is "retry" whatever Cassandra holds (historyHasHole),
   // so a reconnect storm's syncs do not read it before then
   if (!recent.first && p.streamMayBeLost) throw holeError(p);

@@ -4,6 +4,12 @@ export function deletedKeyOf(recentKey: string): string {
   return `${recentKey.slice(0, at)}deleted:${recentKey.slice(at + 'recent:'.length)}`;
 }
 
+/** The `conv:<conv>:meta` key beside a `recent:<conv>` key (as deletedKeyOf). */
+export function metaKeyOf(recentKey: string): string {
+  const at = recentKey.lastIndexOf('recent:');
+  return `${recentKey.slice(0, at)}conv:${recentKey.slice(at + 'recent:'.length)}:meta`;
+}
+
 /** Every Redis key and channel name of the stack, behind one optional prefix (for isolation). */
 export function redisKeys(prefix = '') {
   return {
@@ -16,7 +22,7 @@ export function redisKeys(prefix = '') {
      */
     deleted: (conversationId: string) => deletedKeyOf(`${prefix}recent:${conversationId}`),
     members: (conversationId: string) => `${prefix}conv:${conversationId}:members`,
-    meta: (conversationId: string) => `${prefix}conv:${conversationId}:meta`,
+    meta: (conversationId: string) => metaKeyOf(`${prefix}recent:${conversationId}`),
     /** HASH user → their membership spans `join:leave,...` (only users whose membership changed). */
     spans: (conversationId: string) => `${prefix}conv:${conversationId}:spans`,
     /** Channel every gateway subscribes to: member changes (control messages, never to a socket). */

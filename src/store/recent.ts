@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Message } from '../core/index.js';
-import { deletedKeyOf } from './keys.js';
+import { deletedKeyOf, metaKeyOf } from './keys.js';
 
 /**
  * `recent:<conv>`: a capped Redis Stream of the latest messages of a conversation. Sync reads it
@@ -19,6 +19,11 @@ export interface RecentPage {
    * are only in Cassandra, so a page that needs them while Cassandra lacks them has a hole.
    */
   first: { id: string; prev: string | null } | null;
+  /**
+   * No stream, and the conversation was created on this Redis with nothing published or changed
+   * since (its meta still `fresh`): it has no history anywhere, so Cassandra need not be read.
+   */
+  neverPublished?: boolean;
   /** The read stopped at its COUNT (member changes count too): the stream may hold more after these. */
   full?: boolean;
 }
@@ -41,13 +46,14 @@ export function deletedIds(members: readonly string[] | null | undefined): Set<s
 
 export async function readRecentAfter(redis: Redis, key: string, afterId: string, limit: number): Promise<RecentPage> {
   const from = afterId === '0' ? '-' : `(${afterId}-0`;
-  const [[rangeErr, entries], [firstErr, firsts], [deletedErr, deletedMembers]] = (await redis
+  const [[rangeErr, entries], [firstErr, firsts], [deletedErr, deletedMembers], [freshErr, fresh]] = (await redis
     .pipeline()
     .xrange(key, from, '+', 'COUNT', limit)
     .xrange(key, '-', '+', 'COUNT', 1)
     .zrangebylex(deletedKeyOf(key), `(${deletedMember(afterId)}`, '+')
-    .exec()) as [[Error | null, Array<[string, string[]]>], [Error | null, Array<[string, string[]]>], [Error | null, string[]]];
-  if (rangeErr ?? firstErr ?? deletedErr) throw rangeErr ?? firstErr ?? deletedErr;
+    .hget(metaKeyOf(key), 'fresh')
+    .exec()) as [[Error | null, Array<[string, string[]]>], [Error | null, Array<[string, string[]]>], [Error | null, string[]], [Error | null, string | null]];
+  if (rangeErr ?? firstErr ?? deletedErr ?? freshErr) throw rangeErr ?? firstErr ?? deletedErr ?? freshErr;
   const deleted = deletedIds(deletedMembers);
   const messages: Message[] = [];
   let read = entries ?? [];
@@ -65,7 +71,13 @@ export async function readRecentAfter(redis: Redis, key: string, afterId: string
     full = read.length >= limit - messages.length;
   }
   const head = firsts?.[0];
-  return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null, full };
+  return {
+    messages,
+    first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null,
+    full,
+    // `fresh` is cleared by the first publish or member change, each of which starts the stream
+    ...(!head && fresh === '1' ? { neverPublished: true } : {}),
+  };
 }
 
 function field(fields: string[], name: string): string | undefined {
