@@ -15,6 +15,8 @@ const planEntry = z.strictObject({
   set: z.array(z.string()).default([]),
   threshold: z.array(z.string()).optional(),
   repeat: z.number().int().min(1).optional(),
+  /** The run needs this topology (`chatlab up --topology cluster`); on another stack it is skipped with a line saying why. */
+  topology: z.enum(['cluster']).optional(),
 });
 const planSchema = z.union([z.array(planEntry), z.strictObject({ name: z.string().optional(), runs: z.array(planEntry).min(1) })]);
 export type PlanEntry = z.infer<typeof planEntry>;
@@ -72,6 +74,11 @@ export async function runPlan(
     for (const [i, r] of runs.entries()) {
       if (controller.signal.aborted) return { code: Exit.USAGE, outDir, reports };
       err(c.bold(`${name}: ${i + 1}/${runs.length} ${r.scenario} ${r.set.join(' ')}`));
+      const topology = readState(stateDirFrom(runGlobals))?.topology ?? 'single';
+      if (r.topology && r.topology !== topology) {
+        err(c.yellow(`skipped: ${r.scenario} needs the ${r.topology} topology (chatlab up --topology ${r.topology} --infra native); this stack's is ${topology}`));
+        continue;
+      }
       const code = await runCommand(r.scenario, { set: r.set, threshold: r.threshold, repeat: r.repeat, json: false }, runGlobals, { outDir, onReport: (d) => reports.push(d), signal: controller.signal });
       worst = Math.max(worst, code);
     }

@@ -1,0 +1,58 @@
+import { fmtNum } from '../../src/core/index.js';
+import { barsPerVariant, stated, type FindingHook, type RunResult, type VariantResult } from '../../src/scenario/index.js';
+
+const FAULT_WORDS: Record<string, string> = {
+  'kill-cassandra-node': 'killed (kill -9, then restarted)',
+  'isolate-cassandra-node': 'cut off (nftables)',
+  'pause-cassandra-node': 'paused (SIGSTOP)',
+};
+
+const level = (v: VariantResult) => String(v.params['consistency'] ?? '?');
+const m = (v: VariantResult, key: string) => v.measures[key] ?? 0;
+const isZombie = (v: VariantResult) => v.params['fault'] === 'resurrection';
+
+/** One variant under load: what it acknowledged, refused, lost and showed stale. */
+function loadClause(v: VariantResult): string {
+  const unknown = m(v, 'faultWritesUnknown');
+  const stale = m(v, 'staleReads');
+  const deleted = m(v, 'deletedSeen');
+  return (
+    `${level(v)} acknowledged ${stated(v, 'writeAvailability', '%')} of the writes during the fault ` +
+    `(${fmtNum(m(v, 'faultWritesOk'))} ok, ${fmtNum(m(v, 'faultWritesFailed'))} refused, ${fmtNum(unknown)} timed out) ` +
+    `with ${stale === 0 ? 'no stale read' : `${fmtNum(stale)} stale reads (${stated(v, 'staleReadShare', '%')} of ${fmtNum(m(v, 'readsOk'))})`}` +
+    `${deleted === 0 ? '' : ` and ${fmtNum(deleted)} deleted messages seen again`}, ackedLost ${fmtNum(m(v, 'ackedLost'))}`
+  );
+}
+
+function zombieClause(v: VariantResult): string {
+  return (
+    `at ${level(v)}, ${fmtNum(m(v, 'zombiesBeforeRepair'))} of ${fmtNum(m(v, 'zombieDeletes'))} deleted messages came back ` +
+    `(${fmtNum(m(v, 'zombieReads'))} of ${fmtNum(m(v, 'zombieReadsDone'))} reads returned one) and after repair ${fmtNum(m(v, 'zombies'))} were on every replica`
+  );
+}
+
+/** storage-consistency: availability against correctness per level, or the zombie. */
+export const storageFinding: FindingHook = {
+  measures: (run) => (run.variants.every(isZombie) ? ['zombiesBeforeRepair', 'zombieReadShare', 'zombies'] : ['writeAvailability', 'staleReads', 'deletedSeen', 'ackedLost', 'writeP99Ms@fault']),
+  state(run: RunResult) {
+    const byFault = new Map<string, VariantResult[]>();
+    for (const v of run.variants) byFault.set(String(v.params['fault']), [...(byFault.get(String(v.params['fault'])) ?? []), v]);
+    const parts = [...byFault].map(([fault, vs]) => {
+      if (fault === 'resurrection') {
+        return `With hinted handoff off and gc_grace_seconds ${fmtNum(Number(vs[0]!.params['graceSec']))} s, deleting while one replica of three was cut off: ${vs.map(zombieClause).join('; ')}`;
+      }
+      const secs = fmtNum(Number(vs[0]!.params['faultSec']));
+      return `With one Cassandra node of three ${FAULT_WORDS[fault] ?? fault} for ${secs} s: ${vs.map(loadClause).join('; ')}`;
+    });
+    return `${parts.join('. ')}.`;
+  },
+  chart: (run) =>
+    run.variants.every(isZombie)
+      ? barsPerVariant(run, 'zombieReadShare', 'Reads that returned a deleted message, after the replica came back', '% of reads')
+      : barsPerVariant(run, 'writeAvailability', 'Writes acknowledged while one node of three was away', '% of writes with a known outcome'),
+  settings: () => ['replication: NetworkTopologyStrategy, 3 replicas', 'client read timeout 12 s (the services\' driver settings)'],
+  caveats: (run) =>
+    run.variants.some((v) => !isZombie(v) && m(v, 'staleReads') === 0 && m(v, 'deletedSeen') === 0 && level(v) === 'ONE')
+      ? ['ONE showed no stale read in this run: the window in which a replica lacks a write (until hints replay) was not hit by a read; a longer fault or more readers press it harder.']
+      : [],
+};
