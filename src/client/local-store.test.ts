@@ -128,4 +128,20 @@ describe.skipIf(!addonBuiltForThisNode)('the local store (real SQLite, FTS5)', (
     s.addMany(Array.from({ length: 500 }, (_, i) => msg('c1', `filler ${'x'.repeat(150)} n${i}`)));
     expect(s.bytes()).toBeGreaterThan(empty + 500 * 150);
   });
+
+  it('removes a deleted message from the store and from search; removing it again is a no-op', () => {
+    const s = open();
+    const a = msg('c1', 'delete me qx81z');
+    const b = msg('c1', 'keep me qx81z');
+    s.add(a);
+    s.add(b);
+    expect(s.remove(a.messageId)).toBe(true);
+    expect(s.search('qx81z').hits).toEqual([b]);
+    expect(s.search('delete').hits).toEqual([]);
+    expect(s.count()).toBe(1);
+    expect(s.remove(a.messageId)).toBe(false);
+    // the index stays consistent with the rows: a rebuild finds the same
+    s.reindex();
+    expect(s.search('qx81z').hits).toEqual([b]);
+  });
 });

@@ -104,6 +104,18 @@ export class LocalStore {
     return true;
   }
 
+  /** Removes a deleted message and its terms (a contentless index is told the terms it had); false when it was not there. */
+  remove(messageId: string): boolean {
+    const id = BigInt(messageId);
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT body FROM messages WHERE message_id = ?').get(id) as { body: string } | undefined;
+      if (!row) return false;
+      this.db.prepare('DELETE FROM messages WHERE message_id = ?').run(id);
+      this.db.prepare("INSERT INTO messages_fts (messages_fts, rowid, terms) VALUES ('delete', ?, ?)").run(id, indexText(row.body));
+      return true;
+    })();
+  }
+
   /** Drops the index and builds it again from every stored message; returns how many. */
   reindex(): number {
     return this.db.transaction(() => {

@@ -140,4 +140,15 @@ describe('ConversationMerger', () => {
     m.beginSync();
     expect(m.applySyncResult([{ messageId: '9', via: 'sync', key: 'a.1' }], false)).toEqual([]);
   });
+
+  it('a deleted message held for a sync is dropped, never shown; one not held is left alone', () => {
+    const m = new ConversationMerger<Msg>();
+    m.beginSync();
+    m.onLive(live(5));
+    m.onLive(live(6));
+    expect(m.drop('5')).toBe(true);
+    expect(m.drop('7')).toBe(false);
+    expect(ids(m.applySyncResult(synced(4), false))).toEqual(['4', '6']);
+    expect(m.drop('6')).toBe(false);
+  });
 });

@@ -105,6 +105,14 @@ export class ConversationMerger<M extends MergeableMessage = MergeableMessage> {
     return this.#lastId;
   }
 
+  /**
+   * A `deleted` frame: a live message still held for a running sync is dropped (never shown).
+   * Returns whether one was. One already shown stays delivered; the caller removes it from view.
+   */
+  drop(messageId: string): boolean {
+    return this.#buffer?.delete(messageId) ?? false;
+  }
+
   /** A live `message` frame. Returns what to show now: nothing while a sync runs. */
   onLive(message: M): M[] {
     if (this.#syncing) {

@@ -24,6 +24,8 @@ export interface ClientRecorder {
   syncRequest(c: SimClient): void;
   presence?(c: SimClient, userId: string, status: string, at: number): void;
   receipt?(c: SimClient, conversationId: string, userId: string, messageId: string, at: number): void;
+  /** A `deleted` frame: a message of one of this client's conversations was deleted. */
+  deleted?(c: SimClient, conversationId: string, messageId: string, at: number): void;
   /** A `member` frame (someone joined or left a conversation this client is in). */
   member?(c: SimClient, frame: MemberFrameSeen, at: number): void;
   error(c: SimClient, code: string, message: string): void;
@@ -326,6 +328,10 @@ export class SimClient implements LinkOwner {
         return;
       case 'receipt':
         this.o.recorder.receipt?.(this, f['conversationId'], f['userId'], f['messageId'], at);
+        return;
+      case 'deleted': // held for a sync: never shown; stored: removed from the phone's store
+        if (!this.mergers.get(f['conversationId'])?.drop(f['messageId'])) this.store?.remove(f['messageId']);
+        this.o.recorder.deleted?.(this, f['conversationId'], f['messageId'], at);
         return;
       case 'member': {
         const m = f as unknown as MemberFrameSeen;

@@ -128,6 +128,17 @@ export const memberFrameSchema = z.object({
   /** The change's id, from the conversation's own order: it orders the change among messages. */
   messageId: messageIdSchema,
 });
+/**
+ * Extension: a message was deleted by its sender. Routed like the message (same channels), so a
+ * member gets it after the message; history, sync and search stop returning the message.
+ */
+export const deletedFrameSchema = z.object({
+  type: z.literal('deleted'),
+  conversationId: conversationIdSchema,
+  messageId: messageIdSchema,
+  /** Who deleted it (the sender). */
+  userId: userIdSchema,
+});
 export const presenceSnapshotFrameSchema = z.object({
   type: z.literal('presence_snapshot'),
   friends: z.array(z.object({ userId: userIdSchema, status: z.enum(['online', 'offline']), at: msSchema })),
@@ -147,6 +158,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   presenceFrameSchema,
   receiptFrameSchema,
   memberFrameSchema,
+  deletedFrameSchema,
   presenceSnapshotFrameSchema,
   reconnectFrameSchema,
   errorFrameSchema,
@@ -158,6 +170,7 @@ export type PresenceFrame = z.infer<typeof presenceFrameSchema>;
 export type ReceiptFrame = z.infer<typeof receiptFrameSchema>;
 export type ReconnectFrame = z.infer<typeof reconnectFrameSchema>;
 export type MemberFrame = z.infer<typeof memberFrameSchema>;
+export type DeletedFrame = z.infer<typeof deletedFrameSchema>;
 export type PresenceSnapshotFrame = z.infer<typeof presenceSnapshotFrameSchema>;
 export type ErrorFrame = z.infer<typeof errorFrameSchema>;
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
@@ -216,6 +229,7 @@ const serverSchemas: Record<string, z.ZodType<ServerFrame>> = {
   presence: presenceFrameSchema,
   receipt: receiptFrameSchema,
   member: memberFrameSchema,
+  deleted: deletedFrameSchema,
   presence_snapshot: presenceSnapshotFrameSchema,
   reconnect: reconnectFrameSchema,
   error: errorFrameSchema,
@@ -295,6 +309,26 @@ export function parseUserIdParam(raw: string): string {
   const parsed = userIdSchema.safeParse(raw);
   if (!parsed.success) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `userId: ${describeIssue(parsed.error)}`);
   return parsed.data;
+}
+
+/** A message id taken from a URL path segment: 400 when it is not one ("0" is no message). */
+export function parseMessageIdParam(raw: string): string {
+  const parsed = messageIdSchema.safeParse(raw);
+  if (!parsed.success || parsed.data === '0') throw new ChatlabError(ErrorCodes.BAD_REQUEST, `messageId: ${parsed.success ? 'must be a message id, not 0' : describeIssue(parsed.error)}`);
+  return parsed.data;
+}
+
+/** A conversation id taken from a URL path segment: 400 when it is not one. */
+export function parseConversationIdParam(raw: string): string {
+  const parsed = conversationIdSchema.safeParse(raw);
+  if (!parsed.success) throw new ChatlabError(ErrorCodes.BAD_REQUEST, `conversationId: ${describeIssue(parsed.error)}`);
+  return parsed.data;
+}
+
+/** `DELETE /v1/conversations/:id/messages/:messageId` answered 200 (extension). */
+export interface DeleteMessageResponse {
+  conversationId: string;
+  deleted: string;
 }
 
 export const historyQuerySchema = z.object({

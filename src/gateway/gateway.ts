@@ -8,6 +8,7 @@ import {
   ConversationStore,
   MessageStore,
   defineMemberChangeScript,
+  defineDeleteScript,
   definePublishScript,
   leaseWorkerId,
   redisKeys,
@@ -56,6 +57,7 @@ export async function startGateway(config: ServiceConfig, customEvents?: Gateway
   // one, a renewal waited minutes (restart-cassandra at 500 clients) and the lease was lost.
   const leaseRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   definePublishScript(redis);
+  defineDeleteScript(redis);
   defineMemberChangeScript(redis);
   const cassandra = serviceCassandra(config, options.readConsistency);
   const metrics = createGatewayMetrics(config.name);

@@ -4,7 +4,9 @@ import {
   ErrorCodes,
   parseCreateConversationBody,
   parseAddMembersBody,
+  parseConversationIdParam,
   parseHistoryQuery,
+  parseMessageIdParam,
   parseUserIdParam,
   sendJson,
   verifyToken,
@@ -14,6 +16,7 @@ import {
 } from '../core/index.js';
 import { encodeControl, publishBatched } from '../store/index.js';
 import { changeMembers } from './members-api.js';
+import { deleteMessage } from './delete-api.js';
 import { readVisibleHistory } from './visible-history.js';
 import { tokenFromRequest } from './auth.js';
 import { streamMayBeLost, type GatewayContext } from './context.js';
@@ -42,7 +45,8 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
     const isCreate = url.pathname === '/v1/conversations';
     const isSearch = isSearchPath(url.pathname);
     const members = /^\/v1\/conversations\/([^/]+)\/members(?:\/([^/]+))?$/.exec(url.pathname);
-    if (!history && !isCreate && !isSearch && !members) return false;
+    const oneMessage = /^\/v1\/conversations\/([^/]+)\/messages\/([^/]+)$/.exec(url.pathname);
+    if (!history && !isCreate && !isSearch && !members && !oneMessage) return false;
     try {
       const userId = authenticate(req, secret);
       limit(requests, userId, 'requests');
@@ -75,6 +79,13 @@ export function gatewayApi(ctx: GatewayContext, secret: string, log: (line: stri
           response = await changeMembers(ctx, userId, conversationId, 'left', [parseUserIdParam(decodePathSegment(target))], log);
         }
         sendJson(res, 200, response);
+        return true;
+      }
+      if (oneMessage) {
+        if (req.method !== 'DELETE') throw methodNotAllowed(res, 'DELETE');
+        const conversationId = parseConversationIdParam(decodePathSegment(oneMessage[1]!));
+        const messageId = parseMessageIdParam(decodePathSegment(oneMessage[2]!));
+        sendJson(res, 200, await deleteMessage(ctx, userId, conversationId, messageId));
         return true;
       }
       if (req.method !== 'GET') throw methodNotAllowed(res, 'GET');

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { encodeControl, encodeRouted, messageFrameJson, redisKeys, type MemberChangeControl } from '../store/index.js';
+import { deletedMember, encodeControl, encodeRouted, messageFrameJson, redisKeys, type MemberChangeControl } from '../store/index.js';
 import type { CachedConversations } from './context.js';
 import type { GatewayMetrics } from './metrics.js';
 import { MembershipRouting } from './membership-routing.js';
@@ -41,7 +41,7 @@ async function crossing(stream: unknown[], streamRead: Promise<void> = Promise.r
   const wires: Buffer[] = [];
   await router.reserve('u', []);
   router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
-  const redis = { xrange: async () => (await streamRead, stream) };
+  const redis = { xrange: async () => (await streamRead, stream), zrangebylex: async () => [] };
   new MembershipRouting({
     router,
     conversations: { applyChange() {} } as unknown as CachedConversations,
@@ -117,7 +117,7 @@ describe('MembershipRouting: a group created above the threshold', () => {
     await router.reserve('u', []);
     router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
     // the creator sent 101 at once; the stream holds it, the channel will never bring it here
-    const redis = { xrange: async () => [['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']]] };
+    const redis = { xrange: async () => [['101-0', ['m', message('101'), 'p', '0', 'o', 'gw:9']]], zrangebylex: async () => [] };
     new MembershipRouting({ router, conversations: { applyChange() {} } as unknown as CachedConversations, redis: redis as unknown as Redis, keys, policy: { routing: 'hybrid', groupThreshold: 2 }, resync() {}, log() {} });
     deliver(keys.inbox('u'), encodeControl({ op: 'joined', conversationId: 'c', size: 3 }));
     groupSubscribed.resolve();
@@ -125,5 +125,21 @@ describe('MembershipRouting: a group created above the threshold', () => {
     await tick();
     deliver(keys.group('c'), encodeRouted('gw:9', messageFrameJson(message('102')), 1));
     expect(ids(wires)).toEqual(['101', '102']);
+  });
+
+  it('a message deleted before the catch-up is left out of it (its entry stays in the stream)', async () => {
+    const { sub, groupSubscribed, deliver } = fakeSub();
+    const router = new Router(sub as unknown as Redis, keys, { deliveries: { record() {} }, subscriptionChanges: { inc() {} } } as unknown as GatewayMetrics);
+    const wires: Buffer[] = [];
+    await router.reserve('u', []);
+    router.add({ id: 's1', userId: 'u', pushWire: (w) => wires.push(w) });
+    const entries = ['101', '102', '103'].map((id) => [`${id}-0`, ['m', message(id), 'p', '0', 'o', 'gw:9']]);
+    const redis = { xrange: async () => entries, zrangebylex: async (key: string) => (key === keys.deleted('c') ? [deletedMember('102')] : []) };
+    new MembershipRouting({ router, conversations: { applyChange() {} } as unknown as CachedConversations, redis: redis as unknown as Redis, keys, policy: { routing: 'hybrid', groupThreshold: 2 }, resync() {}, log() {} });
+    deliver(keys.inbox('u'), encodeControl({ op: 'joined', conversationId: 'c', size: 3 }));
+    groupSubscribed.resolve();
+    await tick();
+    await tick();
+    expect(ids(wires)).toEqual(['101', '103']);
   });
 });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { compareIds, errorMessage } from '../core/index.js';
-import { idOfFrame, messageFrameJson, usesGroupChannel, type ControlMessage, type RedisKeys, type RoutingPolicy } from '../store/index.js';
+import { deletedIds, idOfFrame, messageFrameJson, usesGroupChannel, type ControlMessage, type RedisKeys, type RoutingPolicy } from '../store/index.js';
 import type { CachedConversations } from './context.js';
 import type { Router, RoutedSocket } from './router.js';
 import { textFrame } from './wire-frame.js';
@@ -144,9 +144,16 @@ export class MembershipRouting {
 
   /** Every frame in `recent:<conv>` from `fromId` (inclusive), oldest first. */
   private async readFrom(conv: string, fromId: string): Promise<StreamFrame[]> {
-    const entries = (await this.deps.redis.xrange(this.deps.keys.recent(conv), `${fromId}-0`, '+')) as Array<[string, string[]]>;
+    const { redis, keys } = this.deps;
+    const [entries, deletedMembers] = await Promise.all([
+      redis.xrange(keys.recent(conv), `${fromId}-0`, '+') as Promise<Array<[string, string[]]>>,
+      redis.zrangebylex(keys.deleted(conv), '-', '+'),
+    ]);
+    // a deleted message's entry stays in the stream; its members were sent `deleted` already
+    const deleted = deletedIds(deletedMembers);
     const out: StreamFrame[] = [];
     for (const [streamId, fields] of entries) {
+      if (deleted.has(streamId.split('-')[0]!)) continue;
       const f: Record<string, string> = {};
       for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
       const frameJson = f['m'] ? messageFrameJson(f['m']) : f['f'];

@@ -6,7 +6,7 @@ import type { ComponentName } from '../infra/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { healNode, isolateNode, kafkaLeader, killNode, nodetool, pauseNode, restartNode, resumeNode } from '../stack/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
-import { checkDeliveries, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
+import { checkDeliveries, type DeletionRecord, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
 import { requestCreate, requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
 import type { WorkerCollected } from './load/protocol.js';
 import { LoadPool, type PoolSecond } from './pool.js';
@@ -180,7 +180,7 @@ export class VariantContext implements ScenarioContext {
     return false;
   }
 
-  async check(pool: LoadPool, collected?: WorkerCollected[], extra: { observations?: readonly ObservationRecord[] } = {}) {
+  async check(pool: LoadPool, collected?: WorkerCollected[], extra: { observations?: readonly ObservationRecord[]; deletions?: readonly DeletionRecord[] } = {}) {
     const got = collected ?? (await pool.collect());
     const sends = got.flatMap((w) => w.sends);
     const acked = new Set(sends.filter((s) => s.id).map((s) => s.id!));
@@ -205,6 +205,7 @@ export class VariantContext implements ScenarioContext {
       stored: stored.ids.map((messageId) => ({ messageId })),
       historyVisibleAt: stored.at,
       observations: [...observationsOf(got), ...(extra.observations ?? [])],
+      ...(extra.deletions ? { deletions: extra.deletions } : {}),
     };
     // A debugging aid: the whole record the verdict came from, to re-judge or dig into offline.
     const dump = process.env['CHATLAB_DEBUG_HISTORY'];

@@ -13,7 +13,7 @@ export interface Threshold {
 }
 
 /** Checker counts and latency fields every variant has (docs/thresholds.md lists them). */
-export const CHECKER_MEASURES = ['sent', 'acked', 'expectedDeliveries', 'delivered', 'lost', 'duplicates', 'duplicatesRaw', 'reassigned', 'reordered', 'late', 'deliveredUnacked', 'unexpected', 'leaks', ...Object.values(LEAK_MEASURES), 'hot.ackedNotStored', 'hot.storedNotPushed'] as const;
+export const CHECKER_MEASURES = ['sent', 'acked', 'expectedDeliveries', 'delivered', 'lost', 'duplicates', 'duplicatesRaw', 'reassigned', 'reordered', 'late', 'deliveredUnacked', 'deletedUndelivered', 'unexpected', 'leaks', ...Object.values(LEAK_MEASURES), 'hot.ackedNotStored', 'hot.storedNotPushed'] as const;
 export const LATENCY_MEASURES = ['count', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
 /** Measures the engine adds to every variant. */
 export const ENGINE_MEASURES = ['peakConnections'] as const;

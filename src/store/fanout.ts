@@ -20,7 +20,7 @@ const CONTROL_MARK = '!';
 const CONTROL_ORIGIN = `${CONTROL_MARK}ctl`;
 
 /** Origins of frames that come from no socket, so every socket of the recipient gets them. */
-export type ServiceOrigin = 'presence' | 'receipts' | 'member';
+export type ServiceOrigin = 'presence' | 'receipts' | 'member' | 'delete';
 
 /** A gateway-to-gateway notice on a user's inbox channel. */
 export type ControlMessage =
@@ -132,8 +132,15 @@ export function messageIdOfFrame(frame: Buffer): string | undefined {
   return idField(frame);
 }
 
-/** The id of a message frame, or of a member frame (whose change id is its `messageId` too). */
+const DELETED_PREFIX = Buffer.from('{"type":"deleted",');
+
+/**
+ * The id of a message frame, or of a member frame (whose change id is its `messageId` too). A
+ * `deleted` frame has none: its `messageId` is an earlier message's, not its own place in the
+ * order, so it is never taken for a frame already pushed from the stream.
+ */
 export function idOfFrame(frame: Buffer): string | undefined {
+  if (frame.length >= DELETED_PREFIX.length && DELETED_PREFIX.compare(frame, 0, DELETED_PREFIX.length) === 0) return undefined;
   const id = idField(frame);
   return id !== undefined && /^\d+$/.test(id) ? id : undefined;
 }

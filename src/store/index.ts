@@ -19,3 +19,4 @@ export { searchRequest, type SearchResponse } from './search-http.js';
 export * from './spans.js';
 export * from './membership.js';
 export { ConfigResourceTypes, Kafka, KafkaRequestQueue, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type logCreator, type Producer } from './kafka.js';
+export * from './deletions.js';

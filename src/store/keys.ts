@@ -1,9 +1,20 @@
+/** The `deleted:<conv>` key beside a `recent:<conv>` key (ids contain no colon, so the last `recent:` is the one). */
+export function deletedKeyOf(recentKey: string): string {
+  const at = recentKey.lastIndexOf('recent:');
+  return `${recentKey.slice(0, at)}deleted:${recentKey.slice(at + 'recent:'.length)}`;
+}
+
 /** Every Redis key and channel name of the stack, behind one optional prefix (for isolation). */
 export function redisKeys(prefix = '') {
   return {
     inbox: (userId: string) => `${prefix}inbox:${userId}`,
     group: (conversationId: string) => `${prefix}group:${conversationId}`,
     recent: (conversationId: string) => `${prefix}recent:${conversationId}`,
+    /**
+     * ZSET (all scores 0, members the ids zero-padded to 19 digits, so lexical order is id order)
+     * of deleted messages still in `recent:<conv>`: readers of the stream leave them out.
+     */
+    deleted: (conversationId: string) => deletedKeyOf(`${prefix}recent:${conversationId}`),
     members: (conversationId: string) => `${prefix}conv:${conversationId}:members`,
     meta: (conversationId: string) => `${prefix}conv:${conversationId}:meta`,
     /** HASH user → their membership spans `join:leave,...` (only users whose membership changed). */

@@ -47,6 +47,24 @@ export function scanBuckets(afterId: string, nowMs: number, fromMs?: number): { 
   return { first, last: bucketOfTime(nowMs + BUCKET_CLOCK_SLACK_MS) };
 }
 
+/**
+ * The write timestamp (µs) of a message's row: its Snowflake time, the same for every write of
+ * it, so a redelivered insert is an exact overwrite and never newer than a delete of it
+ * (deleteTimestampUs). Cassandra resolves a row by write timestamp, not by arrival.
+ */
+export function insertTimestampUs(messageId: string): number {
+  return parseSnowflake(messageId).timestampMs * 1000;
+}
+
+/**
+ * A delete's write timestamp: after the insert's whatever order the two reach Cassandra in (the
+ * persist worker may insert a message still in Kafka after the delete), and not before now
+ * (rows written by a worker that stamped them with its own clock are shadowed too).
+ */
+export function deleteTimestampUs(messageId: string, nowMs: number): number {
+  return Math.max(nowMs * 1000, insertTimestampUs(messageId) + 1);
+}
+
 export interface MessagePage {
   messages: Message[];
   hasMore: boolean;
@@ -72,6 +90,8 @@ export class MessageStore {
   readonly #readLimit: ConcurrencyLimit | undefined;
   readonly #insertCql: string;
   readonly #selectCql: string;
+  readonly #selectOneCql: string;
+  readonly #deleteCql: string;
   readonly #readOptions: { prepare: true; consistency?: number };
 
   constructor(client: CassandraClient, keyspace: string, options: MessageStoreOptions = {}) {
@@ -81,8 +101,10 @@ export class MessageStore {
     this.#mixPartitions = options.mixPartitions ?? false;
     this.#readOptions = options.readConsistency ? { prepare: true, consistency: driverConsistency(options.readConsistency) } : { prepare: true };
     this.#readLimit = options.readLimit;
-    this.#insertCql = `INSERT INTO ${keyspace}.messages (conversation_id, bucket, message_id, sender_id, client_msg_id, body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+    this.#insertCql = `INSERT INTO ${keyspace}.messages (conversation_id, bucket, message_id, sender_id, client_msg_id, body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     this.#selectCql = `SELECT message_id, sender_id, client_msg_id, body, sent_at FROM ${keyspace}.messages WHERE conversation_id = ? AND bucket = ? AND message_id > ? LIMIT ?`;
+    this.#selectOneCql = `SELECT message_id, sender_id, client_msg_id, body, sent_at FROM ${keyspace}.messages WHERE conversation_id = ? AND bucket = ? AND message_id = ?`;
+    this.#deleteCql = `DELETE FROM ${keyspace}.messages USING TIMESTAMP ? WHERE conversation_id = ? AND bucket = ? AND message_id = ?`;
   }
 
   /**
@@ -132,20 +154,40 @@ export class MessageStore {
     return { messages: found.slice(0, limit), hasMore: found.length > limit };
   }
 
+  /** One message by id (at the read level), or undefined when Cassandra has no row of it. */
+  async get(conversationId: string, messageId: string): Promise<Message | undefined> {
+    const rs = await this.#client.execute(this.#selectOneCql, [conversationId, bucketOfId(messageId), Long.fromString(messageId)], this.#readOptions);
+    return rs.rows.map((row) => this.#toMessage(conversationId, row))[0];
+  }
+
+  /**
+   * A tombstone for the message's row at `consistency` (unset: the client's level), stamped
+   * after any insert of it (deleteTimestampUs): idempotent, and an insert that arrives later
+   * from Kafka cannot bring the row back.
+   */
+  async delete(conversationId: string, messageId: string, consistency?: ConsistencyLevel): Promise<void> {
+    const params = [Long.fromNumber(deleteTimestampUs(messageId, this.#clock.now())), conversationId, bucketOfId(messageId), Long.fromString(messageId)];
+    await this.#client.execute(this.#deleteCql, params, consistency ? { prepare: true, consistency: driverConsistency(consistency) } : { prepare: true });
+  }
+
   async #readBucket(conversationId: string, bucket: number, afterLong: InstanceType<typeof Long>, limit: number): Promise<Message[]> {
     const rs = await this.#client.execute(this.#selectCql, [conversationId, bucket, afterLong, limit], this.#readOptions);
-    return rs.rows.map((row) => ({
+    return rs.rows.map((row) => this.#toMessage(conversationId, row));
+  }
+
+  #toMessage(conversationId: string, row: Record<string, unknown>): Message {
+    return {
       conversationId,
       messageId: (row['message_id'] as InstanceType<typeof Long>).toString(),
       senderId: row['sender_id'] as string,
       clientMsgId: row['client_msg_id'] as string,
       body: row['body'] as string,
       sentAt: (row['sent_at'] as Date).getTime(),
-    }));
+    };
   }
 
   #insertParams(m: Message): unknown[] {
-    return [m.conversationId, bucketOfId(m.messageId), Long.fromString(m.messageId), m.senderId, m.clientMsgId, m.body, new Date(m.sentAt)];
+    return [m.conversationId, bucketOfId(m.messageId), Long.fromString(m.messageId), m.senderId, m.clientMsgId, m.body, new Date(m.sentAt), Long.fromNumber(insertTimestampUs(m.messageId))];
   }
 }
 

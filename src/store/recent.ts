@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Message } from '../core/index.js';
+import { deletedKeyOf } from './keys.js';
 
 /**
  * `recent:<conv>`: a capped Redis Stream of the latest messages of a conversation. Sync reads it
@@ -22,18 +23,36 @@ export interface RecentPage {
   full?: boolean;
 }
 
+/** A message id as a member of the `deleted:<conv>` ZSET: zero-padded, so lexical order is id order. */
+export function deletedMember(messageId: string): string {
+  return messageId.padStart(19, '0');
+}
+
+/**
+ * Deleted ids above `afterId` as the pipeline's ZRANGEBYLEX returned them (padded) → a set of ids.
+ * The stream keeps a deleted message's entry (the chain of `p` fields stays whole, so a hole is
+ * still told from none); every reader of the stream leaves these out.
+ */
+export function deletedIds(members: readonly string[] | null | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const m of members ?? []) out.add(m.replace(/^0+(?=\d)/, ''));
+  return out;
+}
+
 export async function readRecentAfter(redis: Redis, key: string, afterId: string, limit: number): Promise<RecentPage> {
   const from = afterId === '0' ? '-' : `(${afterId}-0`;
-  const [[rangeErr, entries], [firstErr, firsts]] = (await redis
+  const [[rangeErr, entries], [firstErr, firsts], [deletedErr, deletedMembers]] = (await redis
     .pipeline()
     .xrange(key, from, '+', 'COUNT', limit)
     .xrange(key, '-', '+', 'COUNT', 1)
-    .exec()) as [[Error | null, Array<[string, string[]]>], [Error | null, Array<[string, string[]]>]];
-  if (rangeErr ?? firstErr) throw rangeErr ?? firstErr;
+    .zrangebylex(deletedKeyOf(key), `(${deletedMember(afterId)}`, '+')
+    .exec()) as [[Error | null, Array<[string, string[]]>], [Error | null, Array<[string, string[]]>], [Error | null, string[]]];
+  if (rangeErr ?? firstErr ?? deletedErr) throw rangeErr ?? firstErr ?? deletedErr;
+  const deleted = deletedIds(deletedMembers);
   const messages: Message[] = [];
-  for (const [, fields] of entries ?? []) {
+  for (const [streamId, fields] of entries ?? []) {
     const json = field(fields, 'm');
-    if (json) messages.push(JSON.parse(json) as Message);
+    if (json && !(deleted.size > 0 && deleted.has(streamId.split('-')[0]!))) messages.push(JSON.parse(json) as Message);
   }
   const head = firsts?.[0];
   return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null, full: (entries?.length ?? 0) >= limit };

@@ -67,6 +67,13 @@ export function bulkBody(messages: readonly Message[], index = MESSAGES_INDEX): 
   return out;
 }
 
+/** The NDJSON body of a `_bulk` request removing these messages' documents. */
+export function bulkDeleteBody(messageIds: readonly string[], index = MESSAGES_INDEX): string {
+  let out = '';
+  for (const id of messageIds) out += `${JSON.stringify({ delete: { _index: index, _id: id } })}\n`;
+  return out;
+}
+
 /**
  * One bulk write that returns once the documents are searchable (refresh=wait_for), so the
  * indexer's latency metric means send → searchable. Any item failure fails the whole call:
@@ -74,12 +81,36 @@ export function bulkBody(messages: readonly Message[], index = MESSAGES_INDEX): 
  */
 export async function bulkIndex(url: string, messages: readonly Message[], index = MESSAGES_INDEX, timeoutMs = 60_000): Promise<void> {
   if (messages.length === 0) return;
+  await bulkRequest(url, bulkBody(messages, index), timeoutMs);
+}
+
+/**
+ * Removes documents, once the removal is visible to searches (refresh=wait_for). A document
+ * that is not there (never indexed, or removed already) is no failure: a retry is safe.
+ */
+export async function bulkDelete(url: string, messageIds: readonly string[], index = MESSAGES_INDEX, timeoutMs = 60_000): Promise<void> {
+  if (messageIds.length === 0) return;
+  await bulkRequest(url, bulkDeleteBody(messageIds, index), timeoutMs);
+}
+
+/** Items that failed: a status of 300 or more, except a delete that found nothing to delete. */
+export function failedBulkItem(items: ReadonlyArray<Record<string, { status?: number; error?: unknown } | undefined>> | undefined): unknown {
+  for (const item of items ?? []) {
+    const [op, r] = Object.entries(item)[0] ?? [];
+    const status = r?.status ?? 500;
+    if (status < 300 || (op === 'delete' && status === 404)) continue;
+    return r?.error ?? item;
+  }
+  return undefined;
+}
+
+async function bulkRequest(url: string, body: string, timeoutMs: number): Promise<void> {
   let res: Response;
   try {
     res = await fetch(`${url}/_bulk?refresh=wait_for`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-ndjson' },
-      body: bulkBody(messages, index),
+      body,
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
@@ -88,9 +119,7 @@ export async function bulkIndex(url: string, messages: readonly Message[], index
   }
   const text = await res.text();
   if (res.status !== 200) throw new Error(`POST /_bulk answered ${res.status}: ${text.slice(0, 300)}`);
-  const body = JSON.parse(text) as { errors?: boolean; items?: Array<{ index?: { status?: number; error?: unknown } }> };
-  if (body.errors) {
-    const bad = body.items?.find((i) => (i.index?.status ?? 500) >= 300);
-    throw new Error(`bulk item failed: ${JSON.stringify(bad?.index?.error ?? bad).slice(0, 300)}`);
-  }
+  const parsed = JSON.parse(text) as { errors?: boolean; items?: Array<Record<string, { status?: number; error?: unknown }>> };
+  const bad = parsed.errors ? failedBulkItem(parsed.items) : undefined;
+  if (bad !== undefined) throw new Error(`bulk item failed: ${JSON.stringify(bad).slice(0, 300)}`);
 }

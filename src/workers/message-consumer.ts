@@ -6,7 +6,7 @@
  * partitions ours) and its offsets are held. The persist worker and the search indexer are two
  * such groups: Kafka is the pipeline to storage, not the router (docs/architecture.md#cold-path).
  */
-import { Kafka, logLevel, parseMessageRecord, type Admin, type Consumer, type EachBatchPayload, type logCreator } from '../store/index.js';
+import { Kafka, logLevel, parseMessageRecord, type Admin, type Consumer, type EachBatchPayload, type logCreator, type MessageDeletion } from '../store/index.js';
 import { ChatlabError, ErrorCodes, createRegistry, errorMessage, serviceLog, systemClock } from '../core/index.js';
 import type { Clock, Counter, Gauge, Histogram, Message, Registry, ServiceConfig } from '../core/index.js';
 import { WriteCoalescer } from './coalescer.js';
@@ -70,8 +70,14 @@ export interface MessageConsumerOptions extends Omit<ConsumerWorkerDeps, 'regist
   pacing: ConsumerPacing;
   /** Writes a batch to the sink; called with what one coalescing window gathered. */
   write(messages: Message[]): Promise<void>;
+  /**
+   * Applies deletes (their records come after the message in the partition); unset, delete
+   * records are skipped (the persist worker's: the gateway wrote the tombstone itself). A
+   * message deleted within the same fetch is not written at all.
+   */
+  remove?(deletions: MessageDeletion[]): Promise<void>;
   /** Two records are one message when their keys match (the sink's identity). */
-  keyOf(message: Message): string;
+  keyOf(message: Pick<Message, 'conversationId' | 'messageId'>): string;
   metrics: { written: Counter; rejected: Counter; writeFailures: Counter; lag: Gauge; latency: Histogram };
   log: (line: string) => void;
 }
@@ -168,13 +174,11 @@ export async function startMessageConsumer(o: MessageConsumerOptions): Promise<S
   const coalescer = new WriteCoalescer<Message>((messages) => o.write(messages), o.pacing.coalesceMs);
 
   /** Retries until written, or until the batch is no longer ours to finish (stop, rebalance). */
-  async function writeUntilDone(messages: Message[], p: EachBatchPayload): Promise<boolean> {
+  async function writeUntilDone(write: () => Promise<void>, p: EachBatchPayload): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       if (!p.isRunning() || p.isStale()) return false;
       try {
-        await coalescer.add(messages);
-        const now = clock.now();
-        for (const m of messages) metrics.latency.observe(Math.max(0, now - m.sentAt) / 1000);
+        await write();
         if (stats.writeFailing) log(`${o.what}s succeed again after ${attempt} failed attempt(s)`);
         stats.writeFailing = false;
         return true;
@@ -199,17 +203,28 @@ export async function startMessageConsumer(o: MessageConsumerOptions): Promise<S
   async function eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     const unique = new Map<string, Message>();
+    const deletions: MessageDeletion[] = [];
     for (const record of batch.messages) {
       const r = parseMessageRecord(record.value);
-      if (r.ok) unique.set(o.keyOf(r.message), r.message);
-      else {
+      if (!r.ok) {
         stats.rejected++;
         metrics.rejected.inc();
         log(`skipped malformed record ${batch.topic}[${batch.partition}]@${record.offset}: ${r.reason}`);
-      }
+      } else if ('deletion' in r) {
+        // a message deleted in the same fetch is not written; the delete itself still is
+        unique.delete(o.keyOf(r.deletion));
+        deletions.push(r.deletion);
+      } else unique.set(o.keyOf(r.message), r.message);
     }
     const messages = [...unique.values()];
-    if (messages.length > 0 && !(await writeUntilDone(messages, p))) return;
+    const write = async () => {
+      await coalescer.add(messages);
+      const now = clock.now();
+      for (const m of messages) metrics.latency.observe(Math.max(0, now - m.sentAt) / 1000);
+    };
+    if (messages.length > 0 && !(await writeUntilDone(write, p))) return;
+    const remove = o.remove;
+    if (remove && deletions.length > 0 && !(await writeUntilDone(() => remove(deletions), p))) return;
     stats.written += messages.length;
     metrics.written.inc(messages.length);
     stats.batches++;

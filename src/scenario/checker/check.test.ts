@@ -318,4 +318,24 @@ describe('checkDeliveries', () => {
     expect(result.late).toBe(injected.late);
     expect(result.delivered + result.lost).toBe(result.expectedDeliveries);
   });
+
+  it('a message deleted before a recipient got it is not lost for them, nor expected in history; one they got still counts', () => {
+    const h = cleanHistory(3);
+    const [, second] = h.sends as SendRecord[];
+    // carol never got the second message: it was deleted first; bob got it before the delete
+    const deliveries = h.deliveries.filter((d) => !(d.recipientId === 'carol' && d.messageId === second!.messageId));
+    const stored = h.stored!.filter((s) => s.messageId !== second!.messageId);
+    const without = checkDeliveries({ ...h, deliveries, stored });
+    expect(without.lost).toBe(1);
+    expect(without.hot.ackedNotStored).toBe(1);
+    const result = checkDeliveries({ ...h, deliveries, stored, deletions: [{ conversationId: 'c1', messageId: second!.messageId! }] });
+    expect(result.lost).toBe(0);
+    expect(result.deletedUndelivered).toBe(1);
+    expect(result.delivered).toBe(5);
+    expect(result.expectedDeliveries).toBe(5);
+    expect(result.hot.ackedNotStored).toBe(0);
+    expect(result.leaks + result.unexpected + result.duplicates).toBe(0);
+    // a delete in another conversation with the same id excuses nothing
+    expect(checkDeliveries({ ...h, deliveries, stored, deletions: [{ conversationId: 'c2', messageId: second!.messageId! }] }).lost).toBe(1);
+  });
 });

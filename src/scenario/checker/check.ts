@@ -101,6 +101,7 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     reassigned: 0,
     reordered: 0,
     late: 0,
+    deletedUndelivered: 0,
     deliveredUnacked: 0,
     unexpected: 0,
     leaks: 0,
@@ -226,10 +227,16 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
   }
 
   const stored = history.stored ? new Set(history.stored.map((s) => s.messageId)) : undefined;
+  const deleted = new Set((history.deletions ?? []).map((d) => key(d.conversationId, d.messageId)));
   for (const l of logicals) {
+    const wasDeleted = l.messageId !== undefined && deleted.has(key(l.conversationId, l.messageId));
     if (l.messageId !== undefined) {
       result.acked++;
       for (const r of l.recipients) {
+        if (wasDeleted && !seenApp.has(key(r, l.conversationId, l.clientMsgId))) {
+          result.deletedUndelivered++;
+          continue;
+        }
         result.expectedDeliveries++;
         if (options.perRecipient) recipient(r).expected++;
         if (!seenApp.has(key(r, l.conversationId, l.clientMsgId))) {
@@ -243,7 +250,7 @@ export function checkDeliveries(history: History, options: CheckOptions = {}): C
     const id = l.messageId ?? l.observedId;
     if (l.messageId === undefined && timeline.has(l.conversationId)) l.recipients = recipientsAt(l, id);
     const visible = history.historyVisibleAt === undefined || (l.ackedAt ?? Infinity) <= history.historyVisibleAt;
-    if (l.messageId !== undefined && visible && !stored.has(l.messageId)) {
+    if (l.messageId !== undefined && visible && !wasDeleted && !stored.has(l.messageId)) {
       result.hot.ackedNotStored++;
       example('ackedNotStored', { conversationId: l.conversationId, messageId: l.messageId, clientMsgId: l.clientMsgId });
     }

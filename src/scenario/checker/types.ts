@@ -88,8 +88,22 @@ export interface ObservationRecord {
   receivedAt?: number;
 }
 
+/** A message its sender deleted (the DELETE was answered 200). */
+export interface DeletionRecord {
+  conversationId: string;
+  messageId: string;
+  /** When the 200 came. */
+  deletedAt?: number;
+}
+
 export interface History {
   sends: readonly SendRecord[];
+  /**
+   * Messages deleted during the run; omitted: none. A recipient that never saw a deleted
+   * message is not owed it (history, sync and search stop returning it): not lost, not
+   * expected, and not expected in `stored` either.
+   */
+  deletions?: readonly DeletionRecord[];
   /** Membership over time (see MembershipHistory); omitted: members never changed. */
   membership?: MembershipHistory;
   deliveries: readonly DeliveryRecord[];
@@ -163,6 +177,8 @@ export interface CheckerResult {
   /** Per recipient and conversation, deliveries with an id lower than one seen before. */
   reordered: number;
   late: number;
+  /** (message × recipient) not delivered because the message was deleted first: not lost, not expected. */
+  deletedUndelivered: number;
   /** Deliveries of sends never acked: fine (the ack may have been lost), not counted lost. */
   deliveredUnacked: number;
   /** Deliveries of no known send, or to someone not a member at send time (conversations without a membership history). */

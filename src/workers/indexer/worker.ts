@@ -3,11 +3,12 @@
  * group next to the persist worker. At-least-once like it: offsets are resolved and committed
  * only after the bulk write is searchable, and every document is written under `_id` = message
  * id, so a redelivery overwrites instead of duplicating. While the engine is down the batch is
- * retried with capped backoff and its offsets are held.
+ * retried with capped backoff and its offsets are held. A delete record (store/message-wire.ts)
+ * removes the document; it follows the message in the partition, so the two apply in order.
  */
 import { ChatlabError, ErrorCodes, MetricNames, counter, errorMessage, gauge, histogram } from '../../core/index.js';
 import type { ServiceConfig } from '../../core/index.js';
-import { bulkIndex, ensureMessagesIndex, MESSAGES_INDEX } from '../../store/index.js';
+import { bulkDelete, bulkIndex, ensureMessagesIndex, MESSAGES_INDEX } from '../../store/index.js';
 import { consumerWorker, pacingFrom, startFailure, startMessageConsumer, workerSetup, type ConsumerStats, type ConsumerWorkerDeps, type StartedConsumerWorker } from '../message-consumer.js';
 
 export const INDEXER_GROUP_ID = 'chatlab-indexer';
@@ -76,6 +77,13 @@ export async function startIndexer(config: ServiceConfig, deps: IndexerDeps = {}
         for (let i = 0; i < messages.length; i += maxBulk) {
           bulkRequests.inc();
           await bulkIndex(url, messages.slice(i, i + maxBulk), index);
+        }
+      },
+      // a delete record comes after its message in the partition, so the document cannot come back
+      remove: async (deletions) => {
+        for (let i = 0; i < deletions.length; i += maxBulk) {
+          bulkRequests.inc();
+          await bulkDelete(url, deletions.slice(i, i + maxBulk).map((d) => d.messageId), index);
         }
       },
       keyOf: (m) => m.messageId,
