@@ -49,7 +49,7 @@ export const storageFinding: FindingHook = {
   chart: (run) =>
     run.variants.every(isZombie)
       ? barsPerVariant(run, 'zombieReadShare', 'Reads that returned a deleted message, after the replica came back', '% of reads')
-      : barsPerVariant(run, 'writeAvailability', 'Writes acknowledged while one node of three was away', '% of writes with a known outcome'),
+      : barsPerVariant(run, 'writeAvailability', 'Writes acknowledged while one node of three was away', '% of the writes invoked'),
   settings: () => ['replication: NetworkTopologyStrategy, 3 replicas', 'client read timeout 12 s (the services\' driver settings)'],
   caveats: (run) =>
     run.variants.some((v) => !isZombie(v) && m(v, 'staleReads') === 0 && m(v, 'deletedSeen') === 0 && level(v) === 'ONE')

@@ -73,10 +73,10 @@ export interface Verdict {
   faultWritesOk: number;
   faultWritesFailed: number;
   faultWritesUnknown: number;
-  /** % of the writes invoked during the fault that were acknowledged, of those with a known outcome. */
+  /** % of the writes invoked during the fault that were acknowledged (refused and timed-out ones are not; both are counted apart). */
   writeAvailability: number;
   faultReads: number;
-  /** % of the reads invoked during the fault that answered, of those with a known outcome. */
+  /** % of the reads invoked during the fault that answered. */
   readAvailability: number;
   readsOk: number;
   deletesOk: number;
@@ -114,7 +114,7 @@ export function judge(ops: readonly Op[], window: FaultWindow, final: ReadonlyMa
   const deletes = ops.filter((o) => o.kind === 'delete');
   const during = (o: Op) => phaseOf(o.invokedAt, window) === 'fault';
   const count = (list: readonly Op[], outcome: Outcome) => list.filter((o) => o.outcome === outcome).length;
-  const share = (ok: number, failed: number) => (ok + failed === 0 ? 100 : (100 * ok) / (ok + failed));
+  const share = (ok: number, invoked: number) => (invoked === 0 ? 0 : (100 * ok) / invoked);
   const examples: string[] = [];
   const example = (line: string) => {
     if (examples.length < 8) examples.push(line);
@@ -199,9 +199,9 @@ export function judge(ops: readonly Op[], window: FaultWindow, final: ReadonlyMa
     faultWritesOk: count(faultW, 'ok'),
     faultWritesFailed: count(faultW, 'fail'),
     faultWritesUnknown: count(faultW, 'unknown'),
-    writeAvailability: share(count(faultW, 'ok'), count(faultW, 'fail')),
+    writeAvailability: share(count(faultW, 'ok'), faultW.length),
     faultReads: faultR.length,
-    readAvailability: share(count(faultR, 'ok'), count(faultR, 'fail')),
+    readAvailability: share(count(faultR, 'ok'), faultR.length),
     readsOk: okReads.length,
     deletesOk: deleteOk.size,
     deletesUnknown: count(deletes, 'unknown'),

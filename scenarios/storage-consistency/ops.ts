@@ -3,13 +3,15 @@
  * the Jepsen processes that run them: writers, readers and deleters, one operation at a time
  * each, every one recorded invoked → ok / fail / unknown (history.ts).
  *
- * Writes are the persist worker's own call (MessageStore.insertMany of one message) and reads
- * the history read (MessageStore.after), so the levels measured are those the services use;
- * they go straight to Cassandra because the gateway answers a send once Kafka holds it and
- * serves the newest seconds of history from Redis: neither would show what the replicas hold.
+ * Writes are the persist worker's own call (MessageStore.insertMany of one message), reads the
+ * history read (MessageStore.after) and deletes the gateway's tombstone (MessageStore.delete),
+ * so the levels measured are those the services use. They go straight to Cassandra because the
+ * gateway answers a send once Kafka holds it, serves the newest seconds of history from Redis,
+ * and answers a failed delete 503 whether the tombstone was refused or timed out: none of them
+ * would show what the replicas hold.
  */
 import { SnowflakeGenerator, type Message, type Rng } from '../../src/core/index.js';
-import { Long, MessageStore, bucketOfId, createCassandraClient, type CassandraClient, type ConsistencyLevel } from '../../src/store/index.js';
+import { MessageStore, createCassandraClient, type CassandraClient, type ConsistencyLevel } from '../../src/store/index.js';
 import { outcomeOf, type Op, type OpKind } from './history.js';
 
 /** A read's page: more than any conversation gets in a run of the defaults' size. */
@@ -24,10 +26,9 @@ export interface StoreOps {
 }
 
 /** Operations at one level on a client of their own (the driver's policies as the services use them). */
-export function storeOps(cassandra: { contactPoints: string[]; localDataCenter: string }, keyspace: string, level: ConsistencyLevel, fromMs: number): StoreOps {
-  const client: CassandraClient = createCassandraClient({ ...cassandra, keyspace }, level);
+export function storeOps(cassandra: { contactPoints: string[]; localDataCenter: string }, keyspace: string, level: ConsistencyLevel, fromMs: number, timeoutMs?: number): StoreOps {
+  const client: CassandraClient = createCassandraClient({ ...cassandra, keyspace, ...(timeoutMs ? { readTimeoutMs: timeoutMs } : {}) }, level);
   const store = new MessageStore(client, keyspace, { readConsistency: level, writeConcurrency: 1 });
-  const deleteCql = `DELETE FROM ${keyspace}.messages WHERE conversation_id = ? AND bucket = ? AND message_id = ?`;
   return {
     write: async (m) => {
       await store.insertMany([m]);
@@ -37,9 +38,7 @@ export function storeOps(cassandra: { contactPoints: string[]; localDataCenter: 
       const ids = page.messages.map((m) => m.messageId);
       return page.hasMore ? { ids, upTo: ids.at(-1)! } : { ids };
     },
-    delete: async (conversationId, messageId) => {
-      await client.execute(deleteCql, [conversationId, bucketOfId(messageId), Long.fromString(messageId)], { prepare: true });
-    },
+    delete: (conversationId, messageId) => store.delete(conversationId, messageId),
     close: () => client.shutdown().catch(() => {}),
   };
 }

@@ -20,10 +20,12 @@ const params = z.object({
   consistency: consistencyLevelSchema.default('QUORUM'),
   fault: z.enum(FAULT_CHOICES).default('isolate-cassandra-node'),
   conversations: z.coerce.number().int().min(1).max(200).default(6),
-  writers: z.coerce.number().int().min(1).max(64).default(4),
-  readers: z.coerce.number().int().min(0).max(64).default(2),
+  writers: z.coerce.number().int().min(1).max(64).default(6),
+  readers: z.coerce.number().int().min(0).max(64).default(3),
   deleters: z.coerce.number().int().min(0).max(64).default(1),
   thinkMs: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** The driver's request timeout for the members' operations: a request whose coordinator is cut off or paused waits this long, then is unknown. */
+  timeoutMs: z.coerce.number().int().min(500).max(60_000).default(6000),
   beforeSec: z.coerce.number().min(0).max(600).default(3),
   faultSec: z.coerce.number().min(1).max(600).default(10),
   afterSec: z.coerce.number().min(0).max(600).default(8),
@@ -45,9 +47,9 @@ const LOAD_MEASURES: Record<string, string> = {
   faultWritesOk: 'of those, acknowledged',
   faultWritesFailed: 'of those, refused',
   faultWritesUnknown: 'of those, unknown (timed out)',
-  writeAvailability: '% of the writes during the fault acknowledged, of those with a known outcome (unknowns left out)',
+  writeAvailability: '% of the writes invoked during the fault that were acknowledged (refused and timed-out ones counted apart)',
   faultReads: 'reads invoked during the fault',
-  readAvailability: '% of the reads during the fault that answered, of those with a known outcome',
+  readAvailability: '% of the reads invoked during the fault that answered',
   readsOk: 'reads that answered',
   deletesOk: 'deletes acknowledged',
   deletesUnknown: 'deletes timed out',
@@ -110,6 +112,7 @@ export const scenario: ScenarioDefinition<Params> = {
     readers: 'members reading whole conversations',
     deleters: 'members deleting messages they had acknowledged',
     thinkMs: 'pause after each operation',
+    timeoutMs: "the driver's request timeout for the members' operations (the services use 12,000): a request whose coordinator is cut off or paused waits this long, then counts as unknown; above Cassandra's own timeouts (writes 2 s, reads 5 s) so that their answers arrive first",
     beforeSec: 'operations before the fault',
     faultSec: 'how long the node stays down, cut off or paused (a killed node then takes its restart on top)',
     afterSec: 'operations after the node is back, before repair',
@@ -142,7 +145,7 @@ export const scenario: ScenarioDefinition<Params> = {
 };
 
 async function loadRun(ctx: ScenarioContext, p: Params, keyspace: string, convs: Array<{ conversationId: string; members: string[] }>, fromMs: number) {
-  const ops = storeOps(ctx.endpoints.cassandra, keyspace, p.consistency, fromMs);
+  const ops = storeOps(ctx.endpoints.cassandra, keyspace, p.consistency, fromMs, p.timeoutMs);
   const final = storeOps(ctx.endpoints.cassandra, keyspace, 'ALL', fromMs);
   const rec = new Recorder();
   let stop = false;
@@ -152,8 +155,9 @@ async function loadRun(ctx: ScenarioContext, p: Params, keyspace: string, convs:
     const members = runMembers(ops, rec, { conversations: convs, writers: p.writers, readers: p.readers, deleters: p.deleters, thinkMs: p.thinkMs }, createRng(ctx.seed).fork('storage-consistency'), () => stop, (ms) => ctx.sleep(ms));
     try {
       await ctx.sleep(p.beforeSec * 1000);
-      window.strikeAt = rec.now();
+      // the fault counts from when it is in effect (the node dead, paused or cut off)
       const repair = await faults.inject(ctx, p.fault);
+      window.strikeAt = rec.now();
       await ctx.sleep(p.faultSec * 1000);
       await repair();
       window.healAt = rec.now();

@@ -113,8 +113,9 @@ export async function nodetool(stateDir: string, id: string, args: readonly stri
   if (store !== 'cassandra' || node.jmxPort === undefined) throw new ChatlabError(ErrorCodes.SCENARIO, `nodetool: ${id} is not a Cassandra node with a JMX port`);
   const jarDir = jarDirOf(proc.spawn!.args);
   if (!jarDir) throw new ChatlabError(ErrorCodes.SCENARIO, `nodetool: ${id}'s command line names no class path (-cp)`);
-  const logbackFile = proc.spawn!.cwd ? `${proc.spawn!.cwd}/logback.xml` : undefined;
-  return runNodetool({ jarDir, jmxPort: node.jmxPort, args, ...(logbackFile ? { logbackFile } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+  // the node's own directory: its logback.xml (warnings only) and room for nodetool's history file
+  const dir = proc.spawn!.cwd;
+  return runNodetool({ jarDir, jmxPort: node.jmxPort, args, ...(dir ? { logbackFile: `${dir}/logback.xml`, home: dir } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 /** The node id (`kafka-2`) of the broker leading a partition of a topic right now. */

@@ -6,14 +6,19 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { JVM17_FLAGS } from './cassandra-config.js';
 
 /** The java arguments of one nodetool call (`args`: `repair -full chatlab messages`, `flush`, …). */
-export function nodetoolArgs(p: { jarDir: string; jmxPort: number; args: readonly string[]; logbackFile?: string }): string[] {
+export function nodetoolArgs(p: { jarDir: string; jmxPort: number; args: readonly string[]; logbackFile?: string; home?: string }): string[] {
   return [
+    // nodetool appends each command to <home>/.cassandra/nodetool.history
+    ...(p.home ? [`-Duser.home=${p.home}`] : []),
     '-Xmx128m',
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseSerialGC',
     '-Xshare:auto',
+    // Cassandra's own classes, loaded by the tool too, need the server's JPMS exports on Java 17
+    ...JVM17_FLAGS,
     ...(p.logbackFile ? [`-Dlogback.configurationFile=${p.logbackFile}`] : []),
     '-cp',
     `${p.jarDir}${path.sep}*`,
@@ -35,7 +40,7 @@ export function jarDirOf(args: readonly string[]): string | null {
 }
 
 /** Runs nodetool; resolves with its stdout, rejects with its stderr's last lines (and the exit code). */
-export function runNodetool(p: { jarDir: string; jmxPort: number; args: readonly string[]; logbackFile?: string; timeoutMs?: number }): Promise<string> {
+export function runNodetool(p: { jarDir: string; jmxPort: number; args: readonly string[]; logbackFile?: string; home?: string; timeoutMs?: number }): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('java', nodetoolArgs(p), { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: p.timeoutMs ?? 300_000 }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
