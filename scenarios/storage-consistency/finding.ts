@@ -18,15 +18,16 @@ function loadClause(v: VariantResult): string {
   const deleted = m(v, 'deletedSeen');
   return (
     `${level(v)} acknowledged ${stated(v, 'writeAvailability', '%')} of the writes during the fault ` +
-    `(${fmtNum(m(v, 'faultWritesOk'))} ok, ${fmtNum(m(v, 'faultWritesFailed'))} refused, ${fmtNum(unknown)} timed out) ` +
+    `(${fmtNum(m(v, 'faultWritesOk'))} ok${m(v, 'faultWritesOk') > m(v, 'faultWritesOkWhileAway') ? `, ${fmtNum(m(v, 'faultWritesOkWhileAway'))} of them before the node was back` : ''}, ${fmtNum(m(v, 'faultWritesFailed'))} refused, ${fmtNum(unknown)} timed out; p99 ${stated(v, 'writeP99Ms@fault', 'ms')}) ` +
     `with ${stale === 0 ? 'no stale read' : `${fmtNum(stale)} stale reads (${stated(v, 'staleReadShare', '%')} of ${fmtNum(m(v, 'readsOk'))})`}` +
     `${deleted === 0 ? '' : ` and ${fmtNum(deleted)} deleted messages seen again`}, ackedLost ${fmtNum(m(v, 'ackedLost'))}`
   );
 }
 
 function zombieClause(v: VariantResult): string {
+  const order = v.params['zombieRepair'] === 'within-grace' ? 'repair inside gc_grace_seconds' : 'repair after the tombstones were purged';
   return (
-    `at ${level(v)}, ${fmtNum(m(v, 'zombiesBeforeRepair'))} of ${fmtNum(m(v, 'zombieDeletes'))} deleted messages came back ` +
+    `at ${level(v)} with ${order}, ${fmtNum(m(v, 'zombiesBeforeRepair'))} of ${fmtNum(m(v, 'zombieDeletes'))} deleted messages came back ` +
     `(${fmtNum(m(v, 'zombieReads'))} of ${fmtNum(m(v, 'zombieReadsDone'))} reads returned one) and after repair ${fmtNum(m(v, 'zombies'))} were on every replica`
   );
 }

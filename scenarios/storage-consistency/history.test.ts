@@ -48,13 +48,14 @@ describe('judging a storage history', () => {
   });
 
   it('measures availability as the share of the writes invoked during the fault that were acknowledged', () => {
-    const ops = [w('1', 50, 51), w('2', 110, 112), w('3', 120, 122, 'fail'), w('4', 130, 2130, 'unknown'), w('5', 140, 141), w('6', 250, 251, 'fail')];
+    const ops = [w('1', 50, 51), w('2', 110, 112), w('3', 120, 122, 'fail'), w('4', 130, 2130, 'unknown'), w('5', 140, 210), w('6', 250, 251, 'fail')];
     const v = judge(ops, window, held('1', '2', '5'));
     expect(v.faultWrites).toBe(4);
     expect([v.faultWritesOk, v.faultWritesFailed, v.faultWritesUnknown]).toEqual([2, 1, 1]);
     expect(v.writeAvailability).toBe(50);
+    expect(v.faultWritesOkWhileAway).toBe(1); // 5 waited for the node
     expect(judge([], window, held()).writeAvailability).toBe(0);
-    expect(latenciesOf(ops, 'write', 'fault', window)).toEqual([2, 1]);
+    expect(latenciesOf(ops, 'write', 'fault', window)).toEqual([2, 70]);
     expect([phaseOf(99, window), phaseOf(100, window), phaseOf(200, window)]).toEqual(['before', 'fault', 'after']);
   });
 });

@@ -73,6 +73,8 @@ export interface Verdict {
   faultWritesOk: number;
   faultWritesFailed: number;
   faultWritesUnknown: number;
+  /** Of the acknowledged ones, those acknowledged before the node was back (the others waited for it). */
+  faultWritesOkWhileAway: number;
   /** % of the writes invoked during the fault that were acknowledged (refused and timed-out ones are not; both are counted apart). */
   writeAvailability: number;
   faultReads: number;
@@ -199,6 +201,7 @@ export function judge(ops: readonly Op[], window: FaultWindow, final: ReadonlyMa
     faultWritesOk: count(faultW, 'ok'),
     faultWritesFailed: count(faultW, 'fail'),
     faultWritesUnknown: count(faultW, 'unknown'),
+    faultWritesOkWhileAway: faultW.filter((o) => o.outcome === 'ok' && o.completedAt < window.healAt).length,
     writeAvailability: share(count(faultW, 'ok'), faultW.length),
     faultReads: faultR.length,
     readAvailability: share(count(faultR, 'ok'), faultR.length),

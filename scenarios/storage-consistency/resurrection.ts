@@ -5,7 +5,8 @@
  * seconds, and after it the replicas that took the delete flush and compact (`nodetool flush`,
  * `nodetool compact`), which purges the tombstone. The replica that was away still holds the
  * message, and nothing says it was deleted: reads at the variant's level, then a full repair
- * and a read at ALL show whether it returns and whether repair spreads it.
+ * and a read at ALL show whether it returns and whether repair spreads it. With repair inside
+ * gc_grace_seconds instead, the tombstone reaches the returned replica before it is purged.
  */
 import { fmtNum, SnowflakeGenerator, type Message } from '../../src/core/index.js';
 import type { ScenarioContext } from '../../src/scenario/index.js';
@@ -24,6 +25,14 @@ export interface ZombieOptions {
   /** Reads of each conversation at the level once the replica is back, before repair. */
   reads: number;
   fromMs: number;
+  /** The driver's request timeout for the deletes and reads. */
+  timeoutMs: number;
+  /**
+   * after-grace: the replica returns after the others purged the tombstone, then repair (the
+   * zombie); within-grace: it returns and repair runs before gc_grace_seconds passes, then every
+   * replica compacts (what a repair interval shorter than gc_grace_seconds buys).
+   */
+  repair: 'after-grace' | 'within-grace';
 }
 
 export interface ZombieMeasures {
@@ -47,7 +56,7 @@ export async function resurrection(ctx: ScenarioContext, o: ZombieOptions): Prom
   const grace = await admin.execute('SELECT gc_grace_seconds FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [o.keyspace, 'messages']);
   const graceBefore = Number(grace.first()?.['gc_grace_seconds'] ?? 864000);
   const all = storeOps(ctx.endpoints.cassandra, o.keyspace, 'ALL', o.fromMs);
-  const atLevel = storeOps(ctx.endpoints.cassandra, o.keyspace, o.level, o.fromMs);
+  const atLevel = storeOps(ctx.endpoints.cassandra, o.keyspace, o.level, o.fromMs, o.timeoutMs);
   let isolated = false;
   try {
     ctx.phase(`zombie: gc_grace_seconds ${graceBefore} -> ${o.graceSec} on ${table}; hinted handoff off on ${STAYING.join(', ')}`);
@@ -73,15 +82,25 @@ export async function resurrection(ctx: ScenarioContext, o: ZombieOptions): Prom
       const ok = await atLevel.delete(m.conversationId, m.messageId).then(() => true, () => false);
       if (ok) deleted.push(m);
     }
-    await ctx.sleep((o.graceSec + 1) * 1000);
-    ctx.phase(`zombie: gc_grace_seconds passed; flush and compact ${table} on ${STAYING.join(', ')} (the tombstones are purged)`);
-    await Promise.all(STAYING.map((id) => ctx.nodes.nodetool(id, ['flush', o.keyspace, 'messages'])));
-    await Promise.all(STAYING.map((id) => ctx.nodes.nodetool(id, ['compact', o.keyspace, 'messages'])));
-
-    ctx.fault(`heal ${STRUCK_CASSANDRA_NODE}: it comes back holding the deleted messages`);
-    await ctx.nodes.heal(STRUCK_CASSANDRA_NODE);
-    isolated = false;
-    await ctx.sleep(3000); // the peers mark it up, the driver reconnects (1 s policy)
+    const deletedAt = performance.now();
+    if (o.repair === 'within-grace') {
+      ctx.fault(`heal ${STRUCK_CASSANDRA_NODE}, then repair inside gc_grace_seconds`);
+      await ctx.nodes.heal(STRUCK_CASSANDRA_NODE);
+      isolated = false;
+      await ctx.sleep(3000); // the peers mark it up
+      await repairFull(ctx, o.keyspace);
+    }
+    await ctx.sleep(Math.max(0, deletedAt + (o.graceSec + 1) * 1000 - performance.now()));
+    const compacting = o.repair === 'within-grace' ? [...STAYING, STRUCK_CASSANDRA_NODE] : STAYING;
+    ctx.phase(`zombie: gc_grace_seconds passed; flush and compact ${table} on ${compacting.join(', ')} (the tombstones are purged)`);
+    await Promise.all(compacting.map((id) => ctx.nodes.nodetool(id, ['flush', o.keyspace, 'messages'])));
+    await Promise.all(compacting.map((id) => ctx.nodes.nodetool(id, ['compact', o.keyspace, 'messages'])));
+    if (o.repair === 'after-grace') {
+      ctx.fault(`heal ${STRUCK_CASSANDRA_NODE}: it comes back holding the deleted messages`);
+      await ctx.nodes.heal(STRUCK_CASSANDRA_NODE);
+      isolated = false;
+      await ctx.sleep(3000); // the peers mark it up, the driver reconnects (1 s policy)
+    }
 
     const deletedIds = new Set(deleted.map((m) => m.messageId));
     const convs = [...new Set(deleted.map((m) => m.conversationId))];

@@ -35,6 +35,8 @@ const params = z.object({
   graceSec: z.coerce.number().int().min(1).max(600).default(5),
   /** resurrection: reads of each conversation at the level once the replica is back. */
   zombieReads: z.coerce.number().int().min(1).max(1000).default(10),
+  /** resurrection: repair after the tombstones were purged (the zombie), or while the replica returns, inside gc_grace_seconds. */
+  zombieRepair: z.enum(['after-grace', 'within-grace']).default('after-grace'),
 });
 type Params = z.infer<typeof params>;
 
@@ -47,6 +49,7 @@ const LOAD_MEASURES: Record<string, string> = {
   faultWritesOk: 'of those, acknowledged',
   faultWritesFailed: 'of those, refused',
   faultWritesUnknown: 'of those, unknown (timed out)',
+  faultWritesOkWhileAway: 'of the acknowledged ones, those acknowledged before the node was back (the rest waited for it)',
   writeAvailability: '% of the writes invoked during the fault that were acknowledged (refused and timed-out ones counted apart)',
   faultReads: 'reads invoked during the fault',
   readAvailability: '% of the reads invoked during the fault that answered',
@@ -119,6 +122,7 @@ export const scenario: ScenarioDefinition<Params> = {
     zombieMessages: 'resurrection: messages deleted while the replica is away',
     graceSec: "resurrection: the messages table's gc_grace_seconds for the run (restored after)",
     zombieReads: 'resurrection: reads of each conversation at the level after the replica is back',
+    zombieRepair: 'resurrection: after-grace: the replica returns after the others purged the tombstones, then repair; within-grace: it returns and repair runs inside gc_grace_seconds, then every replica compacts',
   },
   choiceDocs: {
     fault: {
@@ -135,7 +139,7 @@ export const scenario: ScenarioDefinition<Params> = {
     const convs = (await ctx.createConversations(chunk(users, 3))).map((c) => ({ conversationId: c.conversationId, members: c.members }));
     const fromMs = Date.now() - 60_000;
     if (p.fault === 'resurrection') {
-      const zombie = await resurrection(ctx, { keyspace, level: p.consistency, conversations: convs, messages: p.zombieMessages, graceSec: p.graceSec, reads: p.zombieReads, fromMs });
+      const zombie = await resurrection(ctx, { keyspace, level: p.consistency, conversations: convs, messages: p.zombieMessages, graceSec: p.graceSec, reads: p.zombieReads, fromMs, repair: p.zombieRepair, timeoutMs: p.timeoutMs });
       const { written, held, ...measures } = zombie;
       const checker = { ...checkDeliveries({ sends: [], deliveries: [] }), sent: written, acked: written, expectedDeliveries: written, delivered: held, lost: written - held };
       return { measures, checker };
