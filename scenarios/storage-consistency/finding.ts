@@ -18,8 +18,8 @@ function loadClause(v: VariantResult): string {
   const deleted = m(v, 'deletedSeen');
   return (
     `${level(v)} acknowledged ${stated(v, 'writeAvailability', '%')} of the writes during the fault ` +
-    `(${fmtNum(m(v, 'faultWritesOk'))} ok${m(v, 'faultWritesOk') > m(v, 'faultWritesOkWhileAway') ? `, ${fmtNum(m(v, 'faultWritesOkWhileAway'))} of them before the node was back` : ''}, ${fmtNum(m(v, 'faultWritesFailed'))} refused, ${fmtNum(unknown)} timed out; p99 ${stated(v, 'writeP99Ms@fault', 'ms')}) ` +
-    `with ${stale === 0 ? 'no stale read' : `${fmtNum(stale)} stale reads (${stated(v, 'staleReadShare', '%')} of ${fmtNum(m(v, 'readsOk'))})`}` +
+    `(${fmtNum(m(v, 'faultWritesOk'))} ok${m(v, 'faultWritesOk') > m(v, 'faultWritesOkWhileAway') ? `, ${fmtNum(m(v, 'faultWritesOkWhileAway'))} of them before the repair began` : ''}, ${fmtNum(m(v, 'faultWritesFailed'))} refused, ${fmtNum(unknown)} timed out; p99 ${stated(v, 'writeP99Ms@fault', 'ms')}) ` +
+    `with ${stale === 0 ? 'no stale read' : `${fmtNum(stale)} stale reads (${stated(v, 'staleReadShare', '%')} of ${fmtNum(m(v, 'readsOk'))}, ${fmtNum(m(v, 'staleReadsAfterHeal'))} after the node was back)`}` +
     `${deleted === 0 ? '' : ` and ${fmtNum(deleted)} deleted messages seen again`}, ackedLost ${fmtNum(m(v, 'ackedLost'))}`
   );
 }
@@ -51,7 +51,11 @@ export const storageFinding: FindingHook = {
     run.variants.every(isZombie)
       ? barsPerVariant(run, 'zombieReadShare', 'Reads that returned a deleted message, after the replica came back', '% of reads')
       : barsPerVariant(run, 'writeAvailability', 'Writes acknowledged while one node of three was away', '% of the writes invoked'),
-  settings: () => ['replication: NetworkTopologyStrategy, 3 replicas', 'client read timeout 12 s (the services\' driver settings)'],
+  settings: (run) => [
+    'replication: NetworkTopologyStrategy, 3 replicas; the struck node: cassandra-3',
+    `the members' request timeout: ${fmtNum(Number(run.variants[0]?.params['timeoutMs'] ?? 0))} ms (the services use 12,000)`,
+    'writes, reads and deletes straight to Cassandra through the store code, at the variant\'s level; judged against a read at ALL after nodetool repair -full',
+  ],
   caveats: (run) =>
     run.variants.some((v) => !isZombie(v) && m(v, 'staleReads') === 0 && m(v, 'deletedSeen') === 0 && level(v) === 'ONE')
       ? ['ONE showed no stale read in this run: the window in which a replica lacks a write (until hints replay) was not hit by a read; a longer fault or more readers press it harder.']

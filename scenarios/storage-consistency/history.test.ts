@@ -5,7 +5,7 @@ const C = 'conv-1';
 const w = (id: string, invokedAt: number, completedAt: number, outcome: Op['outcome'] = 'ok'): Op => ({ kind: 'write', process: 0, conversationId: C, messageId: id, invokedAt, completedAt, outcome });
 const r = (invokedAt: number, completedAt: number, seen: string[], upTo?: string): Op => ({ kind: 'read', process: 1, conversationId: C, invokedAt, completedAt, outcome: 'ok', seen, ...(upTo ? { upTo } : {}) });
 const d = (id: string, invokedAt: number, completedAt: number, outcome: Op['outcome'] = 'ok'): Op => ({ kind: 'delete', process: 2, conversationId: C, messageId: id, invokedAt, completedAt, outcome });
-const window = { strikeAt: 100, healAt: 200 };
+const window = { strikeAt: 100, repairAt: 190, healAt: 200 };
 const held = (...ids: string[]) => new Map([[C, new Set(ids)]]);
 
 describe('judging a storage history', () => {
@@ -48,14 +48,14 @@ describe('judging a storage history', () => {
   });
 
   it('measures availability as the share of the writes invoked during the fault that were acknowledged', () => {
-    const ops = [w('1', 50, 51), w('2', 110, 112), w('3', 120, 122, 'fail'), w('4', 130, 2130, 'unknown'), w('5', 140, 210), w('6', 250, 251, 'fail')];
+    const ops = [w('1', 50, 51), w('2', 110, 112), w('3', 120, 122, 'fail'), w('4', 130, 2130, 'unknown'), w('5', 140, 195), w('6', 250, 251, 'fail')];
     const v = judge(ops, window, held('1', '2', '5'));
     expect(v.faultWrites).toBe(4);
     expect([v.faultWritesOk, v.faultWritesFailed, v.faultWritesUnknown]).toEqual([2, 1, 1]);
     expect(v.writeAvailability).toBe(50);
     expect(v.faultWritesOkWhileAway).toBe(1); // 5 waited for the node
     expect(judge([], window, held()).writeAvailability).toBe(0);
-    expect(latenciesOf(ops, 'write', 'fault', window)).toEqual([2, 70]);
+    expect(latenciesOf(ops, 'write', 'fault', window)).toEqual([2, 55]);
     expect([phaseOf(99, window), phaseOf(100, window), phaseOf(200, window)]).toEqual(['before', 'fault', 'after']);
   });
 });

@@ -29,9 +29,13 @@ export interface Op {
   error?: string;
 }
 
-/** When the fault struck and when it was repaired (the node answered again), on the run's clock. */
+/**
+ * On the run's clock: when the fault was in effect, when its repair began (the partition lifted,
+ * the node restarting), and when the node answered again.
+ */
 export interface FaultWindow {
   strikeAt: number;
+  repairAt: number;
   healAt: number;
 }
 
@@ -73,7 +77,7 @@ export interface Verdict {
   faultWritesOk: number;
   faultWritesFailed: number;
   faultWritesUnknown: number;
-  /** Of the acknowledged ones, those acknowledged before the node was back (the others waited for it). */
+  /** Of the acknowledged ones, those acknowledged before the repair began (the others waited for it). */
   faultWritesOkWhileAway: number;
   /** % of the writes invoked during the fault that were acknowledged (refused and timed-out ones are not; both are counted apart). */
   writeAvailability: number;
@@ -201,7 +205,7 @@ export function judge(ops: readonly Op[], window: FaultWindow, final: ReadonlyMa
     faultWritesOk: count(faultW, 'ok'),
     faultWritesFailed: count(faultW, 'fail'),
     faultWritesUnknown: count(faultW, 'unknown'),
-    faultWritesOkWhileAway: faultW.filter((o) => o.outcome === 'ok' && o.completedAt < window.healAt).length,
+    faultWritesOkWhileAway: faultW.filter((o) => o.outcome === 'ok' && o.completedAt < window.repairAt).length,
     writeAvailability: share(count(faultW, 'ok'), faultW.length),
     faultReads: faultR.length,
     readAvailability: share(count(faultR, 'ok'), faultR.length),

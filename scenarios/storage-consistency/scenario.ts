@@ -49,7 +49,7 @@ const LOAD_MEASURES: Record<string, string> = {
   faultWritesOk: 'of those, acknowledged',
   faultWritesFailed: 'of those, refused',
   faultWritesUnknown: 'of those, unknown (timed out)',
-  faultWritesOkWhileAway: 'of the acknowledged ones, those acknowledged before the node was back (the rest waited for it)',
+  faultWritesOkWhileAway: 'of the acknowledged ones, those acknowledged before the repair began (the rest waited for the node)',
   writeAvailability: '% of the writes invoked during the fault that were acknowledged (refused and timed-out ones counted apart)',
   faultReads: 'reads invoked during the fault',
   readAvailability: '% of the reads invoked during the fault that answered',
@@ -153,7 +153,7 @@ async function loadRun(ctx: ScenarioContext, p: Params, keyspace: string, convs:
   const final = storeOps(ctx.endpoints.cassandra, keyspace, 'ALL', fromMs);
   const rec = new Recorder();
   let stop = false;
-  const window: FaultWindow = { strikeAt: Infinity, healAt: Infinity };
+  const window: FaultWindow = { strikeAt: Infinity, repairAt: Infinity, healAt: Infinity };
   try {
     ctx.phase(`members: ${p.writers} writing, ${p.readers} reading, ${p.deleters} deleting at ${p.consistency} on ${convs.length} conversations`);
     const members = runMembers(ops, rec, { conversations: convs, writers: p.writers, readers: p.readers, deleters: p.deleters, thinkMs: p.thinkMs }, createRng(ctx.seed).fork('storage-consistency'), () => stop, (ms) => ctx.sleep(ms));
@@ -163,6 +163,7 @@ async function loadRun(ctx: ScenarioContext, p: Params, keyspace: string, convs:
       const repair = await faults.inject(ctx, p.fault);
       window.strikeAt = rec.now();
       await ctx.sleep(p.faultSec * 1000);
+      window.repairAt = rec.now();
       await repair();
       window.healAt = rec.now();
       ctx.phase(`${STRUCK_CASSANDRA_NODE} back; members go on for ${p.afterSec} s`);
