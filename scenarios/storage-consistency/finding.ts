@@ -1,5 +1,5 @@
 import { fmtNum } from '../../src/core/index.js';
-import { barsPerVariant, stated, type FindingHook, type RunResult, type VariantResult } from '../../src/scenario/index.js';
+import { spreadOf, stated, type FindingHook, type HeadlineChart, type RunResult, type VariantResult } from '../../src/scenario/index.js';
 
 const FAULT_WORDS: Record<string, string> = {
   'kill-cassandra-node': 'killed (kill -9, then restarted)',
@@ -32,6 +32,20 @@ function zombieClause(v: VariantResult): string {
   );
 }
 
+/** One bar per variant, labelled short (`QUORUM · isolate`, `ONE · after-grace`): the variants' names do not fit under a bar. */
+function shortBars(run: RunResult, key: string, title: string, yLabel: string): HeadlineChart | undefined {
+  const faults = new Set(run.variants.map((v) => String(v.params['fault'])));
+  const label = (v: VariantResult) => {
+    const what = isZombie(v) ? String(v.params['zombieRepair']) : faults.size > 1 ? String(v.params['fault']).replace('-cassandra-node', '') : '';
+    return what ? `${level(v)} · ${what}` : level(v);
+  };
+  const bars = run.variants.flatMap((v) => {
+    const s = spreadOf(v, key);
+    return s ? [{ label: label(v), value: s.median, ...(s.n > 1 ? { min: s.min, max: s.max } : {}) }] : [];
+  });
+  return bars.length > 0 ? { kind: 'bars', title, yLabel, bars } : undefined;
+}
+
 /** storage-consistency: availability against correctness per level, or the zombie. */
 export const storageFinding: FindingHook = {
   measures: (run) => (run.variants.every(isZombie) ? ['zombiesBeforeRepair', 'zombieReadShare', 'zombies'] : ['writeAvailability', 'staleReads', 'deletedSeen', 'ackedLost', 'writeP99Ms@fault']),
@@ -49,8 +63,8 @@ export const storageFinding: FindingHook = {
   },
   chart: (run) =>
     run.variants.every(isZombie)
-      ? barsPerVariant(run, 'zombieReadShare', 'Reads that returned a deleted message, after the replica came back', '% of reads')
-      : barsPerVariant(run, 'writeAvailability', 'Writes acknowledged while one node of three was away', '% of the writes invoked'),
+      ? shortBars(run, 'zombieReadShare', 'Reads that returned a deleted message, after the replica came back', '% of reads')
+      : shortBars(run, 'writeAvailability', 'Writes acknowledged while one node of three was away', '% of the writes invoked'),
   settings: (run) => [
     'replication: NetworkTopologyStrategy, 3 replicas; the struck node: cassandra-3',
     `the members' request timeout: ${fmtNum(Number(run.variants[0]?.params['timeoutMs'] ?? 0))} ms (the services use 12,000)`,
