@@ -50,12 +50,22 @@ export async function readRecentAfter(redis: Redis, key: string, afterId: string
   if (rangeErr ?? firstErr ?? deletedErr) throw rangeErr ?? firstErr ?? deletedErr;
   const deleted = deletedIds(deletedMembers);
   const messages: Message[] = [];
-  for (const [streamId, fields] of entries ?? []) {
-    const json = field(fields, 'm');
-    if (json && !(deleted.size > 0 && deleted.has(streamId.split('-')[0]!))) messages.push(JSON.parse(json) as Message);
+  let read = entries ?? [];
+  let full = read.length >= limit;
+  for (;;) {
+    for (const [streamId, fields] of read) {
+      const json = field(fields, 'm');
+      if (json && !(deleted.size > 0 && deleted.has(streamId.split('-')[0]!))) messages.push(JSON.parse(json) as Message);
+    }
+    // Deleted messages took room in the read: read on, so that a page from the stream (or its
+    // overflow that tells the merge more follow) is what it would be without them.
+    const last = read.at(-1)?.[0];
+    if (!full || messages.length >= limit || deleted.size === 0 || last === undefined) break;
+    read = (await redis.xrange(key, `(${last}`, '+', 'COUNT', limit - messages.length)) as Array<[string, string[]]>;
+    full = read.length >= limit - messages.length;
   }
   const head = firsts?.[0];
-  return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null, full: (entries?.length ?? 0) >= limit };
+  return { messages, first: head ? { id: head[0].split('-')[0]!, prev: field(head[1], 'p') || null } : null, full };
 }
 
 function field(fields: string[], name: string): string | undefined {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { MessageStore, redisKeys } from '../../src/store/index.js';
+import { MessageStore, deletedMember, readHistory, redisKeys } from '../../src/store/index.js';
 import { snowflakeFromTime } from '../../src/core/index.js';
 import { createConversation, endpoints, gateways, history, socketsPerTest, token, uniqueName, users } from './support.js';
 
@@ -124,6 +124,36 @@ describe('message delete', () => {
     expect((await del(g1, alice, conv, id, 'PUT')).status).toBe(400);
     // nothing of the above deleted it
     expect((await history(g1, bob, conv)).body.messages.map((m: any) => m.messageId)).toEqual([id]);
+  });
+
+  it('a page from the stream with a deleted message in it is full-sized and still says more follow, while Cassandra has nothing yet', async () => {
+    const redis = new Redis(endpoints().redis.url);
+    const client = cassandraClient();
+    const store = new MessageStore(client, 'chatlab');
+    const keys = redisKeys(`${uniqueName('dpage')}:`);
+    const conv = uniqueName('lag');
+    const base = Date.now() - 5000;
+    const ids = [0, 1, 2, 3, 4].map((i) => snowflakeFromTime(base + i));
+    try {
+      // the stream as five sends left it, none persisted (forced: nothing is written to Cassandra)
+      let prev = '0';
+      for (const id of ids) {
+        await redis.xadd(keys.recent(conv), `${id}-0`, 'm', JSON.stringify({ conversationId: conv, messageId: id, senderId: 'a', clientMsgId: `k${id}`, body: 'x', sentAt: base }), 'p', prev);
+        prev = id;
+      }
+      await redis.zadd(keys.deleted(conv), 0, deletedMember(ids[1]!));
+      const read = (after: string, limit: number) => readHistory({ store, redis, recentKey: keys.recent(conv), conversationId: conv, after, limit, fromMs: base - 1000 });
+      const first = await read('0', 2);
+      expect(first.messages.map((m) => m.messageId)).toEqual([ids[0], ids[2]]);
+      expect(first.hasMore).toBe(true);
+      const second = await read(ids[2]!, 2);
+      expect(second.messages.map((m) => m.messageId)).toEqual([ids[3], ids[4]]);
+      expect(second.hasMore).toBe(false);
+    } finally {
+      await redis.del(keys.recent(conv), keys.deleted(conv));
+      redis.disconnect();
+      await client.shutdown();
+    }
   });
 
   it('a tombstone that reaches Cassandra before the insert (the message still in Kafka) is not undone by it', async () => {
