@@ -18,7 +18,7 @@ function loadClause(v: VariantResult): string {
   const deleted = m(v, 'deletedSeen');
   return (
     `${level(v)} acknowledged ${stated(v, 'writeAvailability', '%')} of the writes during the fault ` +
-    `(${fmtNum(m(v, 'faultWritesOk'))} ok${m(v, 'faultWritesOk') > m(v, 'faultWritesOkWhileAway') ? `, ${fmtNum(m(v, 'faultWritesOkWhileAway'))} of them before the repair began` : ''}, ${fmtNum(m(v, 'faultWritesFailed'))} refused, ${fmtNum(unknown)} timed out; p99 ${stated(v, 'writeP99Ms@fault', 'ms')}) ` +
+    `(${fmtNum(m(v, 'faultWritesOk'))} ok${m(v, 'faultWritesOk') > m(v, 'faultWritesOkWhileAway') ? `, ${fmtNum(m(v, 'faultWritesOkWhileAway'))} of them before the repair began` : ''}, ${fmtNum(m(v, 'faultWritesFailed'))} refused, ${fmtNum(unknown)} timed out${v.measures['writeP99Ms@fault'] === undefined ? '' : `; p99 ${stated(v, 'writeP99Ms@fault', 'ms')}`}) ` +
     `with ${stale === 0 ? 'no stale read' : `${fmtNum(stale)} stale reads (${stated(v, 'staleReadShare', '%')} of ${fmtNum(m(v, 'readsOk'))}, ${fmtNum(m(v, 'staleReadsAfterHeal'))} after the node was back)`}` +
     `${deleted === 0 ? '' : ` and ${fmtNum(deleted)} deleted messages seen again`}, ackedLost ${fmtNum(m(v, 'ackedLost'))}`
   );
