@@ -94,7 +94,7 @@ export const scenario: ScenarioDefinition<Params> = {
   defaultSets: { consistency: ['one', 'quorum', 'all'] },
   thresholds: (p) =>
     p.fault === 'resurrection'
-      ? ['zombieDeletes > 0', 'zombieReadsDone > 0']
+      ? ['zombieDeletes > 0', 'zombieReadsDone > 0', 'acked > 0', 'delivered > 0']
       : [
           'ackedLost == 0',
           'failedStored == 0',
@@ -105,6 +105,9 @@ export const scenario: ScenarioDefinition<Params> = {
           ...(p.consistency === 'ONE' ? [] : ['staleReads == 0', 'deletedSeen == 0']),
           ...(p.consistency === 'ALL' ? [] : ['writeAvailability > 90']),
           'zombies == 0',
+          // the delivery summary read for the store: writes acknowledged, and held by the final read
+          'acked > 0',
+          'delivered > 0',
         ],
   finding: storageFinding,
   paramDocs: {
