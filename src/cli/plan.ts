@@ -37,6 +37,12 @@ export function loadPlan(file: string): { name: string; runs: PlanEntry[] } {
   return Array.isArray(parsed.data) ? { name, runs: parsed.data } : { name: parsed.data.name ?? name, runs: parsed.data.runs };
 }
 
+/** Why a plan's run is skipped on a stack of this topology (it needs another); undefined: it runs. */
+export function skipReason(r: Pick<PlanEntry, 'scenario' | 'topology'>, topology: string): string | undefined {
+  if (!r.topology || r.topology === topology) return undefined;
+  return `skipped: ${r.scenario} needs the ${r.topology} topology (chatlab up --topology ${r.topology} --infra native); this stack's is ${topology}`;
+}
+
 /**
  * Runs a list of scenario runs on one stack (the running one, or one started for the list),
  * after checking every entry's input; returns the worst exit code and the run folders.
@@ -74,9 +80,9 @@ export async function runPlan(
     for (const [i, r] of runs.entries()) {
       if (controller.signal.aborted) return { code: Exit.USAGE, outDir, reports };
       err(c.bold(`${name}: ${i + 1}/${runs.length} ${r.scenario} ${r.set.join(' ')}`));
-      const topology = readState(stateDirFrom(runGlobals))?.topology ?? 'single';
-      if (r.topology && r.topology !== topology) {
-        err(c.yellow(`skipped: ${r.scenario} needs the ${r.topology} topology (chatlab up --topology ${r.topology} --infra native); this stack's is ${topology}`));
+      const skip = skipReason(r, readState(stateDirFrom(runGlobals))?.topology ?? 'single');
+      if (skip) {
+        err(c.yellow(skip));
         continue;
       }
       const code = await runCommand(r.scenario, { set: r.set, threshold: r.threshold, repeat: r.repeat, json: false }, runGlobals, { outDir, onReport: (d) => reports.push(d), signal: controller.signal });
