@@ -31,8 +31,10 @@ export async function deleteMessage(ctx: GatewayContext, userId: string, convers
   if (ctx.producer.full) throw new ChatlabError(ErrorCodes.UNAVAILABLE, 'the Kafka queue is full, delete again');
   const record = deletionRecord({ conversationId, messageId });
   await ctx.producer.send(record.key, record.value);
-  const { channels } = conversationChannels(ctx.keys, ctx.options, conversation);
+  const { kind, channels } = conversationChannels(ctx.keys, ctx.options, conversation);
   await publishDeletion(ctx.redis, ctx.keys, { conversationId, messageId, userId, channels });
+  ctx.metrics.deleted.inc();
+  ctx.metrics.publishes.inc({ channel: kind }, channels.length);
   return { conversationId, deleted: messageId };
 }
 

@@ -73,6 +73,7 @@ export function createGatewayMetrics(service: string) {
     registry,
     connections: gauge(registry, MetricNames.wsConnections, 'open WebSocket connections'),
     sent: counter(registry, MetricNames.messagesSent, 'send frames accepted (new messages, not re-sends)'),
+    deleted: counter(registry, 'chatlab_messages_deleted_total', 'messages deleted by their sender (DELETE answered 200)'),
     /** message frames pushed to sockets, and their latency (counted in batches, see DeliveryTally) */
     deliveries: new DeliveryTally(registry),
     publishes: counter(registry, MetricNames.redisPublishes, 'Redis PUBLISH commands issued', ['channel']),

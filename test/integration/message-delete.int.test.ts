@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { MessageStore, deletedMember, readHistory, redisKeys } from '../../src/store/index.js';
 import { snowflakeFromTime } from '../../src/core/index.js';
+import { scrapeMetric } from '../support/ws-client.js';
 import { createConversation, endpoints, gateways, history, socketsPerTest, token, uniqueName, users } from './support.js';
 
 const as = socketsPerTest();
@@ -49,8 +50,10 @@ describe('message delete', () => {
     await sb.waitForCount((f) => f.type === 'message' && f.conversationId === conv, 3);
     expect(await searchUntil(g1, bob, word, (hits) => hits.length === 3)).toHaveLength(3);
 
+    const deletedBefore = await scrapeMetric(g2, 'chatlab_messages_deleted_total');
     const res = await del(g2, alice, conv, gone);
     expect(res).toEqual({ status: 200, body: { conversationId: conv, deleted: gone } });
+    expect(await scrapeMetric(g2, 'chatlab_messages_deleted_total')).toBe(deletedBefore + 1);
 
     // live, to every member's sockets (the sender's too), after the message itself
     for (const s of [sb, sc, sa]) {
