@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BACKOFF_POLICIES, type BackoffOptions } from '../src/client/index.js';
-import { readProcessCpuUs } from '../src/core/index.js';
+import { createLatencyHistogram, readProcessCpuUs } from '../src/core/index.js';
 
 /** Parameters most scenarios share; `--set` values arrive as strings, hence coerce. */
 export const backoffParams = {
@@ -44,6 +44,14 @@ export function cpuOf(pids: Array<number | undefined>): { us: number; pids: stri
   const us = pids.map((p) => readProcessCpuUs(p!));
   if (us.some((u) => u === null)) return null;
   return { us: us.reduce((a, b) => a! + b!, 0)!, pids: pids.join(',') };
+}
+
+/** p50/p99 (and the rest) of some ms values, through an HDR histogram as every latency here; null for none. */
+export function msSummary(ms: readonly number[]) {
+  if (ms.length === 0) return null;
+  const h = createLatencyHistogram();
+  for (const v of ms) h.record(v * 1000);
+  return h.summary();
 }
 
 export { ringPairs } from '../src/stack/index.js';

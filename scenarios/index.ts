@@ -8,6 +8,7 @@ import { scenario as presenceStorm } from './presence-storm.js';
 import { scenario as readReceipts } from './read-receipts.js';
 import { scenario as reconnectRace } from './reconnect-race.js';
 import { scenario as search } from './search.js';
+import { scenario as storageConsistency } from './storage-consistency/scenario.js';
 import { scenario as thunderingHerd } from './thundering-herd.js';
 import { scenario as topicExplosion } from './topic-explosion.js';
 import { scenario as transport } from './transport.js';
@@ -28,6 +29,7 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [search.name]: search,
   [transport.name]: transport,
   [membershipChurn.name]: membershipChurn,
+  [storageConsistency.name]: storageConsistency,
 };
 
 /** The steps of `chatlab calibrate` and the probes `chatlab size --validate` reads (not a listed scenario). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { createLatencyHistogram, createRng } from '../src/core/index.js';
+import { createRng } from '../src/core/index.js';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
-import { backoffOf, backoffParams, clientsFor, userIds } from './common.js';
+import { backoffOf, backoffParams, clientsFor, msSummary, userIds } from './common.js';
 import { faultParams, faults, inject } from './faults.js';
 import { membershipFinding } from './findings/membership.js';
 import { COST_KINDS, probeCosts, type ProbeGroup } from './membership-churn/cost.js';
@@ -181,24 +181,16 @@ export const scenario: ScenarioDefinition<Params> = {
       const c = costs[kind];
       measures[`redisOpsPerChange@${kind}`] = c.redisOpsPerChange;
       measures[`subChangesPerGateway@${kind}`] = c.subChangesPerGateway;
-      const times = summary(effectiveMs(c.requests, frames));
+      const times = msSummary(effectiveMs(c.requests, frames));
       if (times) {
         measures[`effectiveP50Ms@${kind}`] = times.p50;
         measures[`effectiveP99Ms@${kind}`] = times.p99;
       }
     }
-    const during = summary(effectiveMs(churnRequests, frames));
+    const during = msSummary(effectiveMs(churnRequests, frames));
     if (during) measures['effectiveP99Ms@churn'] = during.p99;
     const byChannel = Object.values(LEAK_MEASURES).map((m) => `${m} ${checker[m]}`).join(', ');
     ctx.phase(`checked: lost ${checker.lost}, leaks ${checker.leaks} (${byChannel}), duplicates ${checker.duplicates}`);
     return { checker, measures };
   },
 };
-
-/** p50/p99 of some ms values (HDR, as every latency here), or null for none. */
-function summary(ms: number[]) {
-  if (ms.length === 0) return null;
-  const h = createLatencyHistogram();
-  for (const v of ms) h.record(v * 1000);
-  return h.summary();
-}

@@ -15,6 +15,8 @@ const planEntry = z.strictObject({
   set: z.array(z.string()).default([]),
   threshold: z.array(z.string()).optional(),
   repeat: z.number().int().min(1).optional(),
+  /** The run needs this topology (`chatlab up --topology cluster`); on another stack it is skipped with a line saying why. */
+  topology: z.enum(['cluster']).optional(),
 });
 const planSchema = z.union([z.array(planEntry), z.strictObject({ name: z.string().optional(), runs: z.array(planEntry).min(1) })]);
 export type PlanEntry = z.infer<typeof planEntry>;
@@ -33,6 +35,12 @@ export function loadPlan(file: string): { name: string; runs: PlanEntry[] } {
   }
   const name = path.basename(file).replace(/\.json$/, '');
   return Array.isArray(parsed.data) ? { name, runs: parsed.data } : { name: parsed.data.name ?? name, runs: parsed.data.runs };
+}
+
+/** Why a plan's run is skipped on a stack of this topology (it needs another); undefined: it runs. */
+export function skipReason(r: Pick<PlanEntry, 'scenario' | 'topology'>, topology: string): string | undefined {
+  if (!r.topology || r.topology === topology) return undefined;
+  return `skipped: ${r.scenario} needs the ${r.topology} topology (chatlab up --topology ${r.topology} --infra native); this stack's is ${topology}`;
 }
 
 /**
@@ -72,6 +80,11 @@ export async function runPlan(
     for (const [i, r] of runs.entries()) {
       if (controller.signal.aborted) return { code: Exit.USAGE, outDir, reports };
       err(c.bold(`${name}: ${i + 1}/${runs.length} ${r.scenario} ${r.set.join(' ')}`));
+      const skip = skipReason(r, readState(stateDirFrom(runGlobals))?.topology ?? 'single');
+      if (skip) {
+        err(c.yellow(skip));
+        continue;
+      }
       const code = await runCommand(r.scenario, { set: r.set, threshold: r.threshold, repeat: r.repeat, json: false }, runGlobals, { outDir, onReport: (d) => reports.push(d), signal: controller.signal });
       worst = Math.max(worst, code);
     }

@@ -14,6 +14,7 @@ export { startAll } from './start-all.js';
 export { assertBindable, canBind, ephemeralPortRange, freePort, freePorts, listenPortRanges } from './ports.js';
 export { searchRequest, type SearchResponse } from './search-http.js';
 export { partitionTable, isolateAddress, healAddress, healAll, isolatedAddresses, partitionUnavailableReason } from './partition.js';
+export { jarDirOf, nodetoolArgs, runNodetool } from './native/nodetool.js';
 export { buildLocalImages, BASE_IMAGE, type BuildResult } from './images/build.js';
 export { LOCAL_IMAGES, OFFICIAL_IMAGES, resolveImages, imageVariable, isLocalImage, type ImageChoice, type ImageSet } from './images/names.js';
 export { dockerode, imagesStatus, removeStackContainers, type ImageStatus } from './images/runtime.js';

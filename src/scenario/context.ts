@@ -4,7 +4,7 @@ import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type Late
 import type { BackoffOptions, Transport } from '../client/index.js';
 import type { ComponentName } from '../infra/index.js';
 import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
-import { healNode, isolateNode, kafkaLeader, killNode, pauseNode, restartNode, resumeNode } from '../stack/index.js';
+import { healNode, isolateNode, kafkaLeader, killNode, nodetool, pauseNode, restartNode, resumeNode } from '../stack/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
 import { checkDeliveries, type DeletionRecord, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
 import { requestCreate, requestMemberChange, type MemberChange, type MemberChangeDone } from './members.js';
@@ -294,6 +294,7 @@ export class VariantContext implements ScenarioContext {
       this.struck.delete(id);
     },
     kafkaLeader: () => kafkaLeader(this.stateDir),
+    nodetool: (id: string, args: readonly string[]) => nodetool(this.stateDir, id, args),
   };
 
   /** Puts every struck node back (restarted, resumed, healed), whatever stopped the variant. */

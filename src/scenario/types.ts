@@ -122,6 +122,8 @@ export interface ScenarioContext {
     heal(id: string): Promise<void>;
     /** The broker (`kafka-2`) leading chat.messages right now. */
     kafkaLeader(): Promise<string>;
+    /** nodetool on a Cassandra node (`repair -full chatlab messages`, `flush`, `disablehandoff`): its stdout. */
+    nodetool(id: string, args: readonly string[]): Promise<string>;
   };
   readonly control: {
     killGateway(name: string): Promise<void>;

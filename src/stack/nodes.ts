@@ -12,9 +12,11 @@ import {
   healAddress,
   isolateAddress,
   isOwnedAlive,
+  jarDirOf,
   kafkaMetadata,
   onCassandraNode,
   partitionUnavailableReason,
+  runNodetool,
   signalGroup,
   spawnOwned,
   stopOwned,
@@ -100,6 +102,20 @@ export async function isolateNode(stateDir: string, id: string): Promise<void> {
 export async function healNode(stateDir: string, id: string): Promise<void> {
   const { node } = clusterNodeOf(load(stateDir), id);
   await healAddress(stateDir, node.address);
+}
+
+/**
+ * Runs nodetool against one Cassandra node (`repair -full chatlab messages`, `flush`,
+ * `disablehandoff`), with the jars the node runs from and over its JMX port; resolves with stdout.
+ */
+export async function nodetool(stateDir: string, id: string, args: readonly string[], timeoutMs?: number): Promise<string> {
+  const { store, node, proc } = clusterNodeOf(load(stateDir), id);
+  if (store !== 'cassandra' || node.jmxPort === undefined) throw new ChatlabError(ErrorCodes.SCENARIO, `nodetool: ${id} is not a Cassandra node with a JMX port`);
+  const jarDir = jarDirOf(proc.spawn!.args);
+  if (!jarDir) throw new ChatlabError(ErrorCodes.SCENARIO, `nodetool: ${id}'s command line names no class path (-cp)`);
+  // the node's own directory: its logback.xml (warnings only) and room for nodetool's history file
+  const dir = proc.spawn!.cwd;
+  return runNodetool({ jarDir, jmxPort: node.jmxPort, args, ...(dir ? { logbackFile: `${dir}/logback.xml`, home: dir } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 /** The node id (`kafka-2`) of the broker leading a partition of a topic right now. */

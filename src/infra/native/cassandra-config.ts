@@ -73,7 +73,7 @@ export const LOGBACK_XML = `<configuration>
 `;
 
 /** The JPMS flags of Cassandra's conf/jvm17-server.options. */
-const JVM17_FLAGS = [
+export const JVM17_FLAGS = [
   '-Djdk.attach.allowAttachSelf=true',
   ...[
     'java.base/jdk.internal.misc',
