@@ -1,9 +1,11 @@
 import { describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { MetricNames, sumMetricText } from '../../src/core/index.js';
 import { STORAGE_READS_MAX, STORAGE_READS_WAITING, startGateway } from '../../src/gateway/index.js';
 import { pauseComponent, resumeComponent } from '../../src/stack/index.js';
+import { redisKeys } from '../../src/store/index.js';
 import { connect } from '../support/ws-client.js';
-import { createConversation, gatewayConfig, token, users } from './support.js';
+import { createConversation, endpoints, gatewayConfig, token, users } from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,8 +24,12 @@ describe('a sync storm against paused storage', () => {
     let paused = false;
     try {
       const [a, b, c] = users('reads', 3) as [string, string, string];
-      // no message yet, so no recent:<conv> stream: every page is read from Cassandra
       const conv = (await createConversation(url, a, [a, b, c])).body.conversationId as string;
+      // no message yet, so no recent:<conv> stream; and not `fresh` (as when the conversation was
+      // reloaded from Cassandra after a Redis loss), so every page is read from Cassandra
+      const admin = new Redis(endpoints().redis.url);
+      await admin.hdel(redisKeys('').meta(conv), 'fresh');
+      await admin.quit();
       const page = (after = '0') => fetch(`${url}/v1/conversations/${conv}/messages?after=${after}`, { headers: { authorization: `Bearer ${token(a)}` } });
       expect((await page()).status).toBe(200); // the statement is prepared before the pause
       const socket = await connect(url, token(b));
