@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
+import { prepareRun } from '../scenario/index.js';
 import { readState } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { Exit } from './exit-codes.js';
@@ -15,6 +16,8 @@ const planEntry = z.strictObject({
   set: z.array(z.string()).default([]),
   threshold: z.array(z.string()).optional(),
   repeat: z.number().int().min(1).optional(),
+  /** true: a stack that cannot serve the run (the scenario's `cannotRun`, e.g. it needs the cluster topology) skips it with a line saying why, instead of failing the plan. */
+  optional: z.boolean().optional(),
 });
 const planSchema = z.union([z.array(planEntry), z.strictObject({ name: z.string().optional(), runs: z.array(planEntry).min(1) })]);
 export type PlanEntry = z.infer<typeof planEntry>;
@@ -33,6 +36,14 @@ export function loadPlan(file: string): { name: string; runs: PlanEntry[] } {
   }
   const name = path.basename(file).replace(/\.json$/, '');
   return Array.isArray(parsed.data) ? { name, runs: parsed.data } : { name: parsed.data.name ?? name, runs: parsed.data.runs };
+}
+
+/** Why the stack in this state dir cannot serve any variant of the run (undefined: it can serve them all). */
+export async function unfitReason(r: PlanEntry, globals: GlobalOptions): Promise<string | undefined> {
+  const state = readState(stateDirFrom(globals));
+  if (!state) return undefined;
+  const { def, sets } = await checkRunInput(r.scenario, { set: r.set, threshold: r.threshold, repeat: r.repeat });
+  return prepareRun(def, sets, r.threshold).map((v) => def.cannotRun?.(v.params, state)).find((why) => why !== undefined);
 }
 
 /**
@@ -71,6 +82,11 @@ export async function runPlan(
     const runGlobals = own ? { ...globals, stateDir: own.state.stateDir } : globals;
     for (const [i, r] of runs.entries()) {
       if (controller.signal.aborted) return { code: Exit.USAGE, outDir, reports };
+      const why = r.optional ? await unfitReason(r, runGlobals) : undefined;
+      if (why) {
+        err(c.yellow(`${name}: ${i + 1}/${runs.length} ${r.scenario} skipped: ${why}`));
+        continue;
+      }
       err(c.bold(`${name}: ${i + 1}/${runs.length} ${r.scenario} ${r.set.join(' ')}`));
       const code = await runCommand(r.scenario, { set: r.set, threshold: r.threshold, repeat: r.repeat, json: false }, runGlobals, { outDir, onReport: (d) => reports.push(d), signal: controller.signal });
       worst = Math.max(worst, code);
