@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeState, type StackState } from '../stack/index.js';
+import { readState, type StackState } from '../stack/index.js';
 import { unfitReason } from './plan.js';
 import { SUITES } from './suite.js';
 
@@ -20,7 +20,8 @@ function stackIn(topology: 'single' | 'cluster'): string {
     topology, versions: {}, containerIds: [], services: [],
     processes: names.map((name) => ({ name, pid: 1, marker: name, spawn })),
   };
-  writeState(state);
+  fs.writeFileSync(path.join(stateDir, 'stack.json'), JSON.stringify(state));
+  expect(readState(stateDir)?.topology).toBe(topology);
   return stateDir;
 }
 
