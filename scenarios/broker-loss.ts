@@ -40,6 +40,15 @@ export function safeSetting(p: StoreSettings): boolean {
  * replica.lag.time.max.ms, 30 s), and the dead leader's tail is truncated when it comes back.
  * At acks=all the leader cannot ack until every in-sync follower has the message, so nothing
  * acked is lost; the sends wait, fail with the connection, and are sent again to the new leader.
+ * (This is how the scenario found the gateway's producer acking messages the broker dropped:
+ * kafkajs gave a failed request's sequence numbers to other records, which the new leader took
+ * for a duplicate of a batch a follower had fetched just before the pause; src/gateway/producer.ts
+ * now takes a new producer id after a failure.)
+ *
+ * The election time is mostly the controller noticing the death: a killed broker sends no more
+ * heartbeats and is fenced when its session expires (broker.session.timeout.ms, 9 s by default);
+ * only then does a follower in the ISR take over. The senders wait longer still: kafkajs keeps
+ * retrying the dead broker until its metadata names the new leader.
  *
  * Kafka 4.1 turns on Eligible Leader Replicas (KIP-966, `eligible.leader.replicas.version=1`)
  * on a new cluster, as this one is. ELR keeps min.insync.replicas strict: the high watermark
@@ -146,8 +155,8 @@ export const scenario: ScenarioDefinition<Params> = {
         ackedLost: loss.ackedLost,
         ackedDuringLag: ackedBetween(sends, lagAt, killAt),
         electionMs,
-        produceResumedMs: resumedAt === undefined ? Date.now() - killAt : resumedAt - killAt,
-        sendP99Ms: window.p99,
+        produceResumedMs: Math.round((resumedAt ?? Date.now()) - killAt),
+        sendP99Ms: Math.round(window.p99),
         sendsNeverAcked: window.neverAcked,
         sendErrors: pool.seconds.reduce((s, x) => s + x.totals.errors, 0),
       },

@@ -1,5 +1,5 @@
 import { fmtNum } from '../../src/core/index.js';
-import { barsPerVariant, stated, type FindingHook, type RunResult } from '../../src/scenario/index.js';
+import { spreadOf, stated, type FindingHook, type HeadlineChart, type RunResult } from '../../src/scenario/index.js';
 
 type Variant = RunResult['variants'][number];
 
@@ -21,6 +21,13 @@ export const brokerLossFinding: FindingHook = {
     const p99 = vs.map((v) => stated(v, 'sendP99Ms', 'ms')).join(', ');
     return `Killing chat.messages' leader at ${fmtNum(Number(p['ratePerSec']))} msg/s ${how}: ${each.join('; ')}. A new leader showed in the metadata after ${election}; send → ack p99 through the fault ${p99} (in variant order).`;
   },
-  chart: (run) => barsPerVariant(run, 'ackedLost', 'acked messages missing from Cassandra or the search index', 'acked but lost'),
+  chart(run): HeadlineChart | undefined {
+    // the variants' names are long (`acks=all minInsyncReplicas=2`): a short label each
+    const bars = run.variants.flatMap((v) => {
+      const s = spreadOf(v, 'ackedLost');
+      return s ? [{ label: `acks ${String(v.params['acks'] ?? 'all')} · ISR ${String(v.params['minInsyncReplicas'] ?? 2)}`, value: s.median, ...(s.n > 1 ? { min: s.min, max: s.max } : {}) }] : [];
+    });
+    return bars.length > 0 ? { kind: 'bars', title: 'acked messages missing from Cassandra or the search index', yLabel: 'acked but lost', bars } : undefined;
+  },
   settings: () => ['unclean.leader.election.enable=false', 'chat.messages: 3 replicas, 1 partition'],
 };
