@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { readState } from '../src/stack/index.js';
 import type { StoreSettings } from '../src/store/index.js';
-import { indexedOnceSettled, waitFullIsr, watchElection } from './broker-loss/cluster.js';
+import { STORE_GROUPS, indexedOnceSettled, waitFullIsr, waitGroupsCaughtUp, watchElection } from './broker-loss/cluster.js';
 import { brokerLossFinding } from './broker-loss/finding.js';
 import { ackLatency, ackedBetween, ackedLoss, electedAt, produceResumedAt } from './broker-loss/measure.js';
 import { chunk, clientsFor, userIds } from './common.js';
@@ -137,6 +137,9 @@ export const scenario: ScenarioDefinition<Params> = {
     await ctx.quiesce(pool);
     const failed = await back;
     if (failed) throw failed;
+    // what the stores lack once the workers have read the whole topic was lost, not late
+    const behind = await waitGroupsCaughtUp(nodes.map(addr), STORE_GROUPS, 120_000);
+    if (behind.length > 0) ctx.info(`consumer group(s) ${behind.join(', ')} still behind the end of chat.messages after 120 s: what they lack counts as lost`);
     const { checker, collected, stored } = await ctx.check(pool);
     const sends = collected.flatMap((w) => w.sends);
     const acked = [...new Set(sends.flatMap((s) => (s.id ? [s.id] : [])))];

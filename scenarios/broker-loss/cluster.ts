@@ -51,6 +51,41 @@ export async function waitFullIsr(brokers: string[], replicas: number, timeoutMs
   return last;
 }
 
+/** The consumer groups that carry chat.messages into the stores (the persist worker's and the indexer's). */
+export const STORE_GROUPS = ['chatlab-persist', 'chatlab-indexer'];
+
+/**
+ * Waits until every group has committed chat.messages up to its end: what the stores lack after
+ * that was never in the log (lost), not merely late (a worker in its restart backoff after the
+ * broker's death). Returns the groups still behind at the deadline (empty: all caught up).
+ */
+export async function waitGroupsCaughtUp(brokers: string[], groups: readonly string[], timeoutMs: number): Promise<string[]> {
+  const admin = new Kafka({ clientId: 'chatlab-broker-loss', brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  const deadline = Date.now() + timeoutMs;
+  let behind = [...groups];
+  try {
+    await admin.connect();
+    while (behind.length > 0 && Date.now() < deadline) {
+      try {
+        const ends = new Map((await admin.fetchTopicOffsets(TOPICS.messages)).map((o) => [o.partition, Number(o.high)]));
+        const still: string[] = [];
+        for (const groupId of behind) {
+          const [topic] = await admin.fetchOffsets({ groupId, topics: [TOPICS.messages] });
+          const done = [...ends].every(([partition, high]) => Number(topic?.partitions.find((x) => x.partition === partition)?.offset ?? -1) >= high);
+          if (!done) still.push(groupId);
+        }
+        behind = still;
+      } catch {
+        // a coordinator still loading or moving: asked again
+      }
+      if (behind.length > 0) await sleep(1000);
+    }
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  return behind;
+}
+
 /** Which of these ids the messages index holds (`_mget` by document id, which is the message id). */
 export async function indexedIds(searchUrl: string, ids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();
