@@ -40,10 +40,10 @@ export function safeSetting(p: StoreSettings): boolean {
  * replica.lag.time.max.ms, 30 s), and the dead leader's tail is truncated when it comes back.
  * At acks=all the leader cannot ack until every in-sync follower has the message, so nothing
  * acked is lost; the sends wait, fail with the connection, and are sent again to the new leader.
- * (This is how the scenario found the gateway's producer acking messages the broker dropped:
- * kafkajs gave a failed request's sequence numbers to other records, which the new leader took
- * for a duplicate of a batch a follower had fetched just before the pause; src/gateway/producer.ts
- * now takes a new producer id after a failure.)
+ * It also catches a producer that reuses a failed request's sequence numbers for other records:
+ * a follower that fetched the failed request just before the pause becomes leader and takes the
+ * later request for its duplicate, acked and never written (src/gateway/producer.ts renews its
+ * producer id after a failure for this reason).
  *
  * The election time is mostly the controller noticing the death: a killed broker sends no more
  * heartbeats and is fenced when its session expires (broker.session.timeout.ms, 9 s by default);

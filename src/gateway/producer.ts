@@ -41,7 +41,7 @@ export class BatchingProducer {
    * it holds; if a replica had already taken the failed one (a follower that fetched it just
    * before the leader died, then became leader), the broker takes a later request with the same
    * first and last sequence for that batch again: it answers success and writes nothing, and
-   * those messages were acked and lost (broker-loss measured it). A fresh producer id has no
+   * those messages were acked and lost (the broker-loss scenario shows it). A fresh producer id has no
    * sequence in any log; what the failed request did write is a duplicate the stores absorb (by id).
    */
   private renewBeforeNext = false;
