@@ -1,5 +1,6 @@
 import type { ScenarioDefinition } from '../src/scenario/index.js';
 import { scenario as abuse } from './abuse.js';
+import { scenario as brokerLoss } from './broker-loss.js';
 import { scenario as capacity } from './capacity.js';
 import { scenario as hotPath } from './hot-path.js';
 import { scenario as largeGroupFanout } from './large-group-fanout.js';
@@ -30,6 +31,7 @@ export const scenarios: Record<string, ScenarioDefinition<any>> = {
   [transport.name]: transport,
   [membershipChurn.name]: membershipChurn,
   [storageConsistency.name]: storageConsistency,
+  [brokerLoss.name]: brokerLoss,
 };
 
 /** The steps of `chatlab calibrate` and the probes `chatlab size --validate` reads (not a listed scenario). */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ChatlabError, ErrorCodes, errorMessage } from '../core/index.js';
+import { prepareRun } from '../scenario/index.js';
 import { readState } from '../stack/index.js';
 import { stateDirFrom, type GlobalOptions } from './context.js';
 import { Exit } from './exit-codes.js';
@@ -15,8 +16,8 @@ const planEntry = z.strictObject({
   set: z.array(z.string()).default([]),
   threshold: z.array(z.string()).optional(),
   repeat: z.number().int().min(1).optional(),
-  /** The run needs this topology (`chatlab up --topology cluster`); on another stack it is skipped with a line saying why. */
-  topology: z.enum(['cluster']).optional(),
+  /** true: a stack that cannot serve the run (the scenario's `cannotRun`, e.g. it needs the cluster topology) skips it with a line saying why, instead of failing the plan. */
+  optional: z.boolean().optional(),
 });
 const planSchema = z.union([z.array(planEntry), z.strictObject({ name: z.string().optional(), runs: z.array(planEntry).min(1) })]);
 export type PlanEntry = z.infer<typeof planEntry>;
@@ -37,10 +38,12 @@ export function loadPlan(file: string): { name: string; runs: PlanEntry[] } {
   return Array.isArray(parsed.data) ? { name, runs: parsed.data } : { name: parsed.data.name ?? name, runs: parsed.data.runs };
 }
 
-/** Why a plan's run is skipped on a stack of this topology (it needs another); undefined: it runs. */
-export function skipReason(r: Pick<PlanEntry, 'scenario' | 'topology'>, topology: string): string | undefined {
-  if (!r.topology || r.topology === topology) return undefined;
-  return `skipped: ${r.scenario} needs the ${r.topology} topology (chatlab up --topology ${r.topology} --infra native); this stack's is ${topology}`;
+/** Why the stack in this state dir cannot serve any variant of the run (undefined: it can serve them all). */
+export async function unfitReason(r: PlanEntry, globals: GlobalOptions): Promise<string | undefined> {
+  const state = readState(stateDirFrom(globals));
+  if (!state) return undefined;
+  const { def, sets } = await checkRunInput(r.scenario, { set: r.set, threshold: r.threshold, repeat: r.repeat });
+  return prepareRun(def, sets, r.threshold).map((v) => def.cannotRun?.(v.params, state)).find((why) => why !== undefined);
 }
 
 /**
@@ -79,12 +82,12 @@ export async function runPlan(
     const runGlobals = own ? { ...globals, stateDir: own.state.stateDir } : globals;
     for (const [i, r] of runs.entries()) {
       if (controller.signal.aborted) return { code: Exit.USAGE, outDir, reports };
-      err(c.bold(`${name}: ${i + 1}/${runs.length} ${r.scenario} ${r.set.join(' ')}`));
-      const skip = skipReason(r, readState(stateDirFrom(runGlobals))?.topology ?? 'single');
-      if (skip) {
-        err(c.yellow(skip));
+      const why = r.optional ? await unfitReason(r, runGlobals) : undefined;
+      if (why) {
+        err(c.yellow(`${name}: ${i + 1}/${runs.length} ${r.scenario} skipped: ${why}`));
         continue;
       }
+      err(c.bold(`${name}: ${i + 1}/${runs.length} ${r.scenario} ${r.set.join(' ')}`));
       const code = await runCommand(r.scenario, { set: r.set, threshold: r.threshold, repeat: r.repeat, json: false }, runGlobals, { outDir, onReport: (d) => reports.push(d), signal: controller.signal });
       worst = Math.max(worst, code);
     }

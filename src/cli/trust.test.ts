@@ -8,7 +8,7 @@ import { hint } from './context.js';
 import { readmeWithScenarioTable } from './docs.js';
 import { diagnose, type Probes } from './doctor.js';
 import { configError, exitCodeFor, EXIT_CODES_HELP } from './exit-codes.js';
-import { loadPlan, skipReason } from './plan.js';
+import { loadPlan } from './plan.js';
 import { runOptionsSchema } from './run.js';
 import { loadScenario } from './scenario-source.js';
 import { suitesHelp } from './suite.js';
@@ -92,13 +92,6 @@ describe('scenario files and plans', () => {
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ runs: [{ scenario: 'hot-path', sets: [] }] }));
     expect(() => loadPlan(bad)).toThrow(/plan .*bad.json: runs.0/);
-  });
-
-  it('skips a run that needs the cluster topology on another stack, saying why, and runs it on a cluster', () => {
-    const entry = { scenario: 'storage-consistency', topology: 'cluster' as const };
-    expect(skipReason(entry, 'single')).toBe("skipped: storage-consistency needs the cluster topology (chatlab up --topology cluster --infra native); this stack's is single");
-    expect(skipReason(entry, 'cluster')).toBeUndefined();
-    expect(skipReason({ scenario: 'hot-path' }, 'single')).toBeUndefined();
   });
 });
 

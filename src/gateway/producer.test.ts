@@ -55,4 +55,46 @@ describe('Kafka batches', () => {
     void stuck.send('k', 'a');
     expect(stuck.healthy(Date.now() + 60_000)).toBe(false);
   });
+  it('after a failed request an idempotent producer sends again only under a new producer id', async () => {
+    const calls: string[] = [];
+    let fail = 1;
+    const send = async (m: Array<{ value: string | Buffer | null }>) => {
+      calls.push(`send ${m.map((x) => String(x.value)).join(',')}`);
+      if (fail-- > 0) throw new Error('Connection error: the leader died');
+    };
+    const renewFails = [new Error('Kafka unreachable')];
+    const renew = async () => {
+      calls.push('renew');
+      const e = renewFails.shift();
+      if (e) throw e;
+    };
+    const p = new BatchingProducer(['127.0.0.1:1'], 't', 500, () => {}, 'test', { acks: 'all' }, send, renew);
+    await expect(p.send('k', 'a')).rejects.toThrow('the leader died');
+    // its sequence numbers may be in a replica's log: the next batch waits for a fresh id, and fails without one
+    await expect(p.send('k', 'b')).rejects.toThrow('Kafka unreachable');
+    await p.send('k', 'c');
+    await p.send('k', 'd');
+    expect(calls).toEqual(['send a', 'renew', 'renew', 'send c', 'send d']);
+  });
+
+  it('acks=1 (no producer id, nothing to renew) and a batch the broker found too large keep the producer', async () => {
+    const calls: string[] = [];
+    let fail = 1;
+    const renew = async () => void calls.push('renew');
+    const down = new BatchingProducer(['127.0.0.1:1'], 't', 500, () => {}, 'test', { acks: '1' }, async () => {
+      calls.push('send');
+      if (fail-- > 0) throw new Error('down');
+    }, renew);
+    await expect(down.send('k', 'a')).rejects.toThrow('down');
+    await down.send('k', 'b');
+    const tooLarge = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' });
+    let big = 1;
+    const idem = new BatchingProducer(['127.0.0.1:1'], 't', 500, () => {}, 'test', { acks: 'all' }, async () => {
+      calls.push('send');
+      if (big-- > 0) throw tooLarge;
+    }, renew);
+    await expect(idem.send('k', 'x')).rejects.toThrow('too large');
+    await idem.send('k', 'y');
+    expect(calls).toEqual(['send', 'send', 'send', 'send']);
+  });
 });

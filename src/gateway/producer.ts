@@ -32,7 +32,20 @@ export const DEFAULT_MAX_QUEUED = 20_000;
  * request, so a few ms of ack latency buys far fewer requests at moderate rates.
  */
 export class BatchingProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly newProducer: () => Producer;
+  private readonly renew: () => Promise<void>;
+  /**
+   * An idempotent producer whose request failed must not send again under its producer id.
+   * kafkajs hands the failed request's sequence numbers to the next request, whatever records
+   * it holds; if a replica had already taken the failed one (a follower that fetched it just
+   * before the leader died, then became leader), the broker takes a later request with the same
+   * first and last sequence for that batch again: it answers success and writes nothing, and
+   * those messages were acked and lost (the broker-loss scenario shows it). A fresh producer id has no
+   * sequence in any log; what the failed request did write is a duplicate the stores absorb (by id).
+   */
+  private renewBeforeNext = false;
+  private readonly idempotent: boolean;
   private queue: Pending[] = [];
   private inFlight: Promise<void> | null = null;
   private readonly maxBatchBytes: number;
@@ -52,12 +65,16 @@ export class BatchingProducer {
     clientId = 'chatlab-gateway',
     limits: ProducerLimits = {},
     sendBatch?: (messages: MessageRecord[]) => Promise<unknown>,
+    renew?: () => Promise<void>,
   ) {
     const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 } });
     // an idempotent producer must wait for every in-sync replica; acks=1 gives it up (kafkajs refuses
     // the mix), and one request in flight still keeps each partition in order
     const acks = producerAcks(limits.acks);
-    this.producer = kafka.producer({ idempotent: acks === -1, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.idempotent = acks === -1;
+    this.newProducer = () => kafka.producer({ idempotent: this.idempotent, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.newProducer();
+    this.renew = renew ?? (() => this.renewProducer());
     this.maxBatchBytes = limits.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.maxQueued = limits.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.lingerMs = limits.lingerMs ?? 0;
@@ -102,7 +119,18 @@ export class BatchingProducer {
     while (this.queue.length > 0) {
       const batch = takeBatch(this.queue, this.batchMax, this.maxBatchBytes);
       this.sentAt = Date.now();
-      const errors = await sendSplitting(batch, this.sendBatch);
+      let errors: Array<Error | undefined>;
+      try {
+        if (this.renewBeforeNext) {
+          await this.renew();
+          this.renewBeforeNext = false;
+        }
+        errors = await sendSplitting(batch, this.sendBatch);
+      } catch (err) {
+        // no fresh producer (Kafka still unreachable): the batch fails, its senders send again
+        errors = batch.map(() => (err instanceof Error ? err : new Error(String(err))));
+      }
+      if (this.idempotent && errors.some((e) => e !== undefined && !isTooLarge(e))) this.renewBeforeNext = true;
       this.sentAt = 0;
       const acked = errors.filter((e) => e === undefined).length;
       this.lastFailed = acked < batch.length;
@@ -110,6 +138,13 @@ export class BatchingProducer {
       batch.forEach((p, i) => (errors[i] ? p.reject(errors[i]!) : p.resolve()));
     }
     this.inFlight = null;
+  }
+
+  /** Drops the producer (and its id) for a new one, connected: InitProducerId gives it a new id. */
+  private async renewProducer(): Promise<void> {
+    await this.producer.disconnect().catch(() => {});
+    this.producer = this.newProducer();
+    await this.producer.connect();
   }
 
   /** Waits for everything queued to be acknowledged (or failed), then disconnects. */

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { createLatencyHistogram, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
+import { ChatlabError, ErrorCodes, createLatencyHistogram, errorMessage, mapLimited, signToken, sumMetricText, type LatencyHistogram } from '../core/index.js';
 import type { BackoffOptions, Transport } from '../client/index.js';
 import type { ComponentName } from '../infra/index.js';
-import { ConversationStore, MessageStore, createCassandraClient, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
+import { ConversationStore, MessageStore, createCassandraClient, crossCheckConsistency, readMembershipChanges, redisKeys, type CassandraClient, type Conversation } from '../store/index.js';
 import { healNode, isolateNode, kafkaLeader, killNode, nodetool, pauseNode, restartNode, resumeNode } from '../stack/index.js';
 import { pauseComponent, readState, restartComponent, resumeComponent, startComponent, startService, stopComponent, skewServiceClock, stopService, type StackState } from '../stack/index.js';
 import { checkDeliveries, type DeletionRecord, type History, type MembershipHistory, type ObservationRecord } from './checker/index.js';
@@ -41,6 +41,7 @@ export class VariantContext implements ScenarioContext {
   private cassandra: CassandraClient | null = null;
   private readonly keyspace: string;
   private readonly secret: string;
+  private readonly topology: StackState['topology'];
 
   constructor(
     readonly runId: string,
@@ -53,6 +54,7 @@ export class VariantContext implements ScenarioContext {
     this.endpoints = state.endpoints!;
     this.keyspace = state.keyspace ?? 'chatlab';
     this.secret = state.secret;
+    this.topology = state.topology;
     this.gateways = state.services.filter((s) => s.kind === 'gateway').map((s) => ({ name: s.name, url: s.url }));
   }
 
@@ -210,29 +212,44 @@ export class VariantContext implements ScenarioContext {
     // A debugging aid: the whole record the verdict came from, to re-judge or dig into offline.
     const dump = process.env['CHATLAB_DEBUG_HISTORY'];
     if (dump) writeFileSync(dump, JSON.stringify(history));
-    return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got, membership };
+    return { checker: checkDeliveries(history, { lateAfterMs: 5000 }), collected: got, membership, stored: stored.ids };
   }
 
-  /** Reads what Cassandra holds for these conversations, waiting briefly for persistence to catch up. */
+  /**
+   * Reads what Cassandra holds for these conversations, waiting briefly for persistence to catch
+   * up. On a cluster it reads at ALL (crossCheckConsistency): the faults are healed by now, and a
+   * read a node refuses because it still sees a restarted peer down is tried again.
+   */
   private async storedIds(conversations: string[], acked: Set<string>): Promise<{ ids: string[]; at: number }> {
     const { cassandra } = this.clients();
-    const store = new MessageStore(cassandra, this.keyspace);
+    const store = new MessageStore(cassandra, this.keyspace, { readConsistency: crossCheckConsistency(this.topology) });
     let ids: string[] = [];
-    for (let attempt = 0; attempt < 20; attempt++) {
+    let failure: unknown;
+    for (let attempt = 0, refused = 0; attempt < 20 && refused < 60; ) {
       ids = [];
-      for (const conv of conversations) {
-        let after = '0';
-        for (;;) {
-          const page = await store.after(conv, after, 500, { fromMs: this.members.get(conv)?.createdAt });
-          ids.push(...page.messages.map((m) => m.messageId));
-          if (!page.hasMore || page.messages.length === 0) break;
-          after = page.messages.at(-1)!.messageId;
+      try {
+        for (const conv of conversations) {
+          let after = '0';
+          for (;;) {
+            const page = await store.after(conv, after, 500, { fromMs: this.members.get(conv)?.createdAt });
+            ids.push(...page.messages.map((m) => m.messageId));
+            if (!page.hasMore || page.messages.length === 0) break;
+            after = page.messages.at(-1)!.messageId;
+          }
         }
+        failure = undefined;
+      } catch (err) {
+        failure = err;
+        refused++;
+        await this.sleep(1000);
+        continue;
       }
       const have = new Set(ids);
       if ([...acked].every((id) => have.has(id))) break;
+      attempt++;
       await this.sleep(500);
     }
+    if (failure) throw new ChatlabError(ErrorCodes.SCENARIO, `the acked-vs-stored cross-check could not read Cassandra${this.topology === 'cluster' ? ' at ALL' : ''}: ${errorMessage(failure)}`);
     return { ids, at: Date.now() };
   }
 

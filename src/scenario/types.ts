@@ -107,9 +107,10 @@ export interface ScenarioContext {
    * Collects the pool's history and runs the delivery checker on it (with stored history). The
    * clients' receipts and member frames are judged for leaks; `observations` adds what the
    * scenario itself saw as users (history pages, search hits); `deletions` the messages it
-   * deleted (answered 200): a recipient that never got one is not owed it.
+   * deleted (answered 200): a recipient that never got one is not owed it. `stored`: the ids the
+   * acked-vs-stored cross-check read from Cassandra (at ALL on a cluster).
    */
-  check(pool: LoadPool, collected?: WorkerCollected[], extra?: { observations?: readonly import('./checker/index.js').ObservationRecord[]; deletions?: readonly import('./checker/index.js').DeletionRecord[] }): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory }>;
+  check(pool: LoadPool, collected?: WorkerCollected[], extra?: { observations?: readonly import('./checker/index.js').ObservationRecord[]; deletions?: readonly import('./checker/index.js').DeletionRecord[] }): Promise<{ checker: CheckerResult; collected: WorkerCollected[]; membership?: import('./checker/index.js').MembershipHistory; stored: string[] }>;
   /** Sum of a Prometheus counter over every service (optionally only one kind). */
   scrape(metric: string, labels?: Record<string, string>, kind?: string): Promise<number>;
   /** Faults on one node of the cluster topology (`cassandra-2`, `kafka-1`); each repaired by the variant's end at the latest. */

@@ -44,6 +44,17 @@ export const STORE_SETTING_KEYS = Object.keys(storeSettingsSchema.shape) as Arra
 /** The cluster topology's defaults: a quorum of replicas for every read and write, acks from every in-sync replica, at least two of them. */
 export const CLUSTER_STORE_DEFAULTS: Required<StoreSettings> = { writeConsistency: 'QUORUM', readConsistency: 'QUORUM', acks: 'all', minInsyncReplicas: 2 };
 
+/**
+ * The level the hot-vs-cold cross-check (acked but not stored) reads Cassandra at, after the
+ * faults are healed. On a cluster: ALL, so every replica answers and the verdict cannot depend on
+ * which one the driver asked (a replica that missed writes while it was down would otherwise show
+ * a stored message as missing, and one replica alone could vouch for a write the others never
+ * got). On one node every level is the same node: the driver's own.
+ */
+export function crossCheckConsistency(topology: 'single' | 'cluster' | undefined): ConsistencyLevel | undefined {
+  return topology === 'cluster' ? 'ALL' : undefined;
+}
+
 /** The services' options that carry the settings (what `up` writes and a variant changes). */
 export function storeServiceOptions(s: StoreSettings): { gateway: Record<string, unknown>; persist: Record<string, unknown> } {
   const gateway: Record<string, unknown> = {};
