@@ -29,12 +29,12 @@ export interface PoolSecond {
 }
 
 /**
- * A small young generation, and an old one that grows by 30% of what the last full GC kept
+ * A small young generation, and an old one that grows by 20% of what the last full GC kept
  * rather than up to 4× (V8's factor on a machine with this much memory): a herd of reconnects
  * is a burst of garbage, and a worker let its heap grow to three times its live size before
  * collecting it (bench/README.md, "Load-worker memory").
  */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=30'];
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20'];
 
 const COUNT_KEYS = [
   'connected', 'waiting', 'pendingAcks', 'syncing', 'sends', 'acks', 'deliveries', 'rawDeliveries', 'connectAttempts',
