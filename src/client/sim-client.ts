@@ -7,59 +7,9 @@ import { Memberships } from './memberships.js';
 import { ConversationMerger } from './merge.js';
 import { RefusalGate } from './refusal-gate.js';
 import { createReconnector, realScheduler, type ReconnectMachine } from './reconnect.js';
-import type { WireMeter } from './wire-meter.js';
+import type { ClientRecorder, MemberFrameSeen, SimClientOptions, SimMessage } from './sim-client-types.js';
 
-export type SimMessage = Message;
-
-/** What a simulated client reports; the load worker turns it into history and stats. */
-export interface ClientRecorder {
-  now(): number;
-  sent(c: SimClient, conversationId: string, clientMsgId: string, intendedAt: number, sentAt: number, resend: boolean): void;
-  acked(c: SimClient, conversationId: string, clientMsgId: string, messageId: string, at: number): void;
-  /** raw: as it hit the socket; app: after merge/dedupe (what the user saw). */
-  delivered(c: SimClient, m: SimMessage, at: number, app: boolean, viaSync: boolean): void;
-  connectAttempt(c: SimClient): void;
-  connected(c: SimClient, reconnect: boolean): void;
-  disconnected(c: SimClient, code: number): void;
-  syncRequest(c: SimClient): void;
-  presence?(c: SimClient, userId: string, status: string, at: number): void;
-  receipt?(c: SimClient, conversationId: string, userId: string, messageId: string, at: number): void;
-  /** A `deleted` frame: a message of one of this client's conversations was deleted. */
-  deleted?(c: SimClient, conversationId: string, messageId: string, at: number): void;
-  /** A `member` frame (someone joined or left a conversation this client is in). */
-  member?(c: SimClient, frame: MemberFrameSeen, at: number): void;
-  error(c: SimClient, code: string, message: string): void;
-}
-
-export interface MemberFrameSeen {
-  conversationId: string;
-  userId: string;
-  change: 'joined' | 'left';
-  messageId: string;
-}
-
-export interface SimClientOptions {
-  userId: string;
-  token: string;
-  /** Gateway base URLs (http://...); the client starts at `gatewayIndex` and moves on after a failure. */
-  gateways: string[];
-  gatewayIndex: number;
-  conversations: string[];
-  backoff: BackoffOptions;
-  rng: Rng;
-  recorder: ClientRecorder;
-  /** Source address (127.0.0.x) when one address runs out of ports. */
-  localAddress?: string;
-  syncPageSize?: number;
-  /** Send a `read` for every message shown (the reader's watermark follows along). */
-  autoRead?: boolean;
-  /** The phone's own store (local search): every message shown or acked goes in. */
-  localStore?: LocalStore;
-  /** WebSocket (default) or HTTP long polling. */
-  transport?: Transport;
-  /** Counts bytes, requests and TCP connections on the wire. */
-  meter?: WireMeter;
-}
+export type { ClientRecorder, MemberFrameSeen, RecordedClient, SimClientOptions, SimMessage } from './sim-client-types.js';
 
 /**
  * The empty map every client starts with for its unacked sends and its syncs in flight: a held
