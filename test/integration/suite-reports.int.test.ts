@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { scenarios } from '../../scenarios/index.js';
-import { SUITES } from '../../src/cli/suite.js';
+import { SUITES } from '../../src/cli/index.js';
 import type { RunResult } from '../../src/scenario/index.js';
 import { runCli } from '../support/cli.js';
 
